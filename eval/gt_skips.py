@@ -34,17 +34,18 @@ def id_read_skips(report: ReadReport, own: Counter) -> int:
     """How many records ``report``'s reader skipped with their id read (``own``: the skips ``load_gt`` added, by
     reason, which are not the reader's), the blind ones it kept the ids of aside: 0 where a read again would find none
     (a set with blind records alone was read twice)."""
-    n = sum(n - own[k] for k, n in report.skipped.items() if k not in UNKNOWN_ID and not k.startswith("reference: "))
+    n = sum(n - own[k] for k, n in report.skipped.items() if k not in UNKNOWN_ID and not k.startswith("reference: ")
+            and not k.endswith(", not an object"))  # a JSONL line [1, 2]: no id
     return n - len(report.skipped_ids)
 
 
 def reader_skips(path: str | Path, known: set[str], keep: Callable[[dict], bool] | None = None) -> Skipped:
     """The records of ``path`` the records reader skipped whose id is sound and not one of ``known`` (the ids it gave):
-    their tasks (the ``task`` field, else the first question's tag) and why each was skipped (``normalize_record``'s
+    their tasks (``records.raw_task``: the reader's) and why each was skipped (``normalize_record``'s
     error, asked again; a key given twice where that passes); ``keep`` (a scorer's filter of sound records) asked of
     each as it is, one it cannot read (a change record without its turns: a map's or a worded one's?) not taken."""
     from rsvlm.data.record_fields import id_problem
-    from rsvlm.data.records import RecordError, _iter_raw, normalize_record
+    from rsvlm.data.records import RecordError, _iter_raw, normalize_record, raw_task
     from rsvlm.data.records_shape import json_line, key_given_twice
 
     out = Skipped()
@@ -62,24 +63,11 @@ def reader_skips(path: str | Path, known: set[str], keep: Callable[[dict], bool]
                 "malformed", f"{path}{loc}: record {rid!r} skipped by the records reader")
         except RecordError as e:
             out.why[rid] = (f"bad field {e.field}", str(e))
-        out.task[rid] = _task_of(raw)
+        out.task[rid] = raw_task(raw)
         with contextlib.suppress(Exception):  # a filter of sound records, asked of a broken one
             if keep is None or keep({**raw, "id": rid, "task": out.task[rid]}):
                 out.kept.add(rid)
     return out
-
-
-def _task_of(raw: dict) -> str | None:
-    """A raw record's task as the reader would read it: its ``task`` field, else the tag opening its first question."""
-    from rsvlm.data.records import task_from_prompt
-    from rsvlm.tokens import task_name
-
-    if isinstance(task := raw.get("task"), str) and task.strip():
-        return task_name(task)
-    turns = raw.get("conversations")
-    first = next((t.get("value") for t in turns if isinstance(t, dict) and t.get("from") in ("human", "user")),
-                 None) if isinstance(turns, list) else None
-    return task_from_prompt(first) if isinstance(first, str) else None
 
 
 if __name__ == "__main__":  # python -m eval.gt_skips: no command line; say so, and which scripts have one

@@ -138,7 +138,14 @@ def value_blamed(message: str, path, overrides: list[str]) -> str:
 
     if by := override_named(message, overrides):
         return f"{by}: {message}"
-    key = re.match(r"[a-z_]+(?:\.[a-z_]+)*(?=[ :])", message)
-    if path is None or key is None or not (file := set_in(path, key[0])):
+    key = refused_key(message)
+    if path is None or key is None or not (file := set_in(path, key)):
         return message
-    return f"{file}: {before_hint(message, line_note(Path(path), key[0]))}"
+    return f"{file}: {before_hint(message, line_note(Path(path), key))}"
+
+
+def refused_key(message: str) -> str | None:
+    """The dotted key a later check's refusal opens with (``precision must be …``, ``data.extra[0]: no path``,
+    ``data.band_dropout['sar'] must …``, ``log.profile_steps=3 …``: those three were none), or None."""
+    key = re.match(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*(?=[ :=\[])", message)
+    return key[0] if key else None

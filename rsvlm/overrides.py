@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from rsvlm.config import ConfigError, _annotation, _field_types, _keys_at, _moved_to, _unwrap_optional, no_key
+from rsvlm.config_bases import refused_key
 from rsvlm.config_hints import (
     entry_named,
     exact_first,
@@ -228,10 +229,8 @@ def override_named(message: str, overrides: list[str]) -> str | None:
     that set the dotted key ``message`` begins with (a later check's refusal, ``modalities ['radar']: each must
     be …``), or a key under it, as the start of that refusal; None where none did. An option's ``KEY=`` stand-in
     (no value: ``--modalities``, named by the option itself) is none."""
-    key = re.match(r"[a-z_]+(?:\.[a-z_]+)*(?=[ :])", message)
-    if key is None:
+    if (key := refused_key(message)) is None:
         return None
     hits = [o for o in overrides if "=" in o and not o.endswith("=") and any(
-        f"{key[0]}.".startswith(f"{at}.") or at.startswith(f"{key[0]}.")
-        for at in [".".join(split_override(o)[0])])]
+        f"{key}.".startswith(f"{at}.") or at.startswith(f"{key}.") for at in [".".join(split_override(o)[0])])]
     return f"override {hits[-1]!r} (command line)" if hits else None

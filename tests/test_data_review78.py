@@ -61,3 +61,39 @@ def test_blind_has_one_definition():
     from rsvlm.data import read_report, records
 
     assert gt_refusal.BLIND is read_report.BLIND is records.BLIND is inputs.BLIND
+
+
+def test_the_report_keeps_each_skipped_records_id_task_and_reason_read_once(tmp_path):
+    """eval.gt_skips read the file a second time (its own parse, a copy of the reader's task rule) for these."""
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.data.records import read_records
+
+    blind = {"id": "bl", "image": "a.tif", "conversations": TURNS[:1]}
+    chained = {"id": "ch", "image": "a.tif", "images": ["b.tif"], "conversations": [  # its task: the last question's
+        {"from": "human", "value": "<image>\n[vqa] q?"}, {"from": "gpt", "value": "a"},
+        {"from": "human", "value": "[cls] what?"}, {"from": "gpt", "value": "b"}]}
+    lines = [_rec(0), json.dumps(blind), '{"id": "d", "task": "DET", "images": 3, "conversations": []}',
+             json.dumps(chained), '{"id": true}', "[1, 2]", "{not json", _rec(5, ', "meta": {"a": 1, "a": 2}')]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = ReadReport(str(path))
+    report.keep_skipped = lambda r: r["task"] != "det" and r["meta"] == {"a": 2}  # a broken record's: not taken
+    assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["0"]
+    assert report.skipped_read_ids == {"bl": ("vqa", "bad field conversations"), "d": ("det", "bad field images"),
+                                       "ch": ("cls", "bad field image"), "5": ("vqa", "bad field record")}
+    assert report.skipped_ids == {"bl"} and report.skipped_kept == {"5"}
+    assert report.skipped_first == {"vqa": f"{path}:8: key 'a' of an object in the record given twice (1, then 2); "
+                                            "JSON keeps the last: write it once"}
+
+
+def test_a_ground_truth_line_that_is_no_object_is_not_read_again_for_an_id(tmp_path, monkeypatch):
+    """'a JSON array, not an object' is a skip without an id: eval.gt_skips is not asked to read the file again."""
+    from eval import gt_skips, vqa
+
+    recs = [json.loads(_rec(i, ', "task": "vqa"')) for i in range(4)]
+    gt = tmp_path / "gt.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs) + "[1, 2]\n", encoding="utf-8")
+    pred = tmp_path / "p.jsonl"
+    pred.write_text("".join(json.dumps({"id": r["id"], "task": "vqa", "answer": "yes"}) + "\n" for r in recs))
+    monkeypatch.setattr(gt_skips, "reader_skips", lambda *a: pytest.fail("read again"))
+    assert vqa.main(["--gt", str(gt), "--pred", str(pred)])["n_gt_bad_records"] == 1

@@ -4,7 +4,10 @@ is not the tag of the question eval answers, [change] records of other than two 
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rsvlm.progress import counted, plural
@@ -29,6 +32,13 @@ class ReadReport:
     # ids of the blind records skipped (their question alone, with need_answer): rsvlm eval answers them, so a
     # prediction of one is certain; another malformed record's is not kept, though its id may have been read
     skipped_ids: set[str] = field(default_factory=set, repr=False)
+    # every skipped record whose id was read (a bad field other than the id; blind ones too): id -> (its task as the
+    # reader reads it, None for chat or none; the reason it is counted by), in file order; of those ``keep_skipped``
+    # takes (all, where it is None), the ids and each task's first error: eval (gt_skips) reads them, not the file again
+    skipped_read_ids: dict[str, tuple[str | None, str]] = field(default_factory=dict, repr=False)
+    keep_skipped: Callable[[dict], bool] | None = field(default=None, repr=False, compare=False)  # a scorer's filter
+    skipped_kept: set[str] = field(default_factory=set, repr=False)
+    skipped_first: dict[str | None, str] = field(default_factory=dict, repr=False)
     unknown_tags: Counter = field(default_factory=Counter)  # kept, untagged, whose prompt opens "[xyz]"
     # questions of kept records with a task that open with a tag that is no task ("[detect]" under "task": "det")
     unknown_tags_tagged: Counter = field(default_factory=Counter)
@@ -86,6 +96,18 @@ class ReadReport:
         if len(self.task_clash_first) < 3:
             self.task_clash_first.append(f"{where}: task {task!r}, " + (f"question {turn}'s " if turn else "")
                                          + f"prompt [{tag}]")
+
+    def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
+        """A skipped record ``raw`` whose id was read (``task``: as the reader reads it; ``reason``, ``said``: how it
+        is counted, its error): kept by id; ``keep_skipped`` asked of it as it is (one it cannot read is not taken)."""
+        rid = str(raw["id"])
+        self.skipped_read_ids[rid] = (task, sys.intern(reason))  # a few reasons, each held once
+        taken = self.keep_skipped is None
+        with contextlib.suppress(Exception):  # a filter of sound records, asked of a broken one
+            taken = taken or bool(self.keep_skipped({**raw, "id": rid, "task": task}))
+        if taken:
+            self.skipped_kept.add(rid)
+            self.skipped_first.setdefault(task, said)
 
     def note_id(self, rid: str, where: str) -> None:
         if rid in self.ids:

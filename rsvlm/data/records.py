@@ -135,6 +135,21 @@ def task_from_prompt(text: str) -> str | None:
     return opening_task(text)
 
 
+def raw_task(obj: dict, turns: list | None = None):
+    """A record's task as ``normalize_record`` reads it: its ``task`` field (``task_name``'s: "DET", "[det]"), else,
+    where that is none or "chat", the tag of its ``task_turn``'s question (``turns``: its checked turns, else its own
+    as written; None where they cannot be read: a skipped record's). Not checked: "detx" or 3 is given back."""
+    task = obj.get("task")
+    if isinstance(task, str) and task.strip():
+        task = task_name(task)
+    if task not in (None, "chat"):
+        return task
+    try:
+        return task_from_prompt(task_turn(obj.get("conversations") if turns is None else turns, obj.get("meta"))[1])
+    except (TypeError, KeyError, AttributeError, IndexError):  # a skipped record's turns, as written
+        return None
+
+
 JSON_KINDS = {list: "a JSON array", str: "a JSON string", int: "a JSON number", float: "a JSON number",
               bool: "a JSON true or false", type(None): "JSON null"}
 
@@ -245,15 +260,11 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
                     f"put one {IMAGE_TOKEN} per image, in order, in the human turns (e.g. "
                     f"'{IMAGE_TOKEN}\\n[vqa] Is there a ship?')")
 
-    task = obj.get("task")
     # "DET", "[det]": tokens.task_name, the rule eval reads a prediction's by; a blank one stays malformed. (A
-    # prompt's "[DET]" is no tag, tokens.opening_task: the model learnt "[det]".)
-    if isinstance(task, str) and task.strip():
-        task = task_name(task)
-    if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records (a chained chat
-        # record's tag is its last question's, which eval answers: its first's made free chat last "vqa", say)
-        task = task_from_prompt(task_turn(out_convs, obj.get("meta"))[1])
-    elif task not in TASKS:
+    # prompt's "[DET]" is no tag, tokens.opening_task: the model learnt "[det]".) "chat": the group data.task_weights
+    # calls untagged records (a chained chat record's tag is its last question's, which eval answers)
+    task = raw_task(obj, out_convs)
+    if task is not None and task not in TASKS:
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = {} if obj.get("meta") is None or obj["meta"] == [] else obj["meta"]  # []: PHP's json_encode of an empty map
     if not isinstance(meta, dict):  # "", false or [1] were read as {}
@@ -388,8 +399,10 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             if strict:
                 raise
             report.skipped[e.reason] += 1
-            if str(e).endswith(BLIND) and isinstance(raw, dict):  # its id read: rsvlm eval answered it (skipped_ids)
-                report.skipped_ids.add(str(raw["id"]))
+            if isinstance(raw, dict) and not id_problem(raw.get("id")):  # its id read: eval's (gt_skips) by id
+                report.note_skipped_id(raw, raw_task(raw), e.reason, str(e))
+                if str(e).endswith(BLIND):  # rsvlm eval answered it (skipped_ids)
+                    report.skipped_ids.add(str(raw["id"]))
             if len(report.examples) < 5:
                 report.examples.append(str(e))
             continue
