@@ -152,7 +152,8 @@ def test_a_negative_data_num_workers_is_named_alone(sft_record, tmp_path, capsys
     argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={tmp_path / 'out'}",
             "data.num_workers=-1"]
     assert train_main(argv) == 2
-    assert capsys.readouterr().err.strip() == "rsvlm train: data.num_workers must be >= 0, got -1"
+    assert capsys.readouterr().err.strip() == ("rsvlm train: override 'data.num_workers=-1' (command line): "
+                                               "data.num_workers must be >= 0, got -1")
 
 
 def test_the_records_are_measured_without_reading_the_index_row_by_row(tmp_path, monkeypatch):

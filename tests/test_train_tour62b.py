@@ -101,8 +101,9 @@ def test_band_dropout_on_a_one_band_stem_is_refused(tmp_path, capsys):
     out = tmp_path / "run"
     assert train_sft(data, out, "data.band_dropout={ir: 0.5}") == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last == ("rsvlm train: data.band_dropout['ir']: the ir stem reads one band (TIR); no proper subset of it "
-                    "can be dropped: leave it out of data.band_dropout"), last
+    assert last == ("rsvlm train: override 'data.band_dropout={ir: 0.5}' (command line): data.band_dropout['ir']: "
+                    "the ir stem reads one band (TIR); no proper subset of it can be dropped: leave it out of "
+                    "data.band_dropout"), last
     assert not out.exists()
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig, check_config

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                     cfg = load_config(TrainConfig, args.config, args.overrides)
                 if why := empty_recipe(args.config, cfg):  # was "data.train: no training file given"
                     raise ValueError(why)
+                recipe_values(cfg, args.config, args.overrides)  # preflight's first check, its refusal blamed
                 scans: dict = {}  # its checks' transformers-source lookups, for the build (one lookup a key)
                 shapes = preflight(cfg, scans)  # its meta LLM, for the build
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
@@ -124,3 +125,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nrsvlm train: {how}{saved}; {hint}", file=sys.stderr)
             return 130 if isinstance(e, KeyboardInterrupt) else 143
     return 0
+
+
+def recipe_values(cfg, config: str, overrides: list[str]) -> None:
+    """The recipe's value checks (``check_config``, which ``preflight`` runs again: pure and cheap), a refusal
+    opened with what set its key (``value_blamed``: ``override 'precision=fp17' (command line): precision must be
+    …``, else ``r.yaml: precision must be … (line 4 of r.yaml)``; it said neither). Its other kinds
+    (``LinkError``: ``config_by`` names what set them) pass as raised; a key a default set is blamed on no one."""
+    from rsvlm.config_bases import value_blamed
+    from rsvlm.train.config import check_config, expand_home
+
+    expand_home(cfg)  # as preflight, before the check: its words name the paths as preflight's did
+    try:
+        check_config(cfg)
+    except ValueError as e:
+        if type(e) is not ValueError:
+            raise
+        raise ValueError(value_blamed(str(e), config, overrides)) from None

@@ -411,7 +411,10 @@ def load_trainable(folder: Path, model: torch.nn.Module, state: dict | None = No
     want = {n for n, p in params.items() if p.requires_grad}
     if set(state) != want:
         missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]
-        raise ValueError(f"{folder}: trainable parameters differ from this model (missing {missing}, extra {extra})")
+        raise ValueError(f"{folder}: trainable parameters differ from this model (missing {missing}, extra {extra}); "
+                         "they were saved by another model than its train_config.yaml builds (that file edited or "
+                         "copied from another run, or a model path it names holding another model now): put back "
+                         "the train_config.yaml and model files the run that saved them had")
     own, state = own | params, state | buffers
     if shapes := [f"{n} {tuple(t.shape)} (this model {tuple(own[n].shape)})" for n, t in state.items()
                   if t.shape != own[n].shape]:
