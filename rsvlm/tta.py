@@ -100,7 +100,8 @@ class FuseConfig:
     contain: float = 0.6  # …and two clusters of no common view join where the smaller lies this much inside the other
     min_views: int = 1  # several shapes: views that must find one to keep it (its score says how many did)
     min_share: float = 0.5  # masks: share of the views that must cover a pixel to keep it
-    min_piece: float = 0.1  # masks: a kept piece's least share of the smallest view instance it overlaps (0: off)
+    min_piece: float = 0.1  # masks: a kept piece's least share of the smallest view instance it overlaps, and the
+    # share of its 8-connected shape under which a polygon's piece meeting it at a corner is joined to it (0: off)
     text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
     crop_share: float = 11 / 12  # crop views: the share of each side a corner crop keeps (88 of 96 px)
