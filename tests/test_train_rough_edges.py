@@ -165,7 +165,8 @@ def test_a_bad_config_value_names_its_key_and_touches_nothing(tmp_path, capsys):
     for override, key in (("model.trainable.llm=lorra", "model.trainable.llm"), ("max_steps=0", "max_steps")):
         assert train_main(["--config", str(recipe(tmp_path)), "data.train=x.jsonl", f"out_dir={out}", override]) == 2
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and err[0].startswith(f"rsvlm train: {key} must"), err
+        said = f"rsvlm train: override {override!r} (command line): {key} must"  # was f"rsvlm train: {key} must"
+        assert len(err) == 1 and err[0].startswith(said), err
     assert not out.exists()  # refused before out_dir is made
 
 
