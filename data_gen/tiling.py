@@ -144,19 +144,20 @@ def constant_border(path, tolerance: int | None = None, image=None) -> tuple[tup
     """(value per band, pixels, total pixels) of a black or white border of the PNG / JPEG / other non-raster image
     ``path`` (a rotated scene's collar), or None: the pixels within ``tolerance`` levels (default 8 for a JPEG and 0
     otherwise) of one value in every band, 4-connected to the image's edge, where that value, 0 or the type's top
-    (255) in every band (in a JPEG, the level its quantisation table decodes a flat black or white block to:
-    ``collar.jpeg_flat_levels``, white 253 at quality 20, black 1 at 53), is over a quarter of the edge's pixels and
-    those pixels over 1% of the image. Such pixels are read as ground: a PNG declares no nodata. A JPEG's dark shadow
-    or bright snow decoded to other levels is no collar. A GeoTIFF or JP2 is None, unread (its own nodata says).
-    Cannot: tell a collar from saturated cloud or snow, or shadow, decoded to that level at the edge (a 0-3 shadow
-    at quality 10 or 25 decodes to 0: said, not masked), nor see a collar an encoder rounding DC otherwise (mozjpeg's
+    (255) in every band (in a JPEG, 0 or 255, or the level its quantisation table decodes a flat black or white
+    block to, ``collar.jpeg_flat_levels``: white 253 at quality 20, black 1 at 53, a band 1 off where a thin collar's
+    chroma rounds so, ``collar.is_fill``), is over a quarter of the edge's pixels and those pixels over 1% of the
+    image. Such pixels are read as ground: a PNG declares no nodata. A JPEG's dark shadow or bright snow decoded to
+    other levels is no collar. A GeoTIFF or JP2 is None, unread (its own nodata says). Cannot: tell a collar from
+    saturated cloud or snow, or shadow, decoded to that level at the edge (a 0-3 shadow at quality 10 or 25 decodes
+    to 0, a 0-7 one at 15 to 2: said, not masked), nor see a collar an encoder rounding DC otherwise (mozjpeg's
     trellis) left a level off. ``image``: ``path`` as PIL decoded it already
     (``cropper``'s), not decoded again; its edge is looked at first, the whole image only where that has a collar's
     value (an array of it all cost as much again as the decode)."""
     import numpy as np
     from PIL import Image
 
-    from data_gen.convert.collar import jpeg_flat_levels  # here: the converters import this module
+    from data_gen.convert.collar import is_fill, jpeg_flat_levels  # here: the converters import this module
 
     if str(path).lower().endswith(RASTER_SUFFIXES):
         return None
@@ -170,9 +171,9 @@ def constant_border(path, tolerance: int | None = None, image=None) -> tuple[tup
         value = values[counts.argmax()]  # (C,)
         top = 255 if ring.dtype == np.uint8 else None  # a wider type's top: 255 where the image holds no more
         black, white = jpeg_flat_levels(path) if lossy else (0, top)  # by its quantisation table
-        if not (value == black).all():  # a collar is black or white: not a dark sea; the whole image
+        if not (is_fill(value, black, 0) if lossy else (value == 0).all()):  # not a dark sea; the whole image
             top = top or (255 if int(np.asarray(im).max()) <= 255 else 65535)  # looked at only then
-            if not (value == (white if lossy else top)).all():
+            if not (is_fill(value, white, top) if lossy else (value == top).all()):
                 return None
         tol = (8 if lossy else 0) if tolerance is None else tolerance
         if 4 * (np.abs(ring.astype(np.int64) - value) <= tol).all(axis=-1).sum() <= len(ring):

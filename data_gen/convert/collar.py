@@ -61,7 +61,8 @@ def note_border(out, path, image=None) -> None:
 def jpeg_flat_levels(jpeg) -> tuple[int, int]:
     """The levels a flat black and a flat white block of the JPEG ``jpeg`` (a path, or PIL's open JPEG) decode to:
     the block's DC, 8 x (level - 128), rounded to a step of its luma quantisation table (white is 253 at quality 20,
-    step 40). Its header alone is read. Cannot: see a decoder rounding otherwise than libjpeg (1 level is allowed)."""
+    step 40). Its header alone is read (``is_fill`` reads an edge's value by them). Cannot: see a decoder rounding
+    otherwise than libjpeg."""
     import math
 
     from PIL import Image
@@ -76,3 +77,16 @@ def jpeg_flat_levels(jpeg) -> tuple[int, int]:
         return min(255, max(0, 128 + math.floor((int(abs(dc) + 0.5) * (1 if dc >= 0 else -1)) * step / 8 + 0.5)))
 
     return decoded(0), decoded(255)
+
+
+def is_fill(value, level: int, extreme: int) -> bool:
+    """Whether a JPEG edge's commonest value ``value`` (one per band) is a black or white fill that a flat block
+    decodes to ``level`` (``jpeg_flat_levels``): ``extreme`` (0 or 255) in every band, ringing clamped where a
+    thin collar shares every block with the scene, or within 1 of ``level`` in every band and at it in one (its
+    chroma, shared with coloured ground, rounds a band off: 0, 1, 0; a 0-3 shadow's luma moves every band alike,
+    1, 1, 1, and is none). ``level`` alone, exactly, missed 305 of 600 collars of scenes rotated 0.6-2 degrees
+    (149 before it and now)."""
+    import numpy as np
+
+    off = np.abs(np.asarray(value, np.int64) - level)
+    return bool((np.asarray(value) == extreme).all() or ((off <= 1).all() and (off == 0).any()))
