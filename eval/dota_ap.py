@@ -34,12 +34,9 @@ from eval import regions
 
 def voc_ap(rec: np.ndarray, prec: np.ndarray, use_07_metric: bool) -> float:
     """AP from recall and precision arrays in ranking order (the devkit's ``voc_ap``)."""
-    if use_07_metric:
-        ap = 0.0
-        for t in np.arange(0.0, 1.1, 0.1):
-            p = np.max(prec[rec >= t]) if np.sum(rec >= t) > 0 else 0.0
-            ap += p / 11.0
-        return float(ap)
+    if use_07_metric:  # summed, then divided: eleven adds of 1/11 made a perfect AP 1.0000000000000002
+        points = [np.max(prec[rec >= t]) if np.sum(rec >= t) > 0 else 0.0 for t in np.arange(0.0, 1.1, 0.1)]
+        return float(np.sum(points) / 11.0)
     mrec = np.concatenate(([0.0], rec, [1.0]))
     mpre = np.concatenate(([0.0], prec, [0.0]))
     mpre = np.maximum.accumulate(mpre[::-1])[::-1]  # precision envelope
