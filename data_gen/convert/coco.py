@@ -48,15 +48,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_gen.convert.common import (
-    IMAGE_EXTS,
-    ConversionError,
-    Output,
-    clean_label,
-    find_image,
-    index_images,
-    note_unlabelled,
-)
+from data_gen.convert.common import IMAGE_EXTS, ConversionError, Output, clean_label
 from data_gen.convert.detection import (
     add_det_arguments,
     det_options,
@@ -65,6 +57,7 @@ from data_gen.convert.detection import (
     unchecked,
 )
 from data_gen.convert.images import readable_size
+from data_gen.convert.lookup import find_image, index_images, note_unlabelled
 from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import read_json
 from rsvlm.tokens import MODALITIES

@@ -43,15 +43,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from data_gen.convert.common import (
-    ConversionError,
-    Output,
-    clean_label,
-    files_with_suffix,
-    find_image,
-    index_images,
-    note_unlabelled,
-)
+from data_gen.convert.common import ConversionError, Output, clean_label, files_with_suffix
 from data_gen.convert.detection import (
     add_det_arguments,
     det_options,
@@ -62,6 +54,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
+from data_gen.convert.lookup import find_image, index_images, note_unlabelled
 from data_gen.convert.mostmissing import unlabelled_said, warn_most_missing
 from data_gen.convert.text import read_lines, skip_undecodable
 from rsvlm.progress import counted

@@ -50,18 +50,16 @@ from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
     Output,
-    by_lower_case,
     first_of,
-    in_any_case,
     make_meta,
     make_record,
-    note_unlabelled,
     one_image,
     pick,
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label
+from data_gen.convert.lookup import by_lower_case, in_any_case, note_unlabelled
 from data_gen.convert.masks import seg_records, trace
 from data_gen.convert.mostmissing import unlabelled_said
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size

@@ -63,15 +63,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from data_gen.convert.common import (
-    ConversionError,
-    Output,
-    by_lower_case,
-    in_any_case,
-    make_meta,
-    no_image,
-)
+from data_gen.convert.common import ConversionError, Output, make_meta, no_image
 from data_gen.convert.images import MissingMember, WrongBands, check_bands, image_size
+from data_gen.convert.lookup import by_lower_case, in_any_case
 from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import json_problem, text_codec
 from rsvlm.progress import counted, plural

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_gen.convert.common import IMAGE_EXTS, Output, index_images, note_unlabelled
+from data_gen.convert.common import IMAGE_EXTS, Output
+from data_gen.convert.lookup import index_images, note_unlabelled
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
 IMAGE_SUFFIXES = ("_img", "_image", "_sat", "_rgb")  # an image's own suffix (detectree, DeepGlobe: 1_sat.jpg)
@@ -27,7 +28,8 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     ``x_mask.png``, in one folder) is no label: left in ``beside`` ((folder, label stem less its suffix) → the image's
     name); one not paired as an image is counted in the notes (a label so named is not lost unsaid). A label whose
     image is there in another case alone pairs with it (noted as ``image_name_case_differs``); where two or more
-    images so differ only in case, its image is None and ``twins`` gets label → those images."""
+    images so differ only in case, its image is None and ``twins`` gets label → those images. An image that a label
+    of its own case pairs with is no other label's."""
 
     if images.is_file() and labels.is_file():
         return [(images, labels)]
@@ -51,15 +53,17 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
         drop = set(apart)
         label_files = [p for p in label_files if p not in drop]
     index = {images.stem: images, images.name: images} if images.is_file() else index_images(images, out)
+    bare = {lab: less_suffix(lab.stem, suffixes) for lab in label_files}  # a label's stem less its suffix
+    keys = {lab: (b, *(b + s for s in IMAGE_SUFFIXES)) for lab in label_files
+            for b in [lab.stem if bare[lab] is None else bare[lab]]}
+    exact = {lab: next((index[k] for k in keys[lab] if k in index), None) for lab in label_files}
+    claimed = set(exact.values())  # A_mask.png beside a_mask.png: a.png is a_mask's, not A's too (a -dup2 record)
     pairs, cased = [], None
     for lab in label_files:
-        stem = less_suffix(lab.stem, suffixes)
-        stem = lab.stem if stem is None else stem
-        keys = (stem, *(stem + s for s in IMAGE_SUFFIXES))
-        img = next((index[k] for k in keys if k in index), None)
+        img = exact[lab]
         if img is None:  # X_MASK.png by x.png: it was missing_image
             cased = by_stem_lower_case(index) if cased is None else cased
-            hits = list(dict.fromkeys(p for k in keys for p in cased.get(k.lower(), ())))
+            hits = list(dict.fromkeys(p for k in keys[lab] for p in cased.get(k.lower(), ()) if p not in claimed))
             if len(hits) == 1:
                 img = hits[0]
                 if out is not None:

@@ -59,19 +59,12 @@ from pathlib import Path
 
 from data_gen.convert.binmask import NotAMask, photo_of_image
 from data_gen.convert.collar import note_border
-from data_gen.convert.common import (
-    ConversionError,
-    Output,
-    index_images,
-    make_meta,
-    make_record,
-    one_image,
-    pick,
-)
+from data_gen.convert.common import ConversionError, Output, make_meta, make_record, one_image, pick
 from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
+from data_gen.convert.lookup import index_images
 from data_gen.convert.masknotes import no_class_said, over_nodata
 from data_gen.convert.maskpairs import (
     LABEL_SUFFIXES,

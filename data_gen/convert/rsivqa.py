@@ -30,13 +30,12 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     files_with_suffix,
-    find_image,
-    index_images,
     make_meta,
     make_record,
     refused,
 )
 from data_gen.convert.images import readable_size
+from data_gen.convert.lookup import find_image, index_images
 from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import read_lines, skip_undecodable
 from rsvlm.tokens import MODALITIES

@@ -21,16 +21,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_gen.convert.common import (
-    ConversionError,
-    Output,
-    find_image,
-    index_images,
-    make_meta,
-    make_record,
-    refused,
-)
+from data_gen.convert.common import ConversionError, Output, make_meta, make_record, refused
 from data_gen.convert.images import readable_size
+from data_gen.convert.lookup import find_image, index_images
 from data_gen.convert.text import read_json
 from rsvlm.tokens import MODALITIES
 

@@ -50,15 +50,7 @@ import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from data_gen.convert.common import (
-    ConversionError,
-    Output,
-    clean_label,
-    files_with_suffix,
-    find_image,
-    index_images,
-    note_unlabelled,
-)
+from data_gen.convert.common import ConversionError, Output, clean_label, files_with_suffix
 from data_gen.convert.detection import (
     add_det_arguments,
     det_options,
@@ -69,6 +61,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
+from data_gen.convert.lookup import find_image, index_images, note_unlabelled
 from data_gen.convert.mostmissing import unlabelled_said, warn_most_missing
 from data_gen.tiling import finite_coords
 from rsvlm.progress import counted
