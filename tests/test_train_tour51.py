@@ -25,7 +25,8 @@ def test_a_number_out_of_range_is_refused_with_its_key_before_anything_is_built(
     argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "max_steps=2", override]
     assert train_main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"rsvlm train: {key} must be"), err
+    said = f"rsvlm train: override {override!r} (command line): {key} must be"  # was f"rsvlm train: {key} must be"
+    assert len(err) == 1 and err[0].startswith(said), err
     assert not out.exists()
 
 
