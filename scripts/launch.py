@@ -23,6 +23,7 @@ are reachable.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import shutil
@@ -382,8 +383,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"launch: {plan.command[0]} not found on PATH nor beside {sys.executable}", file=sys.stderr)
         return 2
     shell = launcher_shell(exe, line[len(plan.command[0]):])
-    # shell: ${NODE_RANK}; exec: the launcher takes the shell's place, so a signal sent to proc reaches it
-    return wait_for(lambda: subprocess.Popen(shell, shell=True), plan)
+    # shell: ${NODE_RANK}; exec: the launcher takes the shell's place, so a signal sent to proc reaches it.
+    # LAUNCHED: the ranks leave the Ctrl-C resume line to wait_for's last line (it was said twice)
+    from rsvlm.train.stopping import LAUNCHED
+
+    env = {**os.environ, LAUNCHED: "1"}
+    return wait_for(lambda: subprocess.Popen(shell, shell=True, env=env), plan)
 
 
 if __name__ == "__main__":

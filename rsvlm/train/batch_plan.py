@@ -83,3 +83,17 @@ def check_plan(state: dict, path) -> None:
         raise ValueError(f"ckpt.resume: {path}: batch_plan {plan} was saved by a newer rsvlm, which draws its "
                          f"batches otherwise (this one knows plans 1 to {BATCH_PLAN}): resume it with that rsvlm, "
                          "or export its weights (scripts/export_step.py) and start a new run from them")
+
+
+def past_end_note(state: dict, micro_batches: int, moved: bool) -> str | None:
+    """What a resume on other records (``moved``) does where the saved data position (``state``'s
+    ``micro_in_epoch``) is at or past this data's epoch of ``micro_batches`` (a rank's), else None: the saved
+    epoch begins again from its first batch of these records. It was taken as done, and the bar, metrics.jsonl and
+    summary.json read the next epoch's number before any batch of it was drawn. Cannot tell a position that had
+    ended its epoch under the old records (that epoch is begun again too)."""
+    at = state.get("micro_in_epoch", 0)
+    if not moved or not at or at < micro_batches:
+        return None
+    n = state.get("epoch", 0) + 1  # counted from 1, as the bar, metrics.jsonl and summary.json count them
+    return (f"the data position ({at} micro-batches into epoch {n}) is past these records' epoch of "
+            f"{micro_batches}: epoch {n} begins again from their first batch (its number stays {n})")

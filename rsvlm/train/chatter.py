@@ -84,13 +84,27 @@ def write_setup_log(out_dir: Path, said: list[str], rank: int, world: int) -> Pa
             print(f"[rsvlm.train] note: {path} is not an rsvlm setup log, left as it is; DeepSpeed's "
                   f"{len(lines)} start-up line(s) were not written (log.verbose=true prints them)", file=sys.stderr)
         return None
+    if not lines:
+        return clear_setup_log(out_dir, rank)
     try:
-        if not lines:
-            path.unlink(missing_ok=True)
-            return None
         path.write_text("".join(lines))
     except OSError as e:
         print(f"[rsvlm.train] note: {path}: {e.strerror or e}; DeepSpeed's {len(lines)} start-up line(s) were "
               "not written (log.verbose=true prints them)", file=sys.stderr)
         return None
     return path
+
+
+def clear_setup_log(out_dir: Path, rank: int) -> None:
+    """(rank 0) Remove an earlier start's ``out_dir/setup.log`` (one ``ours``) for a start that holds no lines (the
+    contrastive loop, which builds no DeepSpeed, or a start whose ranks held none): it was not this run's. Any
+    other file of that name is kept; one that cannot be removed is said on stderr, and the run goes on."""
+    path = Path(out_dir) / LOG_NAME
+    if rank != 0 or not ours(path):
+        return None
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as e:
+        print(f"[rsvlm.train] note: {path}: {e.strerror or e}; an earlier start's setup log was not removed",
+              file=sys.stderr)
+    return None

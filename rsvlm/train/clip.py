@@ -67,6 +67,7 @@ import torch
 from rsvlm.config import save_config
 from rsvlm.processes import StopOnTerm, Terminated
 from rsvlm.progress import counted, plural
+from rsvlm.train.chatter import clear_setup_log
 from rsvlm.train.clip_ckpt import check_clip_folder, pool_note, resume_clip, save_clip  # noqa: F401 (run.preflight's)
 from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels, without_stem
 from rsvlm.train.clip_heads import (
@@ -98,7 +99,7 @@ from rsvlm.train.run import (
     note_schedule,
     setup_distributed,
 )
-from rsvlm.train.stopping import end_save_due, interrupted_note, leave, save_due, stop_due
+from rsvlm.train.stopping import end_save_due, interrupted_note, launcher_says, leave, save_due, stop_due
 from rsvlm.train.whole import WholeFiles
 
 
@@ -218,6 +219,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         print(cut_note, file=sys.stderr)
     # after the build, as the LM loop's: an encoder file it refuses left out_dir made, its config inside
     out_dir = start_out_dir(cfg, rank, world)  # every rank stops alike where rank 0 cannot make it
+    clear_setup_log(out_dir, rank)  # an earlier LM start's (was kept, as if this run's): no DeepSpeed here
     opt, sched = build_optimizer(core, cfg)
     gen = torch.Generator().manual_seed(cfg.seed)  # the same draws on every rank; each takes its share
     start = resume_clip(cfg, folder, core, opt, sched, gen, rank)
@@ -369,7 +371,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     except (KeyboardInterrupt, Terminated) as e:  # as the LM loop: which steps it leaves unsaved, whether it trained any
         e.trained_steps = state["step"] - start.get("step", 0)
         if rank == 0 and e.trained_steps and isinstance(e, KeyboardInterrupt):
-            print(interrupted_note(state["step"], out_dir, start.get("step", 0)), file=sys.stderr)
+            if (note := interrupted_note(state["step"], out_dir, start.get("step", 0), launcher_says())):
+                print(note, file=sys.stderr)  # none under scripts/launch.py where nothing is lost: its last line says it
         raise
     ran = state["step"] - start.get("step", 0)
     if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank

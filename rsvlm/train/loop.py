@@ -35,7 +35,7 @@ from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
-from rsvlm.train.batch_plan import old_plan_note
+from rsvlm.train.batch_plan import old_plan_note, past_end_note
 from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: importable from here as before)
     StandIns,
     check_naive_groups,
@@ -73,7 +73,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     setup_distributed,
 )
 from rsvlm.train.sft_index import past_context, read_train_data
-from rsvlm.train.stopping import end_save_due, interrupted_note, leave, save_due, stop_due
+from rsvlm.train.stopping import end_save_due, interrupted_note, launcher_says, leave, save_due, stop_due
 from rsvlm.tta import MODES
 
 
@@ -275,16 +275,18 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     base = step_base(cfg) if rank == 0 else None  # once: each step folder's rsvlm_base.json
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0,
              "batch_plan": D.BATCH_PLAN}
+    moved = None  # what differs in the records from the step folder's (None: the same, or a fresh start)
     if folder is not None:
         fresh = [dict(g) for g in engine.optimizer.param_groups]  # this run's optim settings
         engine.load(folder)
         ckpt.reapply_optim(engine.optimizer, engine.scheduler, fresh, cfg.optim.lr, lr_lambda(cfg))
         ckpt.load_rng(folder, rank)
         state = ckpt.load_trainer_state(folder, rank)
+        moved = D.other_records(state.get("records"), records)  # every rank: past_end_note reads it
         if rank == 0:
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
-            if (note := D.other_records(state.get("records"), records)) is not None:
-                print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
+            if moved is not None:
+                print(f"[rsvlm.train] warning: ckpt.resume: {moved}", file=sys.stderr)
             if (note := base_moved(folder, base)) is not None:  # was: resumed on it without a word
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
     state["records"] = records  # saved with every step folder, for a resume to compare
@@ -312,6 +314,11 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         else:
             raise no_full_batch(report.path, modalities, cfg.batch_size, world, cfg.data.batching == "length_grouped",
                                 weights is not None)
+        if start and (note := past_end_note(state, len(batches), moved is not None)):  # was "epoch 2" at once
+            if rank == 0:
+                print(f"[rsvlm.train] note: ckpt.resume: {note}", file=sys.stderr)
+            state["micro_in_epoch"] = 0
+            return loader(epoch, 0)  # today's plan, as any epoch begun here
         if start and rank == 0 and (note := old_plan_note(state, folder, len(batches))):  # none: its epoch all drawn
             print(f"[rsvlm.train] note: ckpt.resume: {note}", file=sys.stderr)
         if e > epoch and rank == 0:  # counted from 1, as metrics.jsonl and summary.json count them
@@ -425,7 +432,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         e.trained_steps = state["step"] - steps_at_start  # none: rsvlm train says so (was "Ctrl-C after step 0")
         if rank == 0 and e.trained_steps and isinstance(e, KeyboardInterrupt):
             metrics.close()  # the bar's last line before the note, not after it (closing twice is harmless)
-            print(interrupted_note(state["step"], out_dir, steps_at_start), file=sys.stderr)
+            if (note := interrupted_note(state["step"], out_dir, steps_at_start, launcher_says())) is not None:
+                print(note, file=sys.stderr)  # none under scripts/launch.py where nothing is lost: its last line says it
         raise
     finally:  # a run stopped early (SIGTERM, Ctrl-C, an error) stops the profiler too, writing what it profiled
         if profiler is not None:

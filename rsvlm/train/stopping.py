@@ -30,14 +30,29 @@ def end_save_due(every: int, trained: bool, own: bool) -> bool:
     return bool(every) and (trained or not own)
 
 
-def interrupted_note(step: int, out_dir: str | Path, since: int = 0) -> str:
+LAUNCHED = "RSVLM_LAUNCHED"  # set by scripts/launch.py for its launcher: it says where to continue as the last line
+
+
+def launcher_says(environ=None) -> bool:
+    """Whether scripts/launch.py started this rank (``LAUNCHED`` in ``environ``, default ``os.environ``): it ends a
+    Ctrl-C with the resume line itself. Cannot see a rank on another node where the launcher does not pass the
+    environment on (DeepSpeed's multi-node pdsh): that rank says it as a plain run does."""
+    import os
+
+    return (os.environ if environ is None else environ).get(LAUNCHED) == "1"
+
+
+def interrupted_note(step: int, out_dir: str | Path, since: int = 0, launched: bool = False) -> str | None:
     """What Ctrl-C after ``step`` keeps: it saves no step folder (SIGTERM does), so the steps since the latest one in
     ``out_dir``, or since ``since`` (the step this run resumed at, from a step folder that may be another run's),
-    are lost; said before ``rsvlm train``'s "interrupted" line, which names where to continue."""
+    are lost; said before ``rsvlm train``'s "interrupted" line, which names where to continue. None where nothing
+    is lost and ``launched`` (``launcher_says``): the launcher's last line names the step folder, said once."""
     from rsvlm.train.checkpoint import STEP_RE, latest_checkpoint
 
     last = latest_checkpoint(Path(out_dir) / "checkpoints")
     at = max(int(STEP_RE.match(last.name)[1]) if last is not None else 0, since)
+    if launched and step <= at:
+        return None
     lost = ("nothing is lost" if step <= at else f"step {step} is not saved" if step == at + 1
             else f"steps {at + 1}–{step} are not saved")
     return (f"[rsvlm.train] Ctrl-C after step {step}: Ctrl-C saves no step folder, {lost} (SIGTERM, kill -TERM PID, "
