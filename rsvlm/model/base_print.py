@@ -102,10 +102,15 @@ def base_moved(step: Path, text: str | None) -> str | None:
             "run goes on with its trained weights on this base; put that base back to resume the same run")
 
 
-def record_base(adapter: Path, name: str, folder: Path | None) -> None:
-    """Write ``adapter``/rsvlm_base.json: the base ``name`` and its files' fingerprint (nothing without one)."""
+def record_base(adapter: Path, name: str, folder: Path | None) -> str | None:
+    """Write ``adapter``/rsvlm_base.json: the base ``name`` and its files' fingerprint. Without one (a base of
+    ``.bin`` files alone, none in safetensors; a hub name not cached): nothing written, and a note saying so."""
     if (text := base_record(name, folder)) is not None:
         (Path(adapter) / FINGERPRINT).write_text(text)
+        return None
+    return (f"{Path(adapter)}: no {FINGERPRINT} written: the base {name} has no safetensors weights to fingerprint, so "
+            "loading or merging this adapter on another base of the same shapes will not be caught; re-save that base "
+            "with safetensors (save_pretrained) to have it recorded")
 
 
 def read_record(path: Path) -> tuple[str, str]:

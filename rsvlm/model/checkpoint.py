@@ -57,7 +57,7 @@ from rsvlm.model.out_folder import (  # noqa: F401  (importable from here, as me
     script_write,
     undone_on_failure,
 )
-from rsvlm.model.own_llm import blamed, differing_tensor, overriding, own_llm_problem
+from rsvlm.model.own_llm import blamed, differing_tensor, overriding, own_llm_problem, unused_llm_config
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -149,7 +149,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         model.llm.save_pretrained(out / "adapter", save_embedding_layers=False)
         (out / "adapter" / FINGERPRINT).unlink(missing_ok=True)  # an older adapter-only save's
         if adapter_only:  # which base it trained on: another of the same shapes loaded without a word
-            record_base(out / "adapter", llm_cfg.name_or_path, base_folder(cfg.llm.name_or_path))
+            if note := record_base(out / "adapter", llm_cfg.name_or_path, base_folder(cfg.llm.name_or_path)):
+                warnings.warn(note, stacklevel=2)
     elif (out / "adapter").is_dir():  # an older save's adapter would be applied on top of these weights
         shutil.rmtree(out / "adapter")
     (out / MERGED).unlink(missing_ok=True)  # an older merged save's: not these weights' (merge_lora records anew)
@@ -232,6 +233,8 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     if other_llm and not other_llm.lora_save:  # a LoRA's full save named back at its base: proved after the build
         _other_llm(other_llm.refusal(), any_base)
     check_files(root, llm_cfg)
+    if note := unused_llm_config(overrides or [], llm_cfg.name_or_path):  # was read by no one, unsaid
+        warnings.warn(note, stacklevel=3)
     # a full fine-tune loaded 4/8-bit is there to answer: frozen (it was "cannot be trained 'full'")
     mode = "frozen" if (llm_cfg.load_in_4bit or llm_cfg.load_in_8bit) and cfg.trainable.llm == "full" else cfg.trainable.llm
     cfg = dataclasses.replace(cfg, llm=llm_cfg, trainable=dataclasses.replace(cfg.trainable, llm=mode))

@@ -31,6 +31,20 @@ def overriding(key: str, overrides: list[str]) -> str | None:
     return next((o for o in reversed(overrides) if path[:len(at := split_override(o)[0])] == at), None)
 
 
+def unused_llm_config(overrides: list[str], name: str) -> str | None:
+    """A note naming the ``llm.config`` overrides (``llm.config.hidden_size=8``, a typo alike) that a checkpoint's
+    load does not use, as its LLM comes from the folder ``name`` (whose config.json builds it), else None. Was:
+    ignored without a word. Cannot tell a typo from a real field: none of them is read."""
+    from rsvlm.overrides import split_override
+
+    unused = [o for o in overrides if split_override(o)[0][:2] == ["llm", "config"]]
+    if not unused:
+        return None
+    return (f"override{'s' if len(unused) > 1 else ''} {', '.join(map(repr, unused))} not used: the LLM is loaded "
+            f"from {name}, whose config.json sets its model (llm.config builds a random LLM only where "
+            f"llm.name_or_path names none); drop {'them' if len(unused) > 1 else 'it'}")
+
+
 def blamed(key: str, overrides: list[str], config_yaml: Path) -> str:
     """What set ``key``, to begin an error with as config errors do: ``override 'K=V'`` or the config.yaml."""
     return f"override {o!r}" if (o := overriding(key, overrides)) else str(config_yaml)

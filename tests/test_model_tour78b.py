@@ -1,0 +1,63 @@
+"""Tour 78, round 2 of model loading: llm.config overrides a checkpoint's load cannot use, an adapter-only save
+whose base has nothing to fingerprint."""
+
+import shutil
+import warnings
+
+import pytest
+from conftest import REPO
+
+
+def test_an_llm_config_override_on_a_checkpoint_with_its_own_llm_is_said_unused(ckpt):
+    """``llm.config.hidden_sise=8`` (a typo) and ``llm.config.hidden_size=8`` were ignored without a word, the LLM
+    coming from llm/: a note names each override and why."""
+    from rsvlm.model import load_pretrained
+
+    with pytest.warns(UserWarning, match=r"overrides 'llm.config.hidden_sise=8', 'llm.config.hidden_size=8' not "
+                                         r"used: the LLM is loaded from .*llm, whose config.json sets its model"):
+        model, _ = load_pretrained(ckpt, overrides=["llm.config.hidden_sise=8", "llm.config.hidden_size=8"])
+    assert model.llm.config.hidden_size != 8
+    with warnings.catch_warnings():  # no override of llm.config: no note
+        warnings.simplefilter("error")
+        load_pretrained(ckpt, overrides=["llm.chat_template=rsvlm"])
+
+
+def _cfg(base, *over: str):
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+
+    return load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                       [f"llm.name_or_path={base}", "llm.config=null", f"llm.tokenizer={base}", *over])
+
+
+def test_an_adapter_only_save_on_an_adapter_base_override_is_said_unused_too(base_dir, tmp_path):
+    """An adapter-only checkpoint's LLM is its base folder's: llm.config is not read there either."""
+    from rsvlm.model import create_model, load_pretrained, save_pretrained
+
+    model, _ = create_model(_cfg(base_dir, "trainable.llm=lora"))
+    save_pretrained(model, tmp_path / "ckpt", adapter_only=True)
+    with pytest.warns(UserWarning, match=f"'llm.config.num_hidden_layers=9' not used: the LLM is loaded from {base_dir}"):
+        load_pretrained(tmp_path / "ckpt", overrides=["llm.config.num_hidden_layers=9"])
+
+
+def test_an_adapter_only_save_on_a_base_of_bin_files_says_no_fingerprint_was_written(base_dir, tmp_path):
+    """A base of pytorch_model.bin alone has no safetensors to fingerprint: the save wrote no rsvlm_base.json and
+    said nothing, so a merge onto another base of its shapes would not be caught; now it says so."""
+    import torch
+    from safetensors.torch import load_file
+
+    from rsvlm.model import create_model, save_pretrained
+    from rsvlm.model.base_print import FINGERPRINT
+
+    base = shutil.copytree(base_dir, tmp_path / "binbase")
+    torch.save(load_file(base / "model.safetensors"), base / "pytorch_model.bin")
+    (base / "model.safetensors").unlink()
+    model, _ = create_model(_cfg(base, "trainable.llm=lora"))
+    with pytest.warns(UserWarning, match=f"no {FINGERPRINT} written: the base {base} has no safetensors weights"):
+        save_pretrained(model, tmp_path / "ckpt", adapter_only=True)
+    assert not (tmp_path / "ckpt" / "adapter" / FINGERPRINT).exists()
+    model, _ = create_model(_cfg(base_dir, "trainable.llm=lora"))  # a safetensors base: recorded, no note
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save_pretrained(model, tmp_path / "ckpt2", adapter_only=True)
+    assert (tmp_path / "ckpt2" / "adapter" / FINGERPRINT).is_file()
