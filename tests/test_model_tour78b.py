@@ -31,13 +31,14 @@ def _cfg(base, *over: str):
 
 
 def test_an_adapter_only_save_on_an_adapter_base_override_is_said_unused_too(base_dir, tmp_path):
-    """An adapter-only checkpoint's LLM is its base folder's: llm.config is not read there either."""
+    """An adapter-only checkpoint's LLM is its base folder's: llm.config and llm.loc_init are not read there either."""
     from rsvlm.model import create_model, load_pretrained, save_pretrained
 
     model, _ = create_model(_cfg(base_dir, "trainable.llm=lora"))
     save_pretrained(model, tmp_path / "ckpt", adapter_only=True)
-    with pytest.warns(UserWarning, match=f"'llm.config.num_hidden_layers=9' not used: the LLM is loaded from {base_dir}"):
-        load_pretrained(tmp_path / "ckpt", overrides=["llm.config.num_hidden_layers=9"])
+    with pytest.warns(UserWarning, match=f"overrides 'llm.config.num_hidden_layers=9', 'llm.loc_init=sincos' not used: "
+                                         f"the LLM is loaded from {base_dir}"):
+        load_pretrained(tmp_path / "ckpt", overrides=["llm.config.num_hidden_layers=9", "llm.loc_init=sincos"])
 
 
 def test_an_adapter_only_save_on_a_base_of_bin_files_says_no_fingerprint_was_written(base_dir, tmp_path):

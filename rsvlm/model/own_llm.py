@@ -32,17 +32,17 @@ def overriding(key: str, overrides: list[str]) -> str | None:
 
 
 def unused_llm_config(overrides: list[str], name: str) -> str | None:
-    """A note naming the ``llm.config`` overrides (``llm.config.hidden_size=8``, a typo alike) that a checkpoint's
-    load does not use, as its LLM comes from the folder ``name`` (whose config.json builds it), else None. Was:
-    ignored without a word. Cannot tell a typo from a real field: none of them is read."""
+    """A note naming the ``llm.config`` and ``llm.loc_init`` overrides (``llm.config.hidden_size=8``, a typo alike)
+    that a checkpoint's load does not use, as its LLM comes from the folder ``name`` (whose config.json and weights
+    it keeps), else None. Was: ignored without a word. Cannot tell a typo from a real field: none of them is read."""
     from rsvlm.overrides import split_override
 
-    unused = [o for o in overrides if split_override(o)[0][:2] == ["llm", "config"]]
+    unused = [o for o in overrides if split_override(o)[0][:2] in (["llm", "config"], ["llm", "loc_init"])]
     if not unused:
         return None
     return (f"override{'s' if len(unused) > 1 else ''} {', '.join(map(repr, unused))} not used: the LLM is loaded "
-            f"from {name}, whose config.json sets its model (llm.config builds a random LLM only where "
-            f"llm.name_or_path names none); drop {'them' if len(unused) > 1 else 'it'}")
+            f"from {name}, whose config.json sets its model and whose weights it keeps (llm.config and llm.loc_init "
+            f"build a random LLM only where llm.name_or_path names none); drop {'them' if len(unused) > 1 else 'it'}")
 
 
 def blamed(key: str, overrides: list[str], config_yaml: Path) -> str:
