@@ -24,7 +24,14 @@ from rsvlm.data import records_shape
 from rsvlm.data.read_report import BLIND, ReadReport
 from rsvlm.data.record_fields import georef_problem, id_problem, images_clash, pair_problem
 from rsvlm.data.records_path import check_records_path, pattern_note, records_in  # noqa: F401 (re-exported)
-from rsvlm.data.records_shape import Twice, long_line_wrapper, one_object, read_head, record_line
+from rsvlm.data.records_shape import (
+    Twice,
+    json_line,  # noqa: F401 (re-exported: callers import it from records)
+    long_line_wrapper,
+    one_object,
+    read_head,
+    record_line,
+)
 from rsvlm.geometry import decode
 from rsvlm.geometry.codec import REPAIRED
 from rsvlm.progress import counted, plural
