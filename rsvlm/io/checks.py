@@ -211,8 +211,8 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     glob = f"{shlex.quote(str(found[0].parent))}/*{suffixes.pop() if len(suffixes) == 1 else ''}"
     return (f"; give one of its images{where}, e.g. {first}; they are {len(found)} separate images ({why}), not band "
             f"files of one scene: run rsvlm predict once per file (for f in {glob}; do rsvlm predict --image \"$f\" "
-            f"... --out \"$f.json\"; done), or rsvlm eval --data over a JSONL of records naming them (docs/eval-run.md, "
-            f"\"Blind test sets and image paths\")")
+            f"... --out \"$f.json\"; done), or rsvlm eval --data over a JSONL of records naming them "
+            "(docs/eval-run.md, \"Blind test sets and image paths\")")
 
 
 def _band_files(found: list[Path]) -> tuple[list[Path], str]:
