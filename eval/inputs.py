@@ -102,15 +102,16 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     decoding it twice. ``check`` (a kept record of ``tasks``) raises ``BadReference`` for a reference the scorer cannot
     score: skipped and counted as a malformed record is (``reference: …`` reasons), the file refused by the same share.
     ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, the blind ones
-    and those of another bad field (``eval.gt_skips``: the file read again where there are such), which
+    and those of another bad field (``eval.gt_skips``: as the reader's report keeps them), which
     ``malformed`` (where given) gets alone; not the id of a record whose JSON or id is what is wrong."""
     from eval.gt_skips import id_read_skips, reader_skips
     from rsvlm.data.records import read_records
 
-    kept, other, records, own = [], Counter(), [], Counter()
+    kept, other, records = [], Counter(), []
     ok, bad, whys = Counter(), Counter(), {t: Counter() for t in tasks}  # of tasks' own records, by task
     firsts: dict[str, str] = {}
     ids, report = set(), report if report is not None else ReadReport(str(path))
+    report.keep_skipped = keep  # asked of the skipped records whose id is read (eval.gt_skips)
     try:
         for rec in read_records(path, strict=False, report=report, check_geometry=False):  # or gzip-compressed
             try:
@@ -129,7 +130,6 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
                     reason, said = e.reason, f"{report.at[1]}{report.at[2]}: {e}"
                 else:  # as rsvlm eval skips it (its check_geometry)
                     reason, said = f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e)
-                own[reason] += 1
                 n_said = len(report.examples)
                 report.drop(reason, said)
                 said = report.examples[-1] if len(report.examples) > n_said else said  # at its line
@@ -144,8 +144,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         _refuse_other_file(path, str(e))
         raise
     ids |= report.skipped_ids  # a blind record's: its prediction is unscored with it, not "of no record"
-    if id_read_skips(report, own):  # a bad field's: read again, the ids and tasks (was "names no record")
-        found = reader_skips(path, ids | {r["id"] for r in records}, keep)
+    if id_read_skips(report):  # a bad field's: the ids and tasks the reader kept (was "names no record")
+        found = reader_skips(report, ids | {r["id"] for r in records})
         ids |= set(found.task)
         if malformed is not None:
             malformed |= set(found.task) - report.skipped_ids
