@@ -57,7 +57,7 @@ def test_a_tiled_run_says_how_many_tiles_answers_are_fused(ckpt, geotiff, monkey
     assert _predict(ckpt, geotiff, "--tile", "64", "--overlap", "0") == 0  # 96 x 64 px: two tiles, one batch
     err = capsys.readouterr().err
     assert ("fused over" in err) == bool(note), err
-    assert not note or err.count(f"rsvlm predict: note: {note}") == 1, err
+    assert not note or err.count(f"[{geotiff.name}] note: {note}") == 1, err
 
 
 def _box(x0, label=None):
