@@ -40,13 +40,14 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         views = [[o for o in objs if not any(o is s for s in sp)] for objs, sp in zip(views, specks)]
         masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
                  for objs in views]  # (H,W) bool each
-        mask = _agreed(sum(m.astype(np.int32) for m in masks) >= views_needed(cfg, len(views)), masks, cfg.min_piece)
+        votes = sum(m.astype(np.int32) for m in masks)  # (H,W) views covering each pixel
+        mask = _agreed(votes >= views_needed(cfg, len(views)), masks, cfg.min_piece)
         plain = [o for o in views[0] if label_key(o.get("label")) == key]  # the identity view's of this class
         if form == "poly" and plain and all(np.array_equal(m, mask) for m in masks) and all(map(_valid, plain)):
             out += [_as_fused(poly_rings(o), label) for o in plain]
         else:
             if form == "poly":  # a polygon per 4-connected piece: specks meeting a larger piece at a corner joined to it
-                mask = _bridged(mask, sum(m.astype(np.int32) for m in masks), cfg.min_piece)
+                mask = _bridged(mask, votes, cfg.min_piece)
             if form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
                 out += [smooth_poly(o, cfg.budget, cfg.smooth_px)
                         for o in geometry.mask_to_objects(mask, label, form="poly", budget=1 << 30)]
