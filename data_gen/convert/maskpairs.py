@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data_gen.convert.common import IMAGE_EXTS, Output
-from data_gen.convert.lookup import index_images, note_unlabelled
+from data_gen.convert.lookup import by_lower_case, index_images, note_unlabelled
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
 IMAGE_SUFFIXES = ("_img", "_image", "_sat", "_rgb")  # an image's own suffix (detectree, DeepGlobe: 1_sat.jpg)
@@ -62,7 +62,8 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     for lab in label_files:
         img = exact[lab]
         if img is None:  # X_MASK.png by x.png: it was missing_image
-            cased = by_stem_lower_case(index) if cased is None else cased
+            if cased is None:  # each image by its stem key (the index's first of a stem)
+                cased = by_lower_case([p for k, p in index.items() if k == p.stem], stem=True)
             hits = list(dict.fromkeys(p for k in keys[lab] for p in cased.get(k.lower(), ()) if p not in claimed))
             if len(hits) == 1:
                 img = hits[0]
@@ -80,15 +81,6 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     if out is not None and images.is_dir():  # an image no label pairs with was left out unsaid
         note_unlabelled(out, index, [*label_files, *(img for img, _ in pairs if img is not None)])
     return pairs
-
-
-def by_stem_lower_case(index: dict[str, Path]) -> dict[str, list[Path]]:
-    """Lower-case stem → the images of ``index`` (``index_images``: name and stem → path) of that stem in any case."""
-    found: dict[str, list[Path]] = {}
-    for key, p in index.items():
-        if key == p.stem:
-            found.setdefault(key.lower(), []).append(p)
-    return found
 
 
 def no_suffix_hint(images: Path, labels: Path, suffix: str | None) -> str:
@@ -109,5 +101,3 @@ def no_suffix_hint(images: Path, labels: Path, suffix: str | None) -> str:
             + (f"{labels} holds stems ending with {known}, a default label suffix: leave --label-suffix out"
                if known else "give --label-suffix"
                + (f" (e.g. --label-suffix {guess}: a stem that is another's plus {guess!r})" if guess else "")))
-
-
