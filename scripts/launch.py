@@ -103,6 +103,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     from dataclasses import replace
 
     from rsvlm.config import load_config
+    from rsvlm.config_bases import value_blamed
     from rsvlm.overrides import parse_override
     from rsvlm.train.config import TrainConfig, check_config, expand_home
     from rsvlm.train.flags import config_by
@@ -123,7 +124,9 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     try:
         check_config(cfg)
     except ValueError as e:  # model.encoders.defualt.width=8: named the entry alone, as if the recipe held it
-        raise ValueError(f"{config_by(e, str(recipe), overrides)}{e}") from None
+        said = (value_blamed(str(e), str(recipe), overrides) if type(e) is ValueError  # as rsvlm train's words
+                else f"{config_by(e, str(recipe), overrides)}{e}")
+        raise ValueError(said) from None
     world = nodes * gpus_per_node
     global_batch = recipe_global_batch(recipe)
     micro = cfg.batch_size
