@@ -267,9 +267,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_bad_blind"] = len(report.skipped_ids)
     scores["n_gt_bad_fields"] = len(fields)
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
-    scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
+    scored = {it.id for it in items}  # the records scored (their ids); another task's repeats are that script's to say
+    scores["n_pred_other_task"] = dict(foreign_tasks(preds, scored))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines
-    scored = {it.id for it in items}  # another task's repeats are that script's to say (vqa noted a cls id's)
     repeated = [i for i in preds.repeats if i in scored]
     scores["n_pred_duplicate_ids"] = sum(preds.repeats[i] for i in repeated)
     scores["n_pred_duplicate_ids_differing"] = sum(i in scored for i in preds.differing)
@@ -277,10 +277,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_pred_not_in_gt"] = len(not_in_gt)
     # every line accounted for: scored, a record not scored here (another task's, no task's, unsized), a skipped
     # record's, of no record, unreadable, repeated
-    answered_ids = {it.id for it in items if it.pred is not None}
     scores["n_pred_lines"] = len(preds.by_id) + preds.n_bad_lines + preds.n_duplicates
     scores["n_pred_skipped_records"] = answered
-    scores["n_pred_other_records"] = sum(p in all_ids and p not in answered_ids and p not in skipped for p in preds.by_id)
+    scores["n_pred_other_records"] = sum(p in all_ids and p not in scored and p not in skipped for p in preds.by_id)
     firsts = (("n_missing", next((it.id for it in items if it.pred is None), None)),
               ("n_pred_duplicate_ids", next(iter(repeated), None)), ("n_pred_not_in_gt", next(iter(not_in_gt), None)))
     scores["first_ids"] = {k: i for k, i in firsts if i is not None}  # counted, and named: which to look at
