@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from rsvlm.config import ConfigError, _field_types, _unwrap_optional, load_yaml
-from rsvlm.config_hints import held_config, near_file
+from rsvlm.config import ConfigError, _field_types, _unwrap_optional, before_hint, load_yaml
+from rsvlm.config_hints import held_config, near_file, set_in
 
 
 def origin(data: dict[str, Any], file: Path, key: str) -> Path | None:
@@ -132,9 +132,7 @@ def value_blamed(message: str, path, overrides: list[str]) -> str:
     (``override 'precision=fp17' (command line): …``), else the file, the line that sets it before any hint at the
     end (``a.yaml: precision must be … (line 4 of a.yaml); did you mean fp16?``); ``message`` itself where neither
     set it (a default) or it opens with no key."""
-    from rsvlm.config import before_hint  # it imports this module
-    from rsvlm.config_hints import set_in
-    from rsvlm.overrides import override_named
+    from rsvlm.overrides import override_named  # it imports this module
 
     if by := override_named(message, overrides):
         return f"{by}: {message}"
