@@ -28,10 +28,8 @@ from eval.gt_refusal import (  # noqa: F401  (eval.inputs.NAME, as before the sp
     too_malformed,
 )
 from eval.pred_file import (  # noqa: F401  (eval.inputs.NAME, as before the split: the scorers and tests use them)
-    Parsed,
     PredictionFile,
     _read_text,
-    _text_lines,
     check_predictions,
     foreign_tasks,
     load_predictions,

@@ -178,7 +178,7 @@ def object_line(line: str) -> dict | None:
 
 class ByteLines:
     """``(number, line)`` of each line that is not blank of the UTF-8 bytes ``head`` and then ``stream``'s, numbered as
-    ``eval.inputs._text_lines`` numbers them, decoded a line at a time (a UTF-8 BOM opening the file dropped); ``n_lines``: how
+    ``eval.pred_file._text_lines`` numbers them, decoded a line at a time (a UTF-8 BOM opening the file dropped); ``n_lines``: how
     many were not blank. Where ``stream`` was cut short, the bytes after the last line end are dropped, said in its
     ``note`` (``pred_bytes.cut_note``; a cut before any line's end: ScoreError). Bytes that are no UTF-8: ScoreError
     naming the line and byte, but in the last line of a file without its line end (a kill cut inside a character:

@@ -37,7 +37,6 @@ class PredictionFile:
         return sum(self.repeats.values())
 
 
-
 def load_predictions(path: str | Path) -> PredictionFile:
     """Predictions by id, from JSONL (or one JSON array of such objects, ``json_array``), plain or
     gzip-compressed; a line without an ``id`` is matched by its
