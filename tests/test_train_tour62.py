@@ -88,14 +88,18 @@ def test_a_step_folder_missing_a_file_names_the_step_before_it_to_resume_from(tm
     """ckpt.resume=auto on a run whose last step folder lacks optimizer.safetensors said 'a half-written or damaged
     step folder' only, where a cut file in it named the step before to resume from."""
     import pytest
+    from safetensors.torch import save_file
 
     from rsvlm.train.checkpoint import check_step_folder, step_files
 
     root = tmp_path / "checkpoints"
     for step in ("step_000002", "step_000003"):
         (root / step).mkdir(parents=True)
-        for name in step_files(0, deepspeed=False):
-            (root / step / name).write_text("{}")
+        for name in step_files(0, deepspeed=False):  # whole: step_before names only a step whose headers parse
+            if name.endswith(".safetensors"):
+                save_file({}, str(root / step / name))
+            else:
+                (root / step / name).write_text("{}")
     (root / "step_000003" / "optimizer.safetensors").unlink()
     with pytest.raises(FileNotFoundError, match=r"lacks optimizer\.safetensors \(a half-written or damaged step folder; "
                                                  r"resume from the step before it, ckpt\.resume=.*step_000002\)"):

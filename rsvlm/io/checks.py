@@ -238,18 +238,17 @@ def _band_files(found: list[Path]) -> tuple[list[Path], str]:
 
 def _header(f: Path) -> tuple | None:
     """``f``'s (band count, (width, height), CRS, bounds, pixel width) from its header, None where it does not
-    open."""
+    open or read: a hint never raises (a CRSError, a ValueError, took the place of the folder's own error)."""
     import warnings
 
     import rasterio
-    from rasterio.errors import RasterioError
 
     with warnings.catch_warnings(), unheard():
         warnings.simplefilter("ignore")  # NotGeoreferencedWarning of a photo
         try:
             with rasterio.open(f) as src:
                 return src.count, (src.width, src.height), src.crs, tuple(src.bounds), abs(src.transform.a)
-        except (OSError, RasterioError):
+        except Exception:  # noqa: BLE001 (any failure: the file is left unjudged, the reader says what is wrong)
             return None
 
 

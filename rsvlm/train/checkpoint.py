@@ -57,19 +57,46 @@ def read_tensors(path: Path) -> dict[str, torch.Tensor]:
         raise ValueError(f"{e}{step_before(Path(path).parent)}") from e
 
 
+def whole_step(p: Path) -> bool:
+    """Whether step folder ``p`` holds every rank-0 file a resume or export reads (a contrastive step:
+    ``CLIP_STEP_FILES``), each JSON and safetensors header parsing (headers alone; DeepSpeed's own files are left to
+    it). Parsed here, not through ``read_json``/``_check_header``: those name ``step_before``, which calls this."""
+    from rsvlm.model.weights import open_safetensors
+
+    names = CLIP_STEP_FILES if clip_step(p) else step_files(0, (p / "deepspeed").is_dir())
+    try:
+        for name in names:
+            if not (p / name).exists():
+                return False
+            if name.endswith(".json"):
+                json.loads((p / name).read_text())
+            elif name.endswith(".safetensors"):
+                with open_safetensors(p / name):
+                    pass
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return True
+
+
 def step_before(folder: Path, then: str = "resume") -> str:
-    """The end of a message on a damaged step folder: the step folder before it, if any, to resume from (``then``
-    "resume") or to export (``then`` "export": scripts/export_step.py's user is not resuming)."""
+    """The end of a message on a damaged step folder: the last whole step folder before it (``whole_step``), if
+    any, to resume from (``then`` "resume") or to export (``then`` "export": scripts/export_step.py's user is not
+    resuming), naming the cut ones passed over; where none before it is whole, that is said (it named a cut one)."""
     m = STEP_RE.match(folder.name)
     if m is None or not folder.parent.is_dir():
         return ""
     before = [p for p in sorted(folder.parent.iterdir())
               if (n := STEP_RE.match(p.name)) and int(n.group(1)) < int(m.group(1)) and p.is_dir()]
-    if not before:
-        return ""
+    whole = next((p for p in reversed(before) if whole_step(p)), None)
+    if whole is None:
+        return (f"; no step folder before it is whole either ({', '.join(p.name for p in before[-3:])}"
+                f"{' …' if len(before) > 3 else ''})") if before else ""
+    passed = before[before.index(whole) + 1:]
+    which = f"last whole step before it ({', '.join(p.name for p in passed)} not whole either)" if passed else \
+        "step before it"
     if then == "export":
-        return f"; export the step before it: python scripts/export_step.py {before[-1]} --out DIR"
-    return f"; resume from the step before it, ckpt.resume={before[-1]}"
+        return f"; export the {which}: python scripts/export_step.py {whole} --out DIR"
+    return f"; resume from the {which}, ckpt.resume={whole}"
 
 
 def check_step_readable(folder: Path, rank: int, deepspeed: bool) -> None:
