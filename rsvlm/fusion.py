@@ -52,7 +52,7 @@ import numpy as np
 from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
 from rsvlm.fusion_average import SQUARE, average, held_in  # noqa: F401 (SQUARE: importable here)
-from rsvlm.fusion_labels import cluster_label, join_labels
+from rsvlm.fusion_labels import cluster_label, join_labels, joined
 from rsvlm.fusion_masks import bin_px, fuse_masks, views_needed
 from rsvlm.geometry.shapes import cover, object_ring, signed_area
 from rsvlm.inference import score_digits
@@ -247,20 +247,7 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
             iou, inside = cover(shapes[i], shapes[j])
             if iou >= cfg.cluster_iou / 2 and inside >= cfg.contain:
                 pairs.append((-inside, -iou, *sorted((_key(clusters[i]), _key(clusters[j]))), int(i), int(j)))
-    root = list(range(len(clusters)))  # each cluster's index of the cluster it joined
-
-    def find(i: int) -> int:
-        while root[i] != i:
-            i = root[i]
-        return i
-
-    members = [list(c) for c in clusters]
-    for *_, i, j in sorted(pairs):  # ties by the clusters' contents, not their order: the same joins whatever it is
-        i, j = find(i), find(j)
-        if i != j and not {v for v, _ in members[i]} & {v for v, _ in members[j]}:
-            members[i] += members[j]
-            members[j], root[j] = [], i
-    return [c for c in members if c]
+    return joined(clusters, pairs)  # ties by the clusters' contents, not their order: the same joins whatever it is
 
 
 def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | None = None,

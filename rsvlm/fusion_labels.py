@@ -49,15 +49,22 @@ def join_labels(clusters: list[Cluster], shapes: list[dict], iou: Callable[[dict
     for i, j in zip(*np.nonzero(np.triu(touch, 1))):
         if keys[i] and keys[j] and keys[i] != keys[j] and (s := iou(shapes[i], shapes[j])) >= cluster_iou:
             pairs.append((-s, int(i), int(j)))
+    return joined(clusters, pairs)
+
+
+def joined(clusters: list[Cluster], pairs: list[tuple]) -> list[Cluster]:
+    """``clusters`` with the two each of ``pairs`` ends with (``(…, i, j)``, taken in sorted order: what comes before
+    ``i`` ranks them) joined where the clusters they are in by then hold no view in common: each joined cluster still
+    at most one shape per view (``join_labels``'s and ``fusion.join_near``'s joining)."""
     members = [list(c) for c in clusters]
-    root = list(range(len(clusters)))
+    root = list(range(len(clusters)))  # each cluster's index of the cluster it joined
 
     def find(i: int) -> int:
         while root[i] != i:
             i = root[i]
         return i
 
-    for _, i, j in sorted(pairs):
+    for *_, i, j in sorted(pairs):
         i, j = find(i), find(j)
         if i != j and not {v for v, _ in members[i]} & {v for v, _ in members[j]}:
             members[i] += members[j]
