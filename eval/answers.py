@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from eval.gt_refusal import FALCON_REWRITE
 from eval.inputs import CROSSING_OBB, BadReference, Item, ScoreError, crossing_obb_advice
 
 FORMATS = ("rsvlm", "geochat", "falcon")
@@ -176,8 +177,7 @@ def foreign_reference(record: dict) -> None:
                            f"{other} geometry ({answer[:80]!r}), which reads as no object: " + (
                                "convert the set first (python -m data_gen convert llava rewrites GeoChat's boxes)"
                                if other == "geochat" else "no converter reads Falcon's sets: rewrite it with "
-                               "rsvlm.geometry.encode(eval.foreign.decode_falcon(answer, width, height)[0], width, "
-                               "height)") + "; --format is the predictions' format")
+                               f"{FALCON_REWRITE}") + "; --format is the predictions' format")
 
 
 def area_reference(record: dict) -> None:

@@ -15,11 +15,12 @@ GEOCHAT = "reference: geochat geometry"  # answers.foreign_reference's reason fo
 GEOCHAT_FORM = ("in GeoChat form ({<x1><y1><x2><y2>|<θ>}), which reads as no object: convert the set first (python -m "
                 "data_gen convert llava --src SET --images IMAGES --out OUT rewrites GeoChat's boxes; "
                 "docs/data-convert.md) and score OUT/records.jsonl")
-# Falcon's: no converter reads a Falcon set, so the rewrite a reference needs, in the library's own calls
+# Falcon's: no converter reads a Falcon set, so the rewrite a reference needs, in the library's own calls (here and in
+# eval.answers.foreign_reference)
+FALCON_REWRITE = "rsvlm.geometry.encode(eval.foreign.decode_falcon(answer, width, height)[0], width, height)"
 FALCON_FORM = ("in Falcon form (<box><x1><y1><x2><y2></box>, plain 0-999 bins), which reads as no object: no data_gen "
-               "converter reads Falcon's sets; rewrite each reference in rsvlm's grammar (<loc_N>) with "
-               "rsvlm.geometry.encode(eval.foreign.decode_falcon(answer, width, height)[0], width, height) and score "
-               "that (--format falcon reads predictions alone)")
+               f"converter reads Falcon's sets; rewrite each reference in rsvlm's grammar (<loc_N>) with {FALCON_REWRITE} "
+               "and score that (--format falcon reads predictions alone)")
 FOREIGN_FORMS = {"reference: geochat geometry": GEOCHAT_FORM, "reference: falcon geometry": FALCON_FORM}  # by reason
 
 
