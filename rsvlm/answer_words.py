@@ -138,15 +138,17 @@ def _key(label: str) -> str:
     return " ".join([*words[:-1], last]) if words[-1] else ""
 
 
-def majority_label(shapes: list[dict]) -> str | None:
+def majority_label(shapes: list[dict], tie: str | None = None) -> str | None:
     """The class most of ``shapes`` name (``answer_words.label_key``: "storage_tank" and "Storage tanks"
-    are one), those with no label left out of the vote (ties: the earliest), in its most common spelling
-    (ties: the earliest); None where none has one."""
+    are one), those with no label left out of the vote (ties: ``tie``'s class where it is one of them, else the
+    earliest), in its most common spelling (ties: the earliest); None where none has one."""
     labels = [o["label"] for o in shapes if o.get("label")]
     keys = [label_key(lab) for lab in labels]
     if not labels:
         return None
     counts = {k: keys.count(k) for k in dict.fromkeys(keys)}
     best = max(counts, key=counts.get)  # ties: the earliest
+    if tie and counts.get(label_key(tie)) == counts[best]:
+        best = label_key(tie)
     said = [lab for lab, k in zip(labels, keys) if k == best]
     return max(dict.fromkeys(said), key=said.count)

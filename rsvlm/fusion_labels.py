@@ -12,26 +12,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.answer_words import label_key
+from rsvlm.answer_words import label_key, majority_label
 
 Cluster = list[tuple[int, dict]]  # (view, shape); view 0 is the plain (identity) view
 
 
 def cluster_label(cluster: Cluster) -> str | None:
-    """The class most of ``cluster``'s labelled views gave (``label_key``: case, plural), ties broken by the plain
-    view's (view 0) label, then by the earliest member; in its most common spelling (ties: the earliest). A view
-    that gave no label is no vote (the plain view's "ship" beside seven unlabelled mirror views stays "ship");
-    None where no view gave one."""
-    said = [(v, o["label"]) for v, o in cluster if o.get("label")]
-    if not said:
-        return None
-    keys = [label_key(lab) for _, lab in said]
-    counts = {k: keys.count(k) for k in dict.fromkeys(keys)}
-    top = [k for k, n in counts.items() if n == max(counts.values())]
-    plain = [k for (v, _), k in zip(said, keys) if v == 0 and k in top]
-    best = plain[0] if plain else top[0]
-    spelt = [lab for (_, lab), k in zip(said, keys) if k == best]
-    return max(dict.fromkeys(spelt), key=spelt.count)
+    """The class most of ``cluster``'s labelled views gave (``majority_label``: case, plural), ties broken by the
+    plain view's (view 0; a cluster holds one shape a view) label, then by the earliest member; in its most common
+    spelling (ties: the earliest). A view that gave no label is no vote (the plain view's "ship" beside seven
+    unlabelled mirror views stays "ship"); None where no view gave one."""
+    plain = next((o.get("label") for v, o in cluster if v == 0), None)
+    return majority_label([o for _, o in cluster], tie=plain)
 
 
 def join_labels(clusters: list[Cluster], shapes: list[dict], iou: Callable[[dict, dict], float],
