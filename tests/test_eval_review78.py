@@ -9,13 +9,7 @@ import json
 
 import pytest
 from conftest import eval_record, write_jsonl
-
-BOX = "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>"
-POLY = "<poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"
-REFS = {"cls": "harbor", "vqa": "yes", "count": "3", "cap": "a harbour with ships", "det": BOX, "ground": BOX,
-        "seg": f"<ref>building</ref>{POLY}", "change": POLY}
-SCRIPTS = {"cls": "classification", "vqa": "vqa", "count": "counting", "cap": "captioning", "det": "detection",
-           "ground": "grounding", "seg": "segmentation", "change": "change"}
+from test_eval_tour78 import BOX, REFS, SCRIPTS, task_record
 
 
 def test_a_repeat_that_is_no_string_or_another_score_still_differs():
@@ -32,14 +26,7 @@ def test_a_repeat_that_is_no_string_or_another_score_still_differs():
 def _sound_set(tmp_path, unsized: bool = False) -> tuple[str, str]:
     """Three sound records of every task and a prediction of each (``unsized``: one det record without its size or
     image)."""
-    recs = []
-    for t, ref in REFS.items():
-        for i in range(3):
-            r = eval_record(f"{t}{i}", t, f"[{t}] Answer.", ref)
-            if t == "change":
-                r["images"] *= 2
-                r["conversations"][0]["value"] = "<image><image>\n[change] Segment the change."
-            recs.append(r)
+    recs = [task_record(f"{t}{i}", t) for t in REFS for i in range(3)]
     if unsized:
         del recs[12]["meta"]  # det0
     gt = write_jsonl(tmp_path / "gt.jsonl", recs)

@@ -188,22 +188,24 @@ SCRIPTS = {"cls": "classification", "vqa": "vqa", "count": "counting", "cap": "c
            "ground": "grounding", "seg": "segmentation", "change": "change"}
 
 
+def task_record(rid: str, task: str) -> dict:
+    """A sound record of ``task`` answered with its ``REFS`` reference (a change record of two images)."""
+    r = eval_record(rid, task, f"[{task}] Answer.", REFS[task])
+    if task == "change":
+        r["images"] *= 2
+        r["conversations"][0]["value"] = "<image><image>\n[change] Segment the change."
+    return r
+
+
 def _tour_set(tmp_path) -> tuple[str, str, int]:
     """Four sound records of every task, a bad-field record of each (its id read), a blind one, a line not JSON; a
     prediction of each record and of the broken ones, with broken lines of each kind: (gt, pred, its lines)."""
-    def rec(rid, task):
-        r = eval_record(rid, task, f"[{task}] Answer.", REFS[task])
-        if task == "change":
-            r["images"] *= 2
-            r["conversations"][0]["value"] = "<image><image>\n[change] Segment the change."
-        return r
-
     gt, preds = [], []
     for t in REFS:
-        gt += [json.dumps(rec(f"{t}{i}", t)) for i in range(4)]
+        gt += [json.dumps(task_record(f"{t}{i}", t)) for i in range(4)]
         gt.append(json.dumps({"id": f"{t}_bad", "task": t, "images": [f"{t}.png"]}))
         preds += [{"id": f"{t}{i}", "task": t, "answer": REFS[t]} for i in [0, 1, 2, 3, "_bad"]]
-    blind = rec("blind", "vqa")
+    blind = task_record("blind", "vqa")
     blind["conversations"] = blind["conversations"][:1]
     gt += [json.dumps(blind), "{not json"]
     lines = [json.dumps(p) for p in preds + [{"id": "blind", "task": "vqa", "answer": "yes"}]]
