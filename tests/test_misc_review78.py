@@ -1,7 +1,9 @@
 """Review of stop 78's routed items: the step before a damaged one is named only where it is whole, and the folder
-hint's header reads never raise out of it."""
+hint's header reads never raise out of it; rsvlm train blames the override that set a refused pair's second key."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,21 @@ def test_a_header_that_fails_to_read_never_raises_out_of_the_folder_hint(tmp_pat
     said = str(e.value)
     assert said.startswith(f"{tmp_path} is a folder, not an image file") and said.endswith(
         f"comma-separated: {tmp_path / 'B01.tif'},{tmp_path / 'B02.tif'}"), said
+
+
+@pytest.mark.parametrize("recipe, override, says", [
+    ("pretrain_encoder_tiny.yaml", "clip.text_heads=3", "clip.text_width=64 must be a multiple of clip.text_heads=3"),
+    ("sft_tiny.yaml", "data.modality_temperature=0", "data.task_temperature and data.modality_temperature must be > 0"),
+])
+def test_a_refusal_of_two_keys_names_the_override_that_set_the_second(tmp_path, capsys, recipe, override, says):
+    """fc41414a blamed the recipe's line of the first key, a value it kept ('configs/train/sft_tiny.yaml: data.
+    task_temperature and … (line 58 of sft_tiny.yaml)') where the override typed for the second was the slip."""
+    from rsvlm.train import main as train_main
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    argv = ["--config", str(repo / "configs" / "train" / recipe), "data.train=x.jsonl", f"out_dir={out}", override]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"rsvlm train: override {override!r} (command line): {says}"], err
+    assert not out.exists()
