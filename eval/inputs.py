@@ -143,17 +143,17 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         raise
     ids |= report.skipped_ids  # a blind record's: its prediction is unscored with it, not "of no record"
     if id_read_skips(report):  # a bad field's: the ids and tasks the reader kept (was "names no record")
-        found = reader_skips(report, ids | {r["id"] for r in records})
-        ids |= set(found.task)
+        found = reader_skips(report, ids | {r["id"] for r in records})  # the blind ones' ids are in ids: not found
+        ids.update(found.task)
         if malformed is not None:
-            malformed |= set(found.task) - report.skipped_ids
+            malformed.update(found.task)
         for rid, task in found.task.items():
             if task in tasks and rid in found.kept:  # one keep cannot tell is the file's share alone
                 bad[task] += 1
                 whys[task][found.why[rid][0]] += 1
                 firsts.setdefault(task, found.why[rid][1])
         if skipped is not None:
-            skipped |= set(found.task)
+            skipped.update(found.task)
     if skipped is not None:
         skipped |= report.skipped_ids
     if too_malformed(report):
