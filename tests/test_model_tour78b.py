@@ -62,3 +62,26 @@ def test_an_adapter_only_save_on_a_base_of_bin_files_says_no_fingerprint_was_wri
         warnings.simplefilter("error")
         save_pretrained(model, tmp_path / "ckpt2", adapter_only=True)
     assert (tmp_path / "ckpt2" / "adapter" / FINGERPRINT).is_file()
+
+
+def test_llm_config_null_is_not_said_unused_and_a_refused_loc_init_is_only_refused(ckpt):
+    """Review 78 (P4): ``llm.config=null``, written beside a base as the configs do, was told 'not used … drop it';
+    ``llm.loc_init=bogus`` was said unused and then refused."""
+    from rsvlm.model import load_pretrained
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_pretrained(ckpt, overrides=["llm.config=null"])
+    with warnings.catch_warnings(record=True) as said, pytest.raises(ValueError, match="llm.loc_init must be one of"):
+        warnings.simplefilter("always")
+        load_pretrained(ckpt, overrides=["llm.loc_init=bogus"])
+    assert not [w for w in said if "not used" in str(w.message)], [str(w.message) for w in said]
+
+
+def test_a_base_found_nowhere_is_not_said_to_lack_safetensors(tmp_path):
+    """record_base's note for a base with no folder (a hub name not cached) said it 'has no safetensors weights'."""
+    from rsvlm.model.base_print import FINGERPRINT, record_base
+
+    note = record_base(tmp_path, "org/not-cached", None)
+    assert "the base org/not-cached is no folder here nor in the hub cache" in note and "safetensors weights" not in note
+    assert not (tmp_path / FINGERPRINT).exists()

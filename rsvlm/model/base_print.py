@@ -108,9 +108,10 @@ def record_base(adapter: Path, name: str, folder: Path | None) -> str | None:
     if (text := base_record(name, folder)) is not None:
         (Path(adapter) / FINGERPRINT).write_text(text)
         return None
-    return (f"{Path(adapter)}: no {FINGERPRINT} written: the base {name} has no safetensors weights to fingerprint, so "
-            "loading or merging this adapter on another base of the same shapes will not be caught; re-save that base "
-            "with safetensors (save_pretrained) to have it recorded")
+    why = "has no safetensors weights to fingerprint" if folder is not None else "is no folder here nor in the hub cache"
+    return (f"{Path(adapter)}: no {FINGERPRINT} written: the base {name} {why}, so loading or merging this adapter on "
+            "another base of the same shapes will not be caught; re-save that base with safetensors (save_pretrained) "
+            "to have it recorded")
 
 
 def read_record(path: Path) -> tuple[str, str]:

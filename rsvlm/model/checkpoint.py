@@ -233,8 +233,6 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     if other_llm and not other_llm.lora_save:  # a LoRA's full save named back at its base: proved after the build
         _other_llm(other_llm.refusal(), any_base)
     check_files(root, llm_cfg)
-    if note := unused_llm_config(overrides or [], llm_cfg.name_or_path):  # was read by no one, unsaid
-        warnings.warn(note, stacklevel=3)
     # a full fine-tune loaded 4/8-bit is there to answer: frozen (it was "cannot be trained 'full'")
     mode = "frozen" if (llm_cfg.load_in_4bit or llm_cfg.load_in_8bit) and cfg.trainable.llm == "full" else cfg.trainable.llm
     cfg = dataclasses.replace(cfg, llm=llm_cfg, trainable=dataclasses.replace(cfg.trainable, llm=mode))
@@ -246,6 +244,9 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
         check_model_config(cfg, prefix="", scans=scans)
     except ValueError as e:
         raise ValueError(f"{built_by}: {e}") from None
+    # after the checks: llm.loc_init=bogus was said unused, then refused
+    if note := unused_llm_config(overrides or [], llm_cfg.name_or_path):  # was read by no one, unsaid
+        warnings.warn(note, stacklevel=3)
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
     saved_rows = vocab_rows(root / "llm") if own_llm else None
     # snap: a hub base's cached folder (by name the hub is asked anew); any rsvlm llm/ keeps its trained token rows

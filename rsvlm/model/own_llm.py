@@ -34,10 +34,12 @@ def overriding(key: str, overrides: list[str]) -> str | None:
 def unused_llm_config(overrides: list[str], name: str) -> str | None:
     """A note naming the ``llm.config`` and ``llm.loc_init`` overrides (``llm.config.hidden_size=8``, a typo alike)
     that a checkpoint's load does not use, as its LLM comes from the folder ``name`` (whose config.json and weights
-    it keeps), else None. Was: ignored without a word. Cannot tell a typo from a real field: none of them is read."""
-    from rsvlm.overrides import split_override
+    it keeps), else None. Was: ignored without a word. Cannot tell a typo from a real field: none of them is read.
+    ``llm.config=null`` or ``{}`` (written beside ``llm.name_or_path=BASE``) asks for no config: not named."""
+    from rsvlm.overrides import parse_override
 
-    unused = [o for o in overrides if split_override(o)[0][:2] in (["llm", "config"], ["llm", "loc_init"])]
+    unused = [o for o in overrides if (at := parse_override(o))[0][:2] in (["llm", "config"], ["llm", "loc_init"])
+              and not (at[0] == ["llm", "config"] and at[1] in (None, {}))]
     if not unused:
         return None
     return (f"override{'s' if len(unused) > 1 else ''} {', '.join(map(repr, unused))} not used: the LLM is loaded "
