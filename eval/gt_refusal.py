@@ -10,7 +10,6 @@ from eval.counts import counted
 from rsvlm.data.read_report import BLIND, ReadReport
 
 MALFORMED_SHARE = 0.5  # this share of a ground truth's records malformed, or more: the whole file is refused
-GEOCHAT = "reference: geochat geometry"  # answers.foreign_reference's reason for a GeoChat box in a reference
 # what a reference in GeoChat's form is said with, here and in eval.common.all_unscorable: the convert command first
 GEOCHAT_FORM = ("in GeoChat form ({<x1><y1><x2><y2>|<θ>}), which reads as no object: convert the set first (python -m "
                 "data_gen convert llava --src SET --images IMAGES --out OUT rewrites GeoChat's boxes; "
@@ -21,7 +20,8 @@ FALCON_REWRITE = "rsvlm.geometry.encode(eval.foreign.decode_falcon(answer, width
 FALCON_FORM = ("in Falcon form (<box><x1><y1><x2><y2></box>, plain 0-999 bins), which reads as no object: no data_gen "
                f"converter reads Falcon's sets; rewrite each reference in rsvlm's grammar (<loc_N>) with {FALCON_REWRITE} "
                "and score that (--format falcon reads predictions alone)")
-FOREIGN_FORMS = {"reference: geochat geometry": GEOCHAT_FORM, "reference: falcon geometry": FALCON_FORM}  # by reason
+# by answers.foreign_reference's reason for another tool's box in a reference
+FOREIGN_FORMS = {"reference: geochat geometry": GEOCHAT_FORM, "reference: falcon geometry": FALCON_FORM}
 
 
 def too_malformed(report: ReadReport) -> bool:
@@ -40,17 +40,17 @@ def malformed_refusal(report: ReadReport) -> str:
              "come) cannot be scored; give --gt the set with its answers (rsvlm eval answers a blind set; its scores "
              "come from the benchmark's own server or answer key)") if first.endswith(BLIND) else first
     n, total = report.n_skipped, report.n_ok + report.n_skipped
-    form, geochat = max(((f, report.skipped.get(k, 0)) for k, f in FOREIGN_FORMS.items()), key=lambda x: x[1])
-    lead = f"{report.path}: {counted(geochat, 'reference')} {'is' if geochat == 1 else 'are'} {form}; " \
-        if geochat else f"{report.path}: "
+    form, foreign = max(((f, report.skipped.get(k, 0)) for k, f in FOREIGN_FORMS.items()), key=lambda x: x[1])
+    lead = f"{report.path}: {counted(foreign, 'reference')} {'is' if foreign == 1 else 'are'} {form}; " \
+        if foreign else f"{report.path}: "
     if total == 1:  # its one record's fault, naming the file and line as it is
-        return f"{lead}first: {first}" if geochat else first
+        return f"{lead}first: {first}" if foreign else first
     said = f"every one of its {total} records is" if n == total else f"{n} of its {total} records are"
     refs = n_unscorable(report)  # load_gt's check's: not malformed
     bad = "malformed" if not refs else "unscorable" if refs == n else "malformed or unscorable"
     return (f"{lead}{said} {bad} ({gt_reasons(report)})" + (
         f", {MALFORMED_SHARE:.0%} or more (the scorers skip fewer, counted)" if n < total else "")
-        + (": the wrong file, or another format?" if geochat < n else ".") + f" First: {first}")
+        + (": the wrong file, or another format?" if foreign < n else ".") + f" First: {first}")
 
 
 def task_refusal(path: str, task: str, n_bad: int, ok: Counter, reasons: Counter, first: str) -> str:
