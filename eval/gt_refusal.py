@@ -10,7 +10,7 @@ from eval.counts import counted
 from rsvlm.data.read_report import BLIND, ReadReport
 
 MALFORMED_SHARE = 0.5  # this share of a ground truth's records malformed, or more: the whole file is refused
-# what a reference in GeoChat's form is said with, here and in eval.common.all_unscorable: the convert command first
+# what a reference in GeoChat's form is said with, in malformed_refusal and all_unscorable: the convert command first
 GEOCHAT_FORM = ("in GeoChat form ({<x1><y1><x2><y2>|<θ>}), which reads as no object: convert the set first (python -m "
                 "data_gen convert llava --src SET --images IMAGES --out OUT rewrites GeoChat's boxes; "
                 "docs/data-convert.md) and score OUT/records.jsonl")
