@@ -87,13 +87,14 @@ def check_plan(state: dict, path) -> None:
 
 def past_end_note(state: dict, micro_batches: int, moved: bool) -> str | None:
     """What a resume on other records (``moved``) does where the saved data position (``state``'s
-    ``micro_in_epoch``) is at or past this data's epoch of ``micro_batches`` (a rank's), else None: the saved
-    epoch begins again from its first batch of these records. It was taken as done, and the bar, metrics.jsonl and
-    summary.json read the next epoch's number before any batch of it was drawn. Cannot tell a position that had
-    ended its epoch under the old records (that epoch is begun again too)."""
-    at = state.get("micro_in_epoch", 0)
-    if not moved or not at or at < micro_batches:
+    ``micro_in_epoch``) is at or past the end of this data's epoch of ``micro_batches`` (a rank's), else None: the
+    saved epoch begins again from its first batch of these records (it was taken as done, and the bar,
+    metrics.jsonl and summary.json read the next epoch's number before any batch of it was drawn). None too where
+    the position had ended its epoch (``epoch_micro_batches``, saved since stop 78): the next one begins, as on the
+    same records. A state without that count cannot tell, and begins its epoch again."""
+    at, saved = state.get("micro_in_epoch", 0), state.get("epoch_micro_batches")
+    if not moved or not at or at < micro_batches or (saved is not None and at >= saved):
         return None
     n = state.get("epoch", 0) + 1  # counted from 1, as the bar, metrics.jsonl and summary.json count them
-    return (f"the data position ({at} micro-batches into epoch {n}) is past these records' epoch of "
-            f"{micro_batches}: epoch {n} begins again from their first batch (its number stays {n})")
+    return (f"the data position ({at} micro-batches into epoch {n}) is at or past the end of these records' epoch "
+            f"of {micro_batches}: epoch {n} begins again from their first batch (its number stays {n})")

@@ -326,7 +326,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             print(f"[rsvlm.train] {which}: the weighted draws filled no global batch of {cfg.batch_size * world}; "
                   f"passed over to epoch {e + 1}", file=sys.stderr)
         dataset.set_epoch(e)  # band dropout draws anew each epoch (before the workers copy the dataset)
-        planned[:] = batches  # the whole epoch's: an all-bad micro-batch's modalities are read from it
+        # the whole epoch's (an all-bad micro-batch's modalities are read from it); its length for past_end_note
+        planned[:], state["epoch_micro_batches"] = batches, len(batches)
         return torch.utils.data.DataLoader(
             dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
             collate_fn=functools.partial(D.collate, pad_id=processor.tokenizer.pad_token_id),
