@@ -5,6 +5,8 @@ same step boundary, saving a step folder there where ``ckpt.every`` is set, and 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -33,12 +35,10 @@ def end_save_due(every: int, trained: bool, own: bool) -> bool:
 LAUNCHED = "RSVLM_LAUNCHED"  # set by scripts/launch.py for its launcher: it says where to continue as the last line
 
 
-def launcher_says(environ=None) -> bool:
+def launcher_says(environ: Mapping[str, str] | None = None) -> bool:
     """Whether scripts/launch.py started this rank (``LAUNCHED`` in ``environ``, default ``os.environ``): it ends a
     Ctrl-C with the resume line itself. Cannot see a rank on another node where the launcher does not pass the
     environment on (DeepSpeed's multi-node pdsh): that rank says it as a plain run does."""
-    import os
-
     return (os.environ if environ is None else environ).get(LAUNCHED) == "1"
 
 
