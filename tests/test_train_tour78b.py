@@ -56,6 +56,8 @@ def test_ctrl_c_on_two_ranks_ends_with_where_to_continue(tmp_path):
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
     assert lines[-1] == f"launch: interrupted; continue from {last} with ckpt.resume=auto", stderr
     assert "Traceback" not in stderr and "terminate called" not in stderr, stderr
+    assert "nothing is lost" not in stderr and stderr.count("Ctrl-C after step") <= 1, stderr
+    assert stderr.count("continue from") == 1, stderr  # the launcher's line alone (rank 0 said it too)
     assert "built successfully" not in stdout + stderr
     import deepspeed.ops
 

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
                                                      "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
     from rsvlm.train.flags import config_by, empty_recipe, flag_overrides, other_file, set_by
+    from rsvlm.train.stopping import launcher_says
 
     typed = sys.argv[1:] if argv is None else list(argv)
     parser.argv = tuple(typed)  # the hints read it as typed: --conf x.yaml, not the override conf=x.yaml
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{who}: {lost_group_line(e, cfg.out_dir)}", file=sys.stderr)  # was gloo's traceback
             return 1
         except (KeyboardInterrupt, Terminated) as e:
-            if first:
+            if first and not launcher_says():  # scripts/launch.py's last line says it: it was said twice
                 how = "interrupted" if isinstance(e, KeyboardInterrupt) else "stopped by SIGTERM"
                 saved = " (its step saved on the way out)" if getattr(e, "saved", None) else ""
                 # before the loop began, or before this run's first step was done, with no step folder in
