@@ -1,7 +1,7 @@
 """Resumable training state: atomic step folders, keep-last-K, RNG streams, data position.
 
     out_dir/checkpoints/step_000040/
-        trainer_state_rank{r}.json  step, epoch, micro-batch in epoch, batch_plan, counters of rank r
+        trainer_state_rank{r}.json  step, epoch, micro-batch in epoch, the epoch's micro-batch count, batch_plan, counters of rank r
         rng_rank{r}.json            python and numpy RNG of rank r
         rng_rank{r}.safetensors     torch CPU (and CUDA) RNG of rank r
         train_config.yaml           the resolved config
