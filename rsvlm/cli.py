@@ -303,9 +303,9 @@ def run_convert_llava(args) -> int:
 
 def _fail(command: str, e: Exception) -> int:
     """One line naming the error's kind where its message alone would not (exit 2)."""
-    out_folder = sys.modules.get("rsvlm.model.out_folder")  # not imported: no NotWritable raised (import loads torch)
-    said = (FileNotFoundError, FileExistsError, *((out_folder.NotWritable,) if out_folder else ()))
-    plain = isinstance(e, said) or type(e).__name__ in ("ValueError", "ConfigError")
+    # by name, as ConfigError: out_folder's NotWritable is not imported for it (its import loads torch)
+    plain = isinstance(e, (FileNotFoundError, FileExistsError)) or type(e).__name__ in (
+        "ValueError", "ConfigError", "NotWritable")
     print(f"rsvlm {command}: {e if plain else f'{type(e).__name__}: {e}'}", file=sys.stderr)
     return 2
 
