@@ -103,9 +103,9 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     from dataclasses import replace
 
     from rsvlm.config import load_config
-    from rsvlm.config_bases import value_blamed
     from rsvlm.overrides import parse_override
-    from rsvlm.train.config import TrainConfig, check_config, expand_home
+    from rsvlm.train import recipe_values
+    from rsvlm.train.config import TrainConfig
     from rsvlm.train.flags import config_by
     from rsvlm.train.inputs import check_paths_at_once
     from rsvlm.train.run import check_engine
@@ -120,13 +120,12 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             raise ValueError(f"{text}: the launcher sets grad_accum from the recipe's '# global_batch: N' header "
                              "for the world size; change batch_size, the GPU count or the header instead")
     cfg = load_config(TrainConfig, recipe, overrides)
-    expand_home(cfg)  # as the ranks' preflight does: data.train=~/x was refused here as not expanded
-    try:
-        check_config(cfg)
+    try:  # expanded as the ranks' preflight does (data.train=~/x was refused here), refused in rsvlm train's words
+        recipe_values(cfg, str(recipe), overrides)
     except ValueError as e:  # model.encoders.defualt.width=8: named the entry alone, as if the recipe held it
-        said = (value_blamed(str(e), str(recipe), overrides) if type(e) is ValueError  # as rsvlm train's words
-                else f"{config_by(e, str(recipe), overrides)}{e}")
-        raise ValueError(said) from None
+        if type(e) is ValueError:  # recipe_values named what set it
+            raise
+        raise ValueError(f"{config_by(e, str(recipe), overrides)}{e}") from None
     world = nodes * gpus_per_node
     global_batch = recipe_global_batch(recipe)
     micro = cfg.batch_size
