@@ -54,17 +54,18 @@ def synth_overrides(a) -> list[str]:
     return overrides
 
 
-def synth_config(a, path):
+def synth_config(a, path, source: str | None = "command line"):
     """The SynthConfig of parsed synth arguments ``a`` over the config file ``path`` (None: the defaults), checked
     (``check_config``: a value an option set named by the option, ``--size 8``); a task ``--tasks`` names whose
-    weight is 0 there gets 1. ConfigError / ValueError naming what is wrong."""
+    weight is 0 there gets 1; ``source``: where ``a``'s key=value words came from (None: the caller says it).
+    ConfigError / ValueError naming what is wrong."""
     from data_gen.argv import blaming_config
     from data_gen.instructions.build import load_with_tasks
     from data_gen.synth.run import check_config
 
     cfg, flags = load_with_tasks(path, synth_overrides(a), a.tasks), given_flags(a)
     # "scene.max_objects -3 is out of range": a file's value named no file
-    with blaming_config(path, [*a.overrides, *(f"{k}=" for k in flags)]):
+    with blaming_config(path, [*a.overrides, *(f"{k}=" for k in flags)], source):
         check_config(cfg, flags)
     return cfg
 

@@ -138,7 +138,7 @@ def error_line(e: Exception, config: str | None) -> str:
 
 
 @contextlib.contextmanager
-def blaming_config(path, overrides: list[str]):
+def blaming_config(path, overrides: list[str], source: str | None = "command line"):
     """A block whose ValueError (a ``check_config`` refusal) is raised again naming the override the user typed that
     set its key (``rsvlm.overrides.override_named``), else the config file that set it (``config_blamed``), where it
     can be told. An option's ``KEY=`` stand-in names no override: the option names itself."""
@@ -147,6 +147,6 @@ def blaming_config(path, overrides: list[str]):
     try:
         yield
     except ValueError as e:
-        if where := override_named(str(e), overrides) or config_blamed(str(e), path, overrides):
+        if where := override_named(str(e), overrides, source) or config_blamed(str(e), path, overrides):
             raise ValueError(f"{where}: {e}") from None
         raise

@@ -224,13 +224,16 @@ def warnings_as_lines(who: str, say: bool = True):
                 print(f"{who}: warning: {w.message}", file=sys.stderr)
 
 
-def override_named(message: str, overrides: list[str]) -> str | None:
+def override_named(message: str, overrides: list[str], source: str | None = "command line") -> str | None:
     """``"override 'modalities=[sar,radar]' (command line)"``: the last of ``overrides`` (key=value words as typed)
     that set the dotted key ``message`` begins with (a later check's refusal, ``modalities ['radar']: each must
     be …``), or a key under it, as the start of that refusal; None where none did. An option's ``KEY=`` stand-in
-    (no value: ``--modalities``, named by the option itself) is none."""
+    (no value: ``--modalities``, named by the option itself) is none. ``source``: where the words came from
+    (None: the caller says it, as build.yaml's ``extra.data``)."""
     if (key := refused_key(message)) is None:
         return None
     hits = [o for o in overrides if "=" in o and not o.endswith("=") and any(
         f"{key}.".startswith(f"{at}.") or at.startswith(f"{key}.") for at in [".".join(split_override(o)[0])])]
-    return f"override {hits[-1]!r} (command line)" if hits else None
+    if not hits:
+        return None
+    return f"override {hits[-1]!r}" + (f" ({source})" if source else "")

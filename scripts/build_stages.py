@@ -333,7 +333,8 @@ def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
         return twice
     for split, _, _, _, cfg in data_splits(bc):
         try:
-            synth_config(a, CONFIGS / cfg)  # checks the config, naming an option the user typed by it
+            synth_config(a, CONFIGS / cfg, None)  # checks the config, naming an option the user typed by it
+            # (None: the words are build.yaml's extra.data, which the refusal names, not the command line)
             # --workers alone: synth's words name the --n and --seed the build sets from build.yaml's *_scenes and
             # *_seed (its refusal said '--n 20000000' to a user who never typed it); check_settings names those keys
             check_run(1, 0, a.workers)

@@ -51,7 +51,7 @@ def test_records_per_image_0_is_scenes_only_in_synth_and_refused_by_rebuild(tmp_
     ("{data: [--workers, '0']}", "extra.data: out of range: --workers 0 (give at least 1) (the train run"),
     ("{data: [--wokers, '2']}", "extra.data: unrecognized arguments: --wokers (--wokers is no option: did you mean"),
     ("{data: [--size, '8']}", "extra.data: --size 8 must be between 16 and 4096"),
-    ("{data: [scene.size=-3]}", "extra.data: scene.size -3 must be between 16 and 4096"),
+    ("{data: [scene.size=-3]}", "extra.data: override 'scene.size=-3': scene.size -3 must be between 16 and 4096"),
     ("{data: [--size, '64', scene.size=96]}", "extra.data: scene.size is given twice"),
     ("{data: [--modalities, 'sar,foo']}", "extra.data: --modalities sar,foo: each must be"),
     ("{data: [--help]}", "extra.data: --help shows synth's options"),
