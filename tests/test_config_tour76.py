@@ -5,17 +5,16 @@ a misspelt key, a wrong type or an unknown section in it is refused naming the f
 from __future__ import annotations
 
 import dataclasses
-import sys
 import typing
 from pathlib import Path
 
 import pytest
 import yaml
+from test_config_tour78 import config_class
 
 from data_gen.synth.config import SynthConfig
 from rsvlm.config import ConfigError, load_config
 from rsvlm.config_hints import near_key
-from rsvlm.model.vlm import VLMConfig
 from rsvlm.near import one_slip
 from rsvlm.train.config import TrainConfig
 
@@ -53,19 +52,6 @@ def test_a_slip_near_two_keys_alike_gets_no_hint():
     assert near_key("vat", ["val", "var"]) is None and near_key("vak", ["val", "test"]) == "val"
 
 
-def _class_of(path: Path) -> type:
-    if path.parent.name == "model" or path.name == "model.yaml":
-        return VLMConfig
-    if path.name.startswith("data_") or path.parent.name == "data":
-        return SynthConfig
-    if path.name == "build.yaml":
-        sys.path.insert(0, str(REPO / "scripts"))
-        try:
-            from build_stages import BuildConfig
-        finally:
-            sys.path.remove(str(REPO / "scripts"))
-        return BuildConfig
-    return TrainConfig
 
 
 def _broken(path: Path, tmp_path: Path, change) -> Path:
@@ -98,7 +84,7 @@ def _set(data: dict, place: tuple[str, ...], value) -> None:
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "configs")))
 def test_every_config_loads_and_each_slip_in_it_names_the_file_and_key(path, tmp_path):
-    cls = _class_of(path)
+    cls = config_class(path)
     load_config(cls, path)
     top = next(k for k in (yaml.safe_load(path.read_text()) or {}) if k != "base")
     whole = _first_int(cls)
