@@ -17,7 +17,7 @@ from eval.counts import counted
 from eval.errors import ScoreError
 from rsvlm.data import records_shape
 from rsvlm.data.records import LINE_END, UTF16_BOMS, text_encoding
-from rsvlm.data.records_shape import json_line
+from rsvlm.data.records_shape import JSON_KINDS, json_line
 
 
 @dataclass
@@ -148,7 +148,7 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
             if not isinstance(obj, dict) or "id" not in obj:  # which JSON it is, what keys it has: was this alone
                 raise ValueError("not an object with an 'id' (" + (
                     f"its keys: {', '.join(list(map(str, obj))[:6])}" if isinstance(obj, dict) and obj else
-                    f"a JSON {_JSON_KINDS.get(type(obj), 'value')}, where a prediction is one {{\"id\", \"task\", "
+                    f"{JSON_KINDS.get(type(obj), 'a JSON value')}, where a prediction is one {{\"id\", \"task\", "
                     "\"answer\"} object a line") + ")")
             if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):  # null read as the id "None"
                 raise ValueError(f"'id' is {json.dumps(obj['id'])[:40]}, not a string")
@@ -235,10 +235,6 @@ def _read_text(path: Path, data: bytes, cut_note: str | None) -> PredictionFile:
     _parse(path, [(f"item {i}", obj) for i, obj in enumerate(array)] if array is not None else _text_lines(text),
            array, out, bool(cut_note))
     return out
-
-
-_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false",
-               type(None): "null", dict: "object without keys"}
 
 
 def _json_or_nul(line: str):

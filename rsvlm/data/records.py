@@ -25,6 +25,7 @@ from rsvlm.data.read_report import BLIND, ReadReport
 from rsvlm.data.record_fields import georef_problem, id_problem, images_clash, pair_problem
 from rsvlm.data.records_path import check_records_path, pattern_note, records_in  # noqa: F401 (re-exported)
 from rsvlm.data.records_shape import (
+    JSON_KINDS,
     Twice,
     json_line,  # noqa: F401 (re-exported: callers import it from records)
     long_line_wrapper,
@@ -155,10 +156,6 @@ def raw_task(obj: dict, turns: list | None = None):
         return task_from_prompt(task_turn(obj.get("conversations") if turns is None else turns, obj.get("meta"))[1])
     except (TypeError, KeyError, AttributeError, IndexError):  # a skipped record's turns, as written
         return None
-
-
-JSON_KINDS = {list: "a JSON array", str: "a JSON string", int: "a JSON number", float: "a JSON number",
-              bool: "a JSON true or false", type(None): "JSON null"}
 
 
 def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,

@@ -202,6 +202,13 @@ def read_head(path: Path | str, first: str, readline: Callable[[], str],
         goal = min(2 * size, cap)  # still open, or white space only after it: read on
 
 
+JSON_KINDS = {list: "a JSON array", str: "a JSON string", int: "a JSON number", float: "a JSON number",
+              bool: "a JSON true or false", type(None): "JSON null", dict: "a JSON object without keys"}
+"""What a JSONL line holds where a record (``rsvlm.data.records``) or a prediction (``eval.pred_file``) is an object
+with keys: one table for both readers' refusals (``[1, 2]``: "a JSON array"). Each caller names its own fallback
+for a type JSON does not give."""
+
+
 def json_line(line: str, hook: Callable[[list], dict] | None = None):
     """One JSONL line read as JSON. A BOM opening it is read past (files of a Windows editor's joined by
     ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying what to do where the line opens
