@@ -131,11 +131,17 @@ def value_blamed(message: str, path, overrides: list[str]) -> str:
     ``optim.lr must be …``, a check after ``load_config``) opened with what set that key: the override as typed
     (``override 'precision=fp17' (command line): …``), else the file, the line that sets it before any hint at the
     end (``a.yaml: precision must be … (line 4 of a.yaml); did you mean fp16?``); ``message`` itself where neither
-    set it (a default) or it opens with no key."""
-    from rsvlm.overrides import override_named  # it imports this module
+    set it (a default) or it opens with no key. A refusal of two keys (``clip.text_width=64 must be a multiple of
+    clip.text_heads=3``) whose first no override set opens with the last override typed for a dotted key it names
+    anywhere (the file's line of the first blamed a value the run kept); a key without a dot is looked for at the
+    start alone."""
+    from rsvlm.overrides import override_named, split_override  # it imports this module
 
     if by := override_named(message, overrides):
         return f"{by}: {message}"
+    keys = set(re.findall(r"(?<![\w.])[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", message))
+    if typed := [o for o in overrides if "=" in o and not o.endswith("=") and ".".join(split_override(o)[0]) in keys]:
+        return f"override {typed[-1]!r} (command line): {message}"
     key = refused_key(message)
     if path is None or key is None or not (file := set_in(path, key)):
         return message

@@ -131,14 +131,10 @@ def main(argv: list[str] | None = None) -> int:
 def recipe_values(cfg, config: str, overrides: list[str]) -> None:
     """The recipe's value checks (``check_config``, which ``preflight`` runs again: pure and cheap), a refusal
     opened with what set its key (``value_blamed``: ``override 'precision=fp17' (command line): precision must be
-    …``, else ``r.yaml: precision must be … (line 4 of r.yaml)``; it said neither). Its other kinds
-    (``LinkError``: ``config_by`` names what set them) pass as raised; a key a default set is blamed on no one. A
-    refusal of two keys (``clip.text_width=64 must be a multiple of clip.text_heads=3``) opens with the override
-    that set the second where none set the first: it had blamed the file's line of the first, a value it kept."""
-    import re
-
+    …``, else ``r.yaml: precision must be … (line 4 of r.yaml)``; it said neither; a refusal of two keys, with the
+    override typed for the second where none set the first). Its other kinds (``LinkError``: ``config_by`` names
+    what set them) pass as raised; a key a default set is blamed on no one."""
     from rsvlm.config_bases import value_blamed
-    from rsvlm.overrides import override_named, split_override
     from rsvlm.train.config import check_config, expand_home
 
     expand_home(cfg)  # as preflight, before the check: its words name the paths as preflight's did
@@ -147,9 +143,4 @@ def recipe_values(cfg, config: str, overrides: list[str]) -> None:
     except ValueError as e:
         if type(e) is not ValueError:
             raise
-        said = str(e)
-        keys = set(re.findall(r"(?<![\w.])[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", said))
-        typed = [o for o in overrides if "=" in o and not o.endswith("=") and ".".join(split_override(o)[0]) in keys]
-        if typed and not override_named(said, overrides):
-            raise ValueError(f"override {typed[-1]!r} (command line): {said}") from None
-        raise ValueError(value_blamed(said, config, overrides)) from None
+        raise ValueError(value_blamed(str(e), config, overrides)) from None
