@@ -17,7 +17,6 @@ rank stops at the same micro-batch.
 from __future__ import annotations
 
 import functools
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,6 @@ from pathlib import Path
 import torch
 
 from rsvlm.config import save_config
-from rsvlm.data.records import ReadReport
 from rsvlm.model.base_print import FINGERPRINT, base_moved
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
@@ -47,6 +45,7 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
 from rsvlm.train.chatter import write_setup_log
 from rsvlm.train.checkpoint import barrier, write_summary
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
+from rsvlm.train.export import export_step  # noqa: F401 (scripts/export_step.py imports it from here)
 from rsvlm.train.init_from import carry_merged, init_vision
 from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
@@ -74,6 +73,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
 )
 from rsvlm.train.sft_index import past_context, read_train_data
 from rsvlm.train.stopping import end_save_due, interrupted_note, launcher_says, leave, save_due, stop_due
+from rsvlm.train.summary import summarize  # importable from here as before
 from rsvlm.tta import MODES
 
 
@@ -166,46 +166,6 @@ def fill_note(folder: Path, model, use: str = "resume") -> None:
     worded for what is done with the folder, ``use`` "resume" or "export"."""
     if note := unrecorded_fill_note(folder, model.cfg.llm, model.cfg.trainable.llm, use):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
-
-
-def export_step(folder: Path, out: Path) -> Path:
-    """A step folder of the LM loop (``checkpoints/step_N``) written as ``final/`` would have been at
-    that step, for eval, chat or ``init_from``.
-
-    The frozen parts are rebuilt as training built them, from the folder's train_config.yaml (seed,
-    ``init_from``, ``model.llm.name_or_path``), so those paths must still hold what they held then: the LLM base
-    recorded in the step's rsvlm_base.json (``step_base``) is copied into the export's adapter/, so the export
-    is refused on another base as the step was (scripts/export_step.py checks it first); the rest is unchecked.
-    A contrastive pretraining step folder gives its encoder, as that run's ``final/encoder.safetensors`` would be
-    at that step; a DeepSpeed step folder its trained weights whole, whatever its ZeRO stage and number of
-    processes (``deepspeed_config.zero_trainable``)."""
-    from rsvlm.config import load_config
-    from rsvlm.model.checkpoint import check_new_folder
-
-    folder, out = Path(folder), Path(out)
-    check_new_folder(out, "exported model", "export")
-    if not (folder / "train_config.yaml").is_file():
-        raise FileNotFoundError(f"{folder}: no train_config.yaml (not a step folder of rsvlm train)")
-    cfg = load_config(TrainConfig, folder / "train_config.yaml")
-    if cfg.objective == "clip":  # was refused, naming model.safetensors, which no encoder's pretrained can read
-        ckpt.export_clip_encoder(folder, out)
-        save_config(cfg, out / "train_config.yaml")
-        return out
-    if (folder / "deepspeed").is_dir():  # any ZeRO stage and number of processes (DeepSpeed's zero_to_fp32)
-        from rsvlm.train.deepspeed_config import zero_trainable
-
-        state = zero_trainable(folder)  # read before the model is built; persistent buffers beside the parameters
-    else:
-        state = ckpt.read_tensors(ckpt.trainable_file(folder))
-    model, _ = build_model(cfg, torch.device("cpu"))
-    fill_note(folder, model, "export")  # was told its loss may jump at a resume
-    ckpt.load_trainable(folder, model, state)  # the trainable parameters and the persistent buffers saved beside them
-    model.save_pretrained(out, adapter_only=_adapter_only(cfg))
-    if (folder / FINGERPRINT).is_file() and (out / "adapter").is_dir():  # the base it trained on, not the one now
-        shutil.copyfile(folder / FINGERPRINT, out / "adapter" / FINGERPRINT)
-    save_config(cfg, out / "train_config.yaml")
-    carry_merged(cfg, out)
-    return out
 
 
 def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = None,
@@ -468,28 +428,3 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         torch.distributed.destroy_process_group()  # else gloo's threads can abort a rank at exit (SIGABRT)
     return summary
 
-
-def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int, tokens_before: int = 0) -> dict:
-    """The run's counts over all ranks (collective); ``seconds``, ``steps`` and this rank's ``tokens_before`` of
-    this run alone: a resumed run's tokens/s was its whole history's tokens over its own seconds."""
-    bad, samples, tokens, slots = state["bad"], state["samples"], state["tokens"], state.get("slots", 0)
-    new, first = tokens - tokens_before, state.get("first_bad")
-    cut, ids, cut_ids = state.get("cut", 0), list(state["bad_ids"]), list(state.get("cut_ids", []))
-    undropped = state.get("undropped", 0)
-    if world > 1:
-        import torch.distributed as dist
-
-        parts = [None] * world
-        dist.all_gather_object(parts, (bad, samples, tokens, slots, cut, new, undropped, ids, cut_ids, first))
-        bad, samples, tokens, slots, cut, new, undropped = (sum(p[i] for p in parts) for i in range(7))
-        ids, cut_ids = [i for p in parts for i in p[7]], [i for p in parts for i in p[8]]
-        first = next((p[9] for p in parts if p[9]), None)  # the final verdict names it on every rank alike
-    # epochs: that of the last step, counted from 1 (the one it was in; state's index counts from 0)
-    return {"steps": state["step"], "epochs": state["epoch"] + 1, "samples": samples, "bad_samples": bad,
-            "bad_ids": sorted(set(ids)), "first_bad": first, "cut_samples": cut, "cut_ids": sorted(set(cut_ids))[:1000],
-            "band_dropout_unnamed": undropped,
-            "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
-            "malformed_reasons": dict(report.skipped), "inferred_modalities": report.inferred_by_modality,
-            "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
-            "seconds": seconds, "tokens_per_s": new / max(1e-9, seconds),
-            "steps_this_run": steps}
