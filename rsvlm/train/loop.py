@@ -74,6 +74,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
 from rsvlm.train.sft_index import past_context, read_train_data
 from rsvlm.train.stopping import end_save_due, interrupted_note, launcher_says, leave, save_due, stop_due
 from rsvlm.train.summary import summarize  # importable from here as before
+from rsvlm.train.warn_lines import run_warning, run_warnings
 from rsvlm.tta import MODES
 
 
@@ -139,9 +140,10 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     out = Path(cfg.out_dir) / "final"
     with engine.gathered():
         if rank == 0:
-            engine.module.save_pretrained(out, adapter_only=_adapter_only(cfg))
-            save_config(cfg, out / "train_config.yaml")
-            carry_merged(cfg, out)  # a merged base's record: it was lost here
+            with run_warnings():  # a .bin-only base's note was Python's two-line UserWarning (FILE:LINE: …)
+                engine.module.save_pretrained(out, adapter_only=_adapter_only(cfg))
+                save_config(cfg, out / "train_config.yaml")
+                carry_merged(cfg, out)  # a merged base's record: it was lost here
     return out
 
 
@@ -165,7 +167,7 @@ def fill_note(folder: Path, model, use: str = "resume") -> None:
     train here (``row_fill.unrecorded_fill_note``): they start as this build fills them, not as the run's did;
     worded for what is done with the folder, ``use`` "resume" or "export"."""
     if note := unrecorded_fill_note(folder, model.cfg.llm, model.cfg.trainable.llm, use):
-        print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
+        run_warning(note)
 
 
 def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = None,
@@ -214,7 +216,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     write_setup_log(out_dir, said, rank, world)
     # with the prompt format's share: the index's estimate left out the system prompt (120 tokens of rsvlm's)
     if rank == 0 and (note := past_context(data.sample_lengths, cfg.data.max_length, context_length(model.llm))):
-        print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
+        run_warning(note)
     if cfg.gradient_checkpointing:
         model.enable_gradient_checkpointing()
     torch.manual_seed(cfg.seed + 1000 * rank)  # per-rank stream for dropout etc.
