@@ -7,7 +7,7 @@ import pytest
 from test_grammar_tour56 import allowed_after, text_ids, tok  # noqa: F401  (tok: a fixture)
 from test_grammar_wiring56 import kinds, scripted, tiny  # noqa: F401  (tiny: a fixture)
 
-from rsvlm.model.grammar import NO_SHAPE, SHAPE_KINDS, shape_need
+from rsvlm.model.grammar import NO_SHAPE, REGION, SHAPE_KINDS, shape_need
 
 BOX = ["<box>", "<loc_5>", "<loc_5>", "<loc_9>", "<loc_9>", "</box>"]  # what the model wants to answer
 
@@ -15,7 +15,8 @@ BOX = ["<box>", "<loc_5>", "<loc_5>", "<loc_9>", "<loc_9>", "</box>"]  # what th
 def test_shape_need_follows_design_md():
     assert shape_need("ground") is True
     assert [shape_need(t) for t in ("cls", "vqa", "regcap")] == [NO_SHAPE] * 3
-    assert [shape_need(t) for t in ("det", "seg", "cap", "count", "change", None)] == [False] * 6
+    assert shape_need("seg") == REGION  # polygons and grid masks only (tour 78: a box answered "Segment the water.")
+    assert [shape_need(t) for t in ("det", "cap", "count", "change", None)] == [False] * 5
 
 
 @pytest.mark.parametrize("before", ["", "a ", "<ref>harbour</ref>"])

@@ -27,6 +27,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   none: ``<box>`` and the other shapes' tags never, nor EOS or a stop string before a word (where the model
   wanted a box first, it answered nothing: an empty answer no caller marked); a ``<ref>`` label only with
   room for a word after it (``<ref>harbour</ref> harbour`` reads as text: ``geometry.decode`` reports no problem).
+* A ``[seg]`` answer (``need_shape`` ``REGION``) opens ``<poly>`` and ``<mask>`` only (DESIGN.md: ``<ref>…</ref><poly>…``
+  or ``<mask>…``; training's are those alone), or ends in text ("None."): a box named no region's outline.
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, its 4th corner none that
   makes two edges cross (``grammar_shapes.obb_corner_bins``: ``decode`` swapped such corners, reporting it); ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
@@ -78,6 +80,9 @@ LABEL_ROOM = 2 + CHEAPEST  # inside a label: one more token, </ref>, then a <poi
 # empty or without a shape is never opened
 OPEN_COST = {"ref": 1 + LABEL_ROOM, **SHAPE_COST}
 BOX_OPEN_COST = {"ref": 3 + SMALLEST_SHAPE, **{k: SHAPE_COST[k] for k in BOX_KINDS}}  # the same in a [ground] answer
+SEG_KINDS = ("poly", "mask")  # the shapes of a [seg] answer: DESIGN.md, "<ref>…</ref><poly>… or <mask>…"
+SEG_OPEN_COST = {"ref": 3 + SHAPE_COST["poly"], **{k: SHAPE_COST[k] for k in SEG_KINDS}}  # the same in a [seg] answer
+REGION = "region"  # ``need_shape`` of an answer whose shapes are regions (``SEG_KINDS``): a [seg] answer
 TEXT_OPEN_COST = {"ref": 4}  # the same where no shape may come: <ref>, a label token, </ref>, a word
 NO_SHAPE = "none"  # ``need_shape`` of an answer that holds no shape (``TEXT_TASKS``)
 TEXT_TASKS = ("cls", "vqa", "regcap")  # DESIGN.md: a class name, a word or short phrase, text ([cap] and [count]
@@ -91,8 +96,9 @@ RUN_KEEP = 64  # text tokens kept to find a stop string begun in them: 16 charac
 
 def shape_need(task: str | None) -> bool | str:
     """What an answer to a ``task`` question owes of shapes, as ``GrammarConstraint``'s ``need_shape``
-    takes it: True for ``[ground]`` (one box at least), ``NO_SHAPE`` for ``TEXT_TASKS`` (none), else False."""
-    return True if task == "ground" else NO_SHAPE if task in TEXT_TASKS else False
+    takes it: True for ``[ground]`` (one box at least), ``NO_SHAPE`` for ``TEXT_TASKS`` (none), ``REGION``
+    for ``[seg]`` (polygons and grid masks only, or text: "None."), else False."""
+    return True if task == "ground" else NO_SHAPE if task in TEXT_TASKS else REGION if task == "seg" else False
 
 
 def shape_scores(pieces: list[str], logprobs: list[float], held: list[float] | None = None) -> list[float]:
@@ -224,7 +230,7 @@ class GeometryGrammar:
 
     def _allowed(self, s: State, left: int) -> torch.Tensor:
         cost, small = ((BOX_OPEN_COST, SMALLEST_SHAPE) if s.need_shape else (TEXT_OPEN_COST, 1) if s.no_shape
-                       else (OPEN_COST, CHEAPEST))
+                       else (SEG_OPEN_COST, SHAPE_COST["poly"]) if s.region else (OPEN_COST, CHEAPEST))
         if s.mode == "text":
             owed = self.owes(s, left)
             if s.labelled or owed:  # a shape is due: text only while the smallest still fits after it,
@@ -235,7 +241,7 @@ class GeometryGrammar:
                 ok[list(self.ids.open.values())] = False
                 ok[[self.ids.open[k] for k, c in cost.items() if c <= left and (k != "ref" or not s.since_ref)]] = True
                 return ok
-            if left >= BUDGET_REACH and not (s.need_shape or s.no_shape):
+            if left >= BUDGET_REACH and not (s.need_shape or s.no_shape or s.region):
                 return self.text_ok
             ok = self.text_ok.clone()
             ok[[i for k, i in self.ids.open.items() if cost.get(k, left + 1) > left]] = False
@@ -265,7 +271,8 @@ class GrammarConstraint:
     ``need_shape`` (one per sequence, or one for all) holds an answer to boxes (``<box>``, ``<obb>``)
     and from ending before it has closed one, as a ``[ground]`` answer must (DESIGN.md: one or more
     boxes); the end is not held where ``max_new_tokens`` leaves no room for a box (``SMALLEST_SHAPE``).
-    A sequence's ``need_shape`` ``NO_SHAPE`` opens no shape (a ``TEXT_TASKS`` answer: ``shape_need``).
+    A sequence's ``need_shape`` ``NO_SHAPE`` opens no shape (a ``TEXT_TASKS`` answer: ``shape_need``), and
+    ``REGION`` only ``<poly>`` and ``<mask>`` (a ``[seg]`` answer: its question's object drew ``<box>``es).
     ``stop_strings`` (the chat template's, which ``generate`` cuts the answer at) end an answer where
     they start, so text may not finish one where EOS could not follow the text before it: in a
     ``<ref>`` label, right after ``</ref>`` with no word before it, before a needed box, on the start
@@ -284,12 +291,12 @@ class GrammarConstraint:
         need = [need_shape] * batch if isinstance(need_shape, (bool, str)) else list(need_shape)
         if len(need) != batch:
             raise ValueError(f"need_shape has {len(need)} entries for a batch of {batch}")
-        if bad := [n for n in need if n not in (True, False, NO_SHAPE)]:
-            raise ValueError(f"need_shape {bad[0]!r}: True, False or {NO_SHAPE!r} (grammar.shape_need)")
+        if bad := [n for n in need if n not in (True, False, NO_SHAPE, REGION)]:
+            raise ValueError(f"need_shape {bad[0]!r}: True, False, {NO_SHAPE!r} or {REGION!r} (grammar.shape_need)")
         # a text answer waits for a word as a label's does (``State.labelled``): no EOS, no stop string, before
         # one (a [cls] answer whose first choice was <box> ended at once, empty and unmarked)
-        self.states = [State(need_shape=n != NO_SHAPE and bool(n), no_shape=n == NO_SHAPE, labelled=n == NO_SHAPE)
-                       for n in need]
+        self.states = [State(need_shape=bool(n) and not isinstance(n, str), no_shape=n == NO_SHAPE, region=n == REGION,
+                             labelled=n == NO_SHAPE) for n in need]
         self.seen = [0] * batch
         self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
         self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None

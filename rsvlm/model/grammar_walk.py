@@ -32,6 +32,7 @@ class State:
     label_len: int = 0  # tokens of the open <ref> label so far (``grammar.MAX_LABEL_TOKENS`` bounds them)
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
     need_shape: bool = False  # boxes only, and no EOS before one closes (a [ground] answer: one or more boxes)
+    region: bool = False  # polygons and grid masks only (a [seg] answer: ``grammar.SEG_KINDS``)
     no_shape: bool = False  # no shape at all, only text (a [cls], [vqa] or [regcap] answer: ``grammar.TEXT_TASKS``)
     # the text tokens since the last tag or location: the last RUN_KEEP (``grammar``),
     # or all while a word is owed in them
