@@ -275,7 +275,8 @@ class RSVLM(nn.Module):
         until it has that many (``GrammarConstraint.push``), each scored by the model's own belief;
         ``need_shape`` (per sequence or for all; needs the grammar) holds an answer to boxes (``<box>``,
         ``<obb>``) and keeps it from ending before it has closed one (a ``[ground]`` answer), or, as
-        ``grammar.NO_SHAPE`` (``grammar.shape_need``: ``[cls]``, ``[vqa]``, ``[regcap]``), lets it open no shape tag.
+        ``grammar.NO_SHAPE`` (``grammar.shape_need``: ``[cls]``, ``[vqa]``, ``[regcap]``), lets it open no shape tag,
+        or, as ``grammar.REGION`` (``[seg]``), opens only ``<poly>`` and ``<mask>``.
         ``stop_strings`` (one string, or a list) end an answer where its text holds one; the grammar also keeps
         text from finishing one where EOS may not come (inside ``<ref>``, before an owed shape). Without the
         grammar (``constrain=False``) ``need_shape`` is a task's default the free answer is not held to, and a
