@@ -63,7 +63,7 @@ def _has_geo_sidecar(path: Path) -> bool:
 def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: set | None = None):
     """One backend over ``names`` (several = one single-band file per band, same grid). A name is
     given to GDAL as written: ``Path`` would fold a subdataset's ``HDF5:a.h5://grid`` to ``:/grid``.
-    ``png_checked``: PNGs PIL decodes whose pixel data is known whole (``pngcheck.check_whole_png``). A file
+    ``png_checked``: PNGs (PIL's or GDAL's) whose pixel data is known whole (``pngcheck.check_whole_png``). A file
     truncated or corrupt is an ``ImageReadError`` that says to get a whole copy (``checks.damaged``)."""
     try:
         return _open_source(names, gdal_cache_mb, png_checked)
@@ -95,7 +95,7 @@ def _open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: 
         names[0])  # tifffile's to try (a page's GDAL name, GTIFF_DIR:2:p.tif, is no file of its)
     told = f" ({misnamed})" if misnamed else ""
     try:
-        return RasterioSource([str(p) for p in names], gdal_cache_mb)  # (which says a misnamed file itself)
+        return RasterioSource([str(p) for p in names], gdal_cache_mb, png_checked)  # (which says a misnamed file itself)
     except ImportError:
         if tiff:
             return _tifffile(paths[0], "rasterio not installed: read by tifffile" + told)
