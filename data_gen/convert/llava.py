@@ -50,6 +50,8 @@ Bad records, skipped whole (one bad box would corrupt the conversation): ``unpar
 ``box_out_of_range`` (outside 0–100), ``degenerate_box`` (no area, or ``x2 < x1`` / ``y2 < y1``: corners
 swapped, skipped as ``voc`` skips such a ``<bndbox>``), ``placeholder_mismatch``, ``unreadable_image``
 (truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's),
+``seg_answer_not_a_region`` (a ``seg`` record, by its own task or ``--task``, whose answer opens ``<box>``,
+``<obb>`` or ``<point>``: a ``[seg]`` answer opens only ``<poly>`` or ``<mask>``, ``rsvlm.model.grammar.REGION``),
 ``invalid_record`` (one ``rsvlm.data.records`` would refuse: no gpt answer, an empty one…),
 ``wrong_band_count`` (an image that cannot be read as ``--modality``, where the image names none:
 ``images.check_bands``; an image's own modality passes as given, and a wrong one is the reader's
@@ -340,10 +342,15 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     task = task_name(raw.get("task"))
     task = task if task in TASKS else None
     task = task or task_from_prompt(task_turn(convs, raw.get("meta"))[1])  # the question eval answers, else the first
+    raw_task = task
     if task is None and args.task in GEOMETRY_ANSWERS and not any(
             f"<{g}>" in c["value"] for c in convs if c["from"] in ("gpt", "assistant") for g in GEOMETRY_TAGS[1:]):
         out.note(NO_GEOMETRY.format(task=args.task))  # a VQA answer tagged det by the flag: it was unsaid
     task = task or args.task
+    if task == "seg" and (shapes := _not_regions(convs)):  # [seg] opens <poly>/<mask> alone (grammar REGION)
+        raise BadBox("seg_answer_not_a_region", f"its answer opens {', '.join(shapes)}, which a [seg] answer cannot "
+                     "(only <poly> or <mask>: rsvlm.model.grammar REGION)" + (
+                         "; tagged seg by --task: give boxes --task ground or det" if raw_task is None else ""))
     geochat = any(_TAG.search(v) or "{<" in v for v in given)  # as written, before rewrite_text
     meta = make_meta("GeoChat" if geochat else "LLaVA", Path(args.src).name, width, height)
     record = {"id": str(raw["id"]), "images": images, "conversations": convs, "task": task, "meta": meta}
@@ -449,6 +456,12 @@ def _parts(parts: list) -> str:
                             "output_text; image, image_url, input_image) "
                             "([{'type': 'image'}, {'type': 'text', 'text': '...'}])")
     return "\n".join(said)
+
+
+def _not_regions(convs: list) -> list[str]:
+    """The shapes other than regions (``<box>``, ``<obb>``, ``<point>``) that ``convs``' answers open, in tag order."""
+    answers = [c["value"] for c in convs if c["from"] in ("gpt", "assistant")]
+    return [f"<{g}>" for g in GEOMETRY_TAGS[1:4] if any(f"<{g}>" in a for a in answers)]
 
 
 def _missing(e: KeyError | TypeError) -> str:
