@@ -26,7 +26,7 @@ def test_every_json_array_item_with_a_key_given_twice_is_refused_and_counted(tmp
     path.write_text("[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
     recs, report = load_records(path, strict=False)
     assert [r["id"] for r in recs] == ["0", "3"]  # "2" was kept as a det record
-    assert report.skipped == {"bad field record": 1, "bad field task": 1}
+    assert report.skipped == {"duplicate key": 1, "bad field task": 1}
     assert report.examples[1] == (f"{path}[2]: field 'task': given twice ('vqa', then 'det'); JSON keeps the last: "
                                   "write it once")
 
@@ -80,7 +80,7 @@ def test_the_report_keeps_each_skipped_records_id_task_and_reason_read_once(tmp_
     report.keep_skipped = lambda r: r["task"] != "det" and r["meta"] == {"a": 2}  # a broken record's: not taken
     assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["0"]
     assert report.skipped_read_ids == {"bl": ("vqa", "bad field conversations"), "d": ("det", "bad field images"),
-                                       "ch": ("cls", "bad field image"), "5": ("vqa", "bad field record")}
+                                       "ch": ("cls", "bad field image"), "5": ("vqa", "duplicate key")}
     assert report.skipped_ids == {"bl"} and report.skipped_kept == {"5"}
     assert report.skipped_first == {"vqa": f"{path}:8: key 'a' of an object in the record given twice (1, then 2); "
                                             "JSON keeps the last: write it once"}

@@ -37,7 +37,7 @@ def test_a_turns_key_given_twice_is_refused_as_a_nested_objects(tmp_path):
     turns = '[{"from": "human", "value": "<image>\\nq", "value": "<image>\\nr"}, {"from": "gpt", "value": "a"}]'
     path = _file(tmp_path, f'{{"id": 1, "image": "a.tif", "conversations": {turns}}}')
     recs, report = load_records(path, strict=False)
-    assert recs == [] and report.skipped == {"bad field record": 1}
+    assert recs == [] and report.skipped == {"duplicate key": 1}
     assert report.examples == [f"{path}:1: key 'value' of an object in the record given twice ('<image>\\nq', then "
                                "'<image>\\nr'); JSON keeps the last: write it once"]
 

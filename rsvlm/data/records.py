@@ -62,6 +62,13 @@ class RecordError(ValueError):
         self.reason = reason or ("invalid JSON" if field_name == "json" else f"bad field {field_name}")
 
 
+def twice_error(where: str, field_name: str, why: str) -> RecordError:
+    """The refusal of a record naming a key twice (``Twice.said``'s ``field_name``, ``why``): counted as "bad field
+    task" where it is a field of the record's own, as "duplicate key" where an object inside it (``meta``'s, a turn's)
+    holds it, which "bad field record" did not tell from a record that is no object."""
+    return RecordError(f"{where}: {why}", field_name, "duplicate key" if field_name == "record" else None)
+
+
 def text_encoding(head: bytes) -> str:
     """The codec of a text file that opens with ``head``: UTF-16 where that is its byte-order mark, else UTF-8
     with a BOM (Windows editors) dropped where there is one."""
@@ -329,7 +336,7 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                     except (json.JSONDecodeError, UnicodeDecodeError) as e:
                         raise RecordError(f"{path}: not valid JSON ({e})") from e
                     for at, (field, why) in (twice.refused_items(data) if isinstance(data, list) else {}).items():
-                        data[at] = RecordError(f"{path}[{at}]: {why}", field)  # each item holding one, kept so
+                        data[at] = twice_error(f"{path}[{at}]", field, why)  # each item holding one, kept so
                     if key is not None and isinstance(data, list):
                         arrays[key] = data
                     yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
@@ -397,7 +404,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
                 except ValueError as e:
                     raise RecordError(f"{where}: {e}", "json") from e
                 if twice:  # a second "task" (or meta's, or "\u0069d") silently written over the first
-                    raise RecordError(f"{where}: {twice[1]}", twice[0])
+                    raise twice_error(where, *twice)
             rec = normalize_record(raw, where, need_answer, check_geometry)
         except RecordError as e:
             if strict:
