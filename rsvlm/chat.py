@@ -428,13 +428,25 @@ def _talk(repl: ChatREPL) -> int:
         pass
     echo = not sys.stdin.isatty()  # piped questions: no terminal echoes them after the prompt
     read, failed = 0, []  # lines read; (number, line) of those that failed
+    queued, split = [], 0  # the lines after the first of a line holding lone CRs (cr_lines); how many it held
     while True:
         repl.failed = False
         try:
             read += 1
-            line = input(">>> ").lstrip("\ufeff")  # a file saved "UTF-8 with BOM": its BOM was echoed
+            if queued:
+                line = queued.pop(0)
+                repl.out.write(">>> ")  # input()'s prompt, as for every line read
+            else:
+                line = input(">>> ").lstrip("\ufeff")  # a file saved "UTF-8 with BOM": its BOM was echoed
+                line, *queued = cr_lines(line)
+                if queued:  # said once, after the prompt's line
+                    split = len(queued) + 1
             if echo:  # the answer followed the prompt on its line, read as if typed there (">>> >>> " for blanks)
                 repl.say(line.rstrip("\r"))  # a questions file with Windows line ends: a ^M in every echoed line
+            if split:
+                repl.say(f"(note: the line read holds {split} lines ended by a lone CR, an old Mac's line ends: "
+                         "each is read as a line)")
+                split = 0
         except EOFError:
             repl.say()
             return _ended(read - 1, failed, echo)
@@ -456,6 +468,14 @@ def _talk(repl: ChatREPL) -> int:
             repl.say("\n(stopped)")
         if repl.failed:
             failed.append((read, line.strip()))
+
+
+def cr_lines(line: str) -> list[str]:
+    """``line`` as the lines a lone CR ends in it (an old Mac's line ends: a questions file of them arrived as
+    one line, refused naming its ``\\x0d``); a CR at the line's end (Windows') stays for ``handle`` to strip. A CR
+    typed on purpose inside a question cannot be told from a line end."""
+    body = line.rstrip("\r")
+    return body.split("\r") if "\r" in body else [line]
 
 
 def _ended(read: int, failed: list[tuple[int, str]], piped: bool) -> int:
