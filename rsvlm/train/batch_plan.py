@@ -98,3 +98,16 @@ def past_end_note(state: dict, micro_batches: int, moved: bool) -> str | None:
     n = state.get("epoch", 0) + 1  # counted from 1, as the bar, metrics.jsonl and summary.json count them
     return (f"the data position ({at} micro-batches into epoch {n}) is at or past the end of these records' epoch "
             f"of {micro_batches}: epoch {n} begins again from their first batch (its number stays {n})")
+
+
+def ended_epoch_note(state: dict, moved: bool) -> str | None:
+    """What a resume on other records (``moved``) does where the saved data position had ended its epoch
+    (``micro_in_epoch`` at the saved ``epoch_micro_batches``), else None: the next epoch begins from its first
+    batch of these records. Without it, more records than the checkpoint's went on at the old position inside a
+    longer plan of other batches. A state saved before stop 78 holds no epoch length and cannot tell."""
+    at, saved = state.get("micro_in_epoch", 0), state.get("epoch_micro_batches")
+    if not moved or not at or saved is None or at < saved:
+        return None
+    n = state.get("epoch", 0) + 1  # counted from 1, as the bar, metrics.jsonl and summary.json count them
+    return (f"the data position ({at} micro-batches) had ended epoch {n}: epoch {n + 1} begins from the first batch "
+            "of these records")

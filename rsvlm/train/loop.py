@@ -33,7 +33,7 @@ from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
-from rsvlm.train.batch_plan import old_plan_note, past_end_note
+from rsvlm.train.batch_plan import ended_epoch_note, old_plan_note, past_end_note
 from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: importable from here as before)
     StandIns,
     check_naive_groups,
@@ -276,6 +276,11 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         else:
             raise no_full_batch(report.path, modalities, cfg.batch_size, world, cfg.data.batching == "length_grouped",
                                 weights is not None)
+        if start and (note := ended_epoch_note(state, moved is not None)):  # more records: went on mid-plan
+            if rank == 0:
+                print(f"[rsvlm.train] note: ckpt.resume: {note}", file=sys.stderr)
+            state["micro_in_epoch"] = 0
+            return loader(epoch + 1, 0)
         if start and (note := past_end_note(state, len(batches), moved is not None)):  # was "epoch 2" at once
             if rank == 0:
                 print(f"[rsvlm.train] note: ckpt.resume: {note}", file=sys.stderr)
