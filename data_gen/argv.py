@@ -112,23 +112,6 @@ def run_together(word: str, names) -> list[str] | None:
     return run if len(run) > 1 and all(r in names for r in run) else None
 
 
-def config_blamed(message: str, path, overrides: list[str]) -> str | None:
-    """The config file (or ``base:`` of it) that set the key ``message``, a ``check_config`` refusal, begins with
-    (``scene.max_objects -3 is …``), as ``rsvlm.config.load_config`` names one; None where ``path`` is None, the
-    message begins with no key (``--size 8 …``) or one of ``overrides`` (``key=value``; an option's key) set it, or
-    set a part of it (``instructions.modality_weights.optical=0`` made the file's weights all 0: no file is blamed)."""
-    import re
-
-    from rsvlm.config_hints import set_in
-    from rsvlm.overrides import split_override
-
-    key = re.match(r"[a-z_]+(\.[a-z_]+)*(?=[ :])", message)
-    if path is None or key is None or any(f"{key[0]}.".startswith(f"{at}.") or at.startswith(f"{key[0]}.")
-                                          for o in overrides for at in [".".join(split_override(o)[0])]):
-        return None
-    return set_in(path, key[0])
-
-
 def error_line(e: Exception, config: str | None) -> str:
     """``error: …`` for a refusal of synth or rebuild: a ``--config`` file not found is named by its option, as
     every other refusal names one (it said "config file not found: nope.yaml")."""
@@ -139,14 +122,27 @@ def error_line(e: Exception, config: str | None) -> str:
 
 @contextlib.contextmanager
 def blaming_config(path, overrides: list[str], source: str | None = "command line"):
-    """A block whose ValueError (a ``check_config`` refusal) is raised again naming the override the user typed that
-    set its key (``rsvlm.overrides.override_named``), else the config file that set it (``config_blamed``), where it
-    can be told. An option's ``KEY=`` stand-in names no override: the option names itself."""
-    from rsvlm.overrides import override_named
+    """A block whose ValueError (a ``check_config`` refusal) is raised again opening with what set its key, as
+    ``rsvlm.config_bases.value_blamed`` says it (the override typed, else the config file and its line), with
+    ``source`` for "command line" (None: the caller says where the words came from). An option's ``KEY=``
+    stand-in names no override and keeps the file unblamed: the option names itself in the refusal."""
+    from rsvlm.config_bases import refused_key, value_blamed
+    from rsvlm.overrides import override_named, split_override
 
     try:
         yield
     except ValueError as e:
-        if where := override_named(str(e), overrides, source) or config_blamed(str(e), path, overrides):
-            raise ValueError(f"{where}: {e}") from None
-        raise
+        said, typed = str(e), [o for o in overrides if not o.endswith("=")]
+        if by := override_named(said, typed, source):
+            raise ValueError(f"{by}: {said}") from None
+        key = refused_key(said)
+        stand_ins = [".".join(split_override(o)[0]) for o in overrides if o.endswith("=")]
+        if key and any(f"{key}.".startswith(f"{at}.") or at.startswith(f"{key}.") for at in stand_ins):
+            raise
+        blamed = value_blamed(said, path, typed)
+        if blamed == said:
+            raise
+        head = blamed[:len(blamed) - len(said)] if blamed.endswith(said) else ""
+        if head.startswith("override ") and source != "command line":  # a key named later in the refusal
+            blamed = head.replace(" (command line)", f" ({source})" if source else "", 1) + said
+        raise ValueError(blamed) from None

@@ -12,12 +12,17 @@ def _synth(tmp_path, *argv: str) -> int:
 
 
 @pytest.mark.parametrize("yaml_text, said", [
-    ("render:\n  sar_looks: 0\n", "render.sar_looks 0 is out of range: give a whole number >= 1\n"),
-    ("scene:\n  max_objects: -3\n", "scene.max_objects -3 is out of range: give a whole number >= 0\n"),
-    ("scene:\n  object_scale: .inf\n", "scene.object_scale inf is out of range: give a finite number > 0\n"),
-    ("scene:\n  size: 8\n", "scene.size 8 must be between 16 and 4096 (a whole number of px)\n"),
-    ("scene:\n  pairs_fraction: 2\n", "scene.pairs_fraction 2 must be in [0, 1]\n"),
-    ("instructions:\n  obb_fraction: 3\n", "instructions.obb_fraction must be in [0, 1], got 3\n"),
+    ("render:\n  sar_looks: 0\n", "render.sar_looks 0 is out of range: give a whole number >= 1 "
+     "(line 2 of mine.yaml)\n"),
+    ("scene:\n  max_objects: -3\n", "scene.max_objects -3 is out of range: give a whole number >= 0 "
+     "(line 2 of mine.yaml)\n"),
+    ("scene:\n  object_scale: .inf\n", "scene.object_scale inf is out of range: give a finite number > 0 "
+     "(line 2 of mine.yaml)\n"),
+    ("scene:\n  size: 8\n", "scene.size 8 must be between 16 and 4096 (line 2 of mine.yaml) (a whole number of px)\n"),
+    ("scene:\n  pairs_fraction: 2\n", "scene.pairs_fraction 2 must be in [0, 1] "
+     "(line 2 of mine.yaml)\n"),
+    ("instructions:\n  obb_fraction: 3\n", "instructions.obb_fraction must be in [0, 1], got 3 "
+     "(line 2 of mine.yaml)\n"),
     ("modalities: [rgb]\n", "modalities ['rgb']: each must be one of"),
     ("split:\n  val: 0.6\n  test: 0.5\n", "split.val=0.6, split.test=0.5 must be >= 0 and sum to at most 1 (line 2 of "
                                          "mine.yaml) (split fractions: train is what they leave)\n"),  # stop 78: line
@@ -38,7 +43,7 @@ def test_a_base_files_value_names_the_base_and_an_override_or_option_names_no_fi
     top.write_text("base: base.yaml\nrender:\n  sar_looks: 2\n")
     assert _synth(tmp_path, "--config", str(top), "scene.size=64") == 2
     assert capsys.readouterr().err == (f"error: {base} (a base of {top}): scene.max_objects -3 is out of range: give a "
-                                       "whole number >= 0\n")
+                                       "whole number >= 0 (line 2 of base.yaml)\n")
     # the value the user typed is named as typed, not blamed on the file that also set it
     assert _synth(tmp_path, "--config", str(top), "--size", "4") == 2
     assert capsys.readouterr().err.startswith("error: --size 4 must be between 16 and 4096")
@@ -146,7 +151,8 @@ def test_rebuild_names_the_config_file_of_a_bad_instructions_value(tmp_path, cap
     capsys.readouterr()
     argv = ["rebuild", "--dir", str(tmp_path / "o"), "--prefix", "r_", "--no-progress"]
     assert main([*argv, "--config", str(cfg)]) == 2
-    assert capsys.readouterr().err == f"error: {cfg}: instructions.obb_fraction must be in [0, 1], got 3\n"
+    assert capsys.readouterr().err == (f"error: {cfg}: instructions.obb_fraction must be in [0, 1], got 3 "
+                                       "(line 2 of mine.yaml)\n")
     assert main([*argv, "instructions.obb_fraction=3"]) == 2
     assert capsys.readouterr().err == ("error: override 'instructions.obb_fraction=3' (command line): "
                                        "instructions.obb_fraction must be in [0, 1], got 3\n")
