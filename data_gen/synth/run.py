@@ -172,6 +172,22 @@ def check_room(out: Path, n: int, cfg: SynthConfig, seed: int, size_is: str = "s
                       "scenes, a smaller --size, fewer --modalities, or an --out on a larger disk")
 
 
+def peak_bytes(size: int, pairs_fraction: float) -> float:
+    """Bytes one process drawing scenes of ``size`` px takes at its peak, measured with four modalities (fewer
+    take less): the imports, and so many bytes a pixel (a pair's two frames more)."""
+    return 100e6 + size * size * (345 if pairs_fraction > 0 else 270)
+
+
+def start_line(n: int, cfg: SynthConfig, workers: int) -> str:
+    """What a run begins to make, said at once (``synth: 1 scene of 4096 px x 4 modalities …``): without a terminal
+    the first progress line comes after a tenth of the scenes, 72 s for one 4096-px scene, and nothing before it
+    said the run had begun."""
+    per, k = peak_bytes(cfg.scene.size, cfg.scene.pairs_fraction), len(cfg.modalities)
+    return (f"synth: {counted(n, 'scene')} of {cfg.scene.size} px x {k} modalit{'ies' if k != 1 else 'y'}, "
+            f"{counted(workers, 'worker')}; up to about {per / 1e9:.1f} GB of memory a process at the peak"
+            + (f" ({per * workers / 1e9:.1f} GB in all)" if workers > 1 else ""))
+
+
 def memory_note(size: int, workers: int, pairs_fraction: float, available: int | None = None,
                 where: str = "MemAvailable") -> str | None:
     """A note where ``workers`` processes drawing scenes of ``size`` px may together take more memory than is
@@ -179,7 +195,7 @@ def memory_note(size: int, workers: int, pairs_fraction: float, available: int |
     memory cgroup's limit where it leaves less, as in a container). A process's peak is measured, not computed
     (stop 78, four modalities: 0.34 GB at 1024 px, 1.1 GB at 2048, 4.1 GB at 4096, a pair 1.3x), so fewer modalities
     take less than said. None where they fit or nothing says what is available."""
-    per = 100e6 + size * size * (345 if pairs_fraction > 0 else 270)  # bytes a pixel at the peak, and the imports
+    per = peak_bytes(size, pairs_fraction)
     if available is None:
         from rsvlm.io import budget  # as called: a test's limit
 
@@ -248,6 +264,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     progress = progress and sys.stderr is not None  # python run with stderr closed (2>&-): nowhere to say it
     live = progress and sys.stderr.isatty()  # else a bar's \r redraws piled up as one line of the log
     lines = ProgressLines(n, t0) if progress and not live else None
+    if lines:
+        print(start_line(n, cfg, workers), file=sys.stderr, flush=True)
     try:
         with bar(total=n, desc="synth", unit="scene", disable=not live) as shown:
             for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, enumerate(splits), workers):
