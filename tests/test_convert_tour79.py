@@ -32,3 +32,40 @@ def test_llava_own_seg_task_with_a_box_is_skipped_without_blaming_the_flag(tmp_p
 def test_llava_task_ground_keeps_the_same_boxes(tmp_path):
     stats, recs = llava_rows(tmp_path, [_row("box", "{<10><10><40><30>|<90>}")], "--task", "ground", "--no-progress")
     assert not stats["skipped"] and [r["task"] for r in recs] == ["ground"]
+
+
+def _cmyk_jpeg(path, fill: int, quality: int):
+    import numpy as np
+    from PIL import Image
+
+    a = np.random.default_rng(0).integers(60, 200, (96, 128, 3), dtype=np.uint8)
+    a[:, :16], a[:12] = fill, fill  # a collar on two sides, a fifth of the image
+    Image.fromarray(a).convert("CMYK").save(path, quality=quality)  # Adobe's inverted inks, as Photoshop writes
+    return path
+
+
+def test_a_cmyk_jpegs_white_collar_is_found_at_the_level_pil_converts_it_to(tmp_path):
+    # PIL reads a CMYK JPEG's white at quality 20 as 251 (C and K each decode 2 off): the luma table's 253 missed it
+    from PIL import Image
+
+    from data_gen.convert.collar import border_look, jpeg_flat_levels
+    from data_gen.tiling import constant_border
+
+    path = _cmyk_jpeg(tmp_path / "c.jpg", 255, 20)
+    with Image.open(path) as im:
+        assert im.mode == "CMYK" and im.convert("RGB").getpixel((0, 0)) == (251, 251, 251)
+    assert jpeg_flat_levels(path)[1] == (251, 251, 251)
+    value, pixels, total = constant_border(path)
+    assert value == (251, 251, 251) and 0.19 < pixels / total < 0.25
+    assert "of value 251 join its edge" in border_look(path)[0]
+
+
+def test_a_cmyk_jpegs_black_collar_and_an_rgb_jpegs_levels_are_unchanged(tmp_path):
+    from PIL import Image
+
+    from data_gen.convert.collar import jpeg_flat_levels
+    from data_gen.tiling import constant_border
+
+    assert constant_border(_cmyk_jpeg(tmp_path / "k.jpg", 0, 20))[0] == (0, 0, 0)
+    Image.new("RGB", (8, 8), (90, 90, 90)).save(tmp_path / "r.jpg", quality=20)
+    assert jpeg_flat_levels(tmp_path / "r.jpg") == (0, 253)

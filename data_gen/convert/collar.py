@@ -58,30 +58,52 @@ def note_border(out, path, image=None) -> None:
         out.note("images_not_looked_at_for_a_collar", example=unlooked)
 
 
-def jpeg_flat_levels(jpeg) -> tuple[int, int]:
+def jpeg_flat_levels(jpeg) -> tuple:
     """The levels a flat black and a flat white block of the JPEG ``jpeg`` (a path, or PIL's open JPEG) decode to:
     the block's DC, 8 x (level - 128), rounded to a step of its luma quantisation table (white is 253 at quality 20,
-    step 40). Its header alone is read (``is_fill`` reads an edge's value by them). Cannot: see a decoder rounding
-    otherwise than libjpeg."""
-    import math
-
+    step 40). A CMYK JPEG's are per RGB band as PIL converts it (``_cmyk_levels``): its white at quality 20 is 251,
+    two inks 2 off; 253 missed its collar. Its header alone is read (``is_fill`` reads an edge's value by them).
+    Cannot: see a decoder rounding otherwise than libjpeg."""
     from PIL import Image
 
     if isinstance(jpeg, str | Path):
         with Image.open(jpeg) as im:
             return jpeg_flat_levels(im)
-    step = (getattr(jpeg, "quantization", None) or {0: [1]})[0][0]
+    tables = getattr(jpeg, "quantization", None) or {0: [1]}
+    if jpeg.mode == "CMYK":
+        return _cmyk_levels(jpeg, tables)
+    return _decoded(0, tables[0][0]), _decoded(255, tables[0][0])
 
-    def decoded(level: int) -> int:
-        dc = 8 * (level - 128) / step
-        return min(255, max(0, 128 + math.floor((int(abs(dc) + 0.5) * (1 if dc >= 0 else -1)) * step / 8 + 0.5)))
 
-    return decoded(0), decoded(255)
+def _decoded(level: int, step: int) -> int:
+    """``level`` of a flat block as libjpeg decodes it, its DC quantised by ``step``."""
+    import math
+
+    dc = 8 * (level - 128) / step
+    return min(255, max(0, 128 + math.floor((int(abs(dc) + 0.5) * (1 if dc >= 0 else -1)) * step / 8 + 0.5)))
+
+
+def _cmyk_levels(jpeg, tables: dict) -> tuple[tuple, tuple]:
+    """(black, white) per RGB band of a CMYK JPEG as PIL reads it: its samples Adobe's inverted inks (PIL assumes
+    so of every CMYK JPEG), each component by its own table (``layer``'s), YCCK's (Adobe transform 2) C, M and Y by
+    its Y's (a flat block's Cb and Cr are 128 exactly), then PIL's ``R = (255 - K) - (255 - K) C / 255``. Black
+    is RGB 0's inks, C, M, Y full and K none (PIL's RGB to CMYK); a K-only black decodes to 0 too."""
+    layer = getattr(jpeg, "layer", None) or []
+    steps = [tables.get(c[3], tables[0])[0] for c in layer] if len(layer) == 4 else [tables[0][0]] * 4
+    if jpeg.info.get("adobe_transform") == 2:
+        steps[1] = steps[2] = steps[0]
+
+    def rgb(cmy: int, k: int) -> tuple:
+        nk = _decoded(255 - k, steps[3])  # 255 - K's ink
+        return tuple(max(0, nk - (((t := (255 - _decoded(255 - cmy, s)) * nk + 128) >> 8) + t >> 8))
+                     for s in steps[:3])
+
+    return rgb(255, 0), rgb(0, 0)
 
 
 def is_fill(value, level: int, extreme: int) -> bool:
     """Whether a JPEG edge's commonest value ``value`` (one per band) is a black or white fill that a flat block
-    decodes to ``level`` (``jpeg_flat_levels``): ``extreme`` (0 or 255) in every band, ringing clamped where a
+    decodes to ``level`` (``jpeg_flat_levels``; one, or one per band): ``extreme`` (0 or 255) in every band, ringing clamped where a
     thin collar shares every block with the scene, or within 1 of ``level`` in every band and at it in one (its
     chroma, shared with coloured ground, rounds a band off: 0, 1, 0; a 0-3 shadow's luma moves every band alike,
     1, 1, 1, and is none). ``level`` alone, exactly, missed 305 of 600 collars of scenes rotated 0.6-2 degrees
