@@ -53,18 +53,25 @@ def malformed_refusal(report: ReadReport) -> str:
         + (": the wrong file, or another format?" if foreign < n else ".") + f" First: {first}")
 
 
-def task_refusal(path: str, task: str, n_bad: int, ok: Counter, reasons: Counter, first: str) -> str:
+def task_refusal(path: str, task: str, n_bad: int, ok: Counter, reasons: Counter, first: str, unknown: int = 0) -> str:
     """The error of a ground truth where ``MALFORMED_SHARE`` or more of one task's own records are skipped (``n_bad``,
     by reason in ``reasons``; ``ok``: the sound records of the scorer's tasks, by task): the rest were scored as if
-    the task were sound (a captioning set of 10 good cap records and 4 broken regcap ones; 1 det record scored of 4)."""
+    the task were sound (a captioning set of 10 good cap records and 4 broken regcap ones; 1 det record scored of 4).
+    Led by the convert command or the rewrite where references are GeoChat's or Falcon's (``FOREIGN_FORMS``; was in
+    the first record's error alone). ``unknown``: the file's skipped records whose task was not read (not JSON, a bad
+    id), said as "task unknown": they count toward the whole file's share alone, and were unsaid here."""
     total, rest = n_bad + ok[task], {t: n for t, n in ok.items() if n and t != task}
     said = (f"its one {task} record is" if total == 1 else f"every one of its {total} {task} records is" if not ok[task]
             else f"{n_bad} of its {total} {task} records {'is' if n_bad == 1 else 'are'}")  # "1 of its 2 … are"
     scored = (f"the {'/'.join(rest)} records alone would be scored" if not ok[task] else
               f"scoring the other {ok[task]} would pass {'it' if ok[task] == 1 else 'them'} off as the task's score")
     reasons_said = ", ".join(f"{k}: {v}" for k, v in reasons.most_common())
-    return (f"{path}: {said} skipped ({reasons_said}), {MALFORMED_SHARE:.0%} or more of the task's, where the file as a "
-            f"whole is not: {scored}; mend or remove them (the scorers skip fewer, counted). First: {first}")
+    form, foreign = max(((f, reasons.get(k, 0)) for k, f in FOREIGN_FORMS.items()), key=lambda x: x[1])
+    lead = f"{counted(foreign, task + ' reference')} {'is' if foreign == 1 else 'are'} {form}; " if foreign else ""
+    return (f"{path}: {lead}{said} skipped ({reasons_said}), {MALFORMED_SHARE:.0%} or more of the task's, where the file "
+            f"as a whole is not: {scored}; mend or remove them (the scorers skip fewer, counted)"
+            + (f"; {counted(unknown, 'other record')} skipped, task unknown (not JSON, a bad id or no task: counted in the "
+               "whole file's share alone)" if unknown > 0 else "") + f". First: {first}")
 
 
 def n_unscorable(report: ReadReport) -> int:

@@ -7,9 +7,29 @@ no id to give: it stays a malformed record of unknown id. The file is not read a
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rsvlm.data.read_report import ReadReport
+
+
+@dataclass
+class LineReport(ReadReport):
+    """A ``ReadReport`` that also counts the skipped lines of each id read (``lines``): ``skipped_read_ids`` keeps
+    one entry an id, so two broken lines sharing one id were counted once in ``n_gt_bad_fields``/``n_gt_bad_blind``
+    and the other called a malformed record of unknown id."""
+
+    lines: Counter = field(default_factory=Counter, repr=False)
+
+    def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
+        self.lines[str(raw["id"])] += 1
+        super().note_skipped_id(raw, task, reason, said)
+
+
+def n_lines(report: ReadReport, ids: set[str]) -> int:
+    """The skipped lines of ``ids`` where ``report`` is a ``LineReport`` (a repeated id's each), else one an id."""
+    lines = getattr(report, "lines", None)
+    return sum(lines[i] or 1 for i in ids) if lines is not None else len(ids)
 
 
 @dataclass

@@ -102,13 +102,14 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, the blind ones
     and those of another bad field (``eval.gt_skips``: as the reader's report keeps them), which
     ``malformed`` (where given) gets alone; not the id of a record whose JSON or id is what is wrong."""
-    from eval.gt_skips import id_read_skips, reader_skips
+    from eval.gt_skips import LineReport, id_read_skips, n_lines, reader_skips
     from rsvlm.data.records import read_records
 
     kept, other, records = [], Counter(), []
     ok, bad, whys = Counter(), Counter(), {t: Counter() for t in tasks}  # of tasks' own records, by task
     firsts: dict[str, str] = {}
-    ids, report = set(), report if report is not None else ReadReport(str(path))
+    ids, report = set(), report if report is not None else LineReport(str(path))
+    n_mine = 0  # the records skipped here (shape, reference), their task read
     report.keep_skipped = keep  # asked of the skipped records whose id is read (eval.gt_skips)
     try:
         for rec in read_records(path, strict=False, report=report, check_geometry=False):  # or gzip-compressed
@@ -128,7 +129,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
                     reason, said = e.reason, f"{report.at[1]}{report.at[2]}: {e}"
                 else:  # as rsvlm eval skips it (its check_geometry)
                     reason, said = f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e)
-                n_said = len(report.examples)
+                n_said, n_mine = len(report.examples), n_mine + 1
                 report.drop(reason, said)
                 said = report.examples[-1] if len(report.examples) > n_said else said  # at its line
                 if wanted:
@@ -161,7 +162,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         raise MalformedGT(malformed_refusal(report))
     if sum(ok.values()) and (t := next((t for t in tasks if bad[t] and bad[t] >= MALFORMED_SHARE * (ok[t] + bad[t])),
                                        None)):  # a task's own records broken beside sound ones: was scored on the rest
-        raise MalformedGT(task_refusal(str(path), t, bad[t], ok, whys[t], firsts[t]))
+        read = n_lines(report, {i for i, (task, _) in report.skipped_read_ids.items() if task is not None})
+        raise MalformedGT(task_refusal(str(path), t, bad[t], ok, whys[t], firsts[t], report.n_skipped - n_mine - read))
     if report.duplicates:  # which line: was the id alone, in a file of thousands
         raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({counted(report.duplicates, 'repeated id')}); "
                          "predictions are matched to records by id: give each record its own")

@@ -1,0 +1,88 @@
+"""Stop 79, eval: skipped ground-truth lines sharing one id are counted a line each; a task refused beside sound
+ones for GeoChat's or Falcon's references leads with the way out; the skipped records whose task is unknown are
+said in that refusal, so its counts add up to the file's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import eval_record, write_jsonl
+
+FALCON_BOX = "<box><100><200><300><400></box>"
+GEOCHAT_BOX = "{<10><20><30><40>|<0>}"
+GROUND = "<box><loc_1><loc_1><loc_9><loc_9></box>"
+
+
+def _vqa(rid: str) -> dict:
+    return eval_record(rid, "vqa", "[vqa] Is there a ship?", "yes")
+
+
+@pytest.mark.parametrize("kind", ["field", "blind"])
+def test_two_skipped_lines_sharing_an_id_count_as_two(tmp_path, capsys, kind):
+    """Six sound vqa records and two broken lines of one id (no conversations, or blind): n_gt_bad_fields (or
+    n_gt_bad_blind) was 1 of n_gt_bad_records 2, the other line called a malformed record of unknown id."""
+    from eval import vqa
+
+    bad = _vqa("dup")
+    if kind == "field":
+        bad["conversations"] = "x"
+    else:
+        bad["conversations"] = bad["conversations"][:1]
+    gt = write_jsonl(tmp_path / "gt.jsonl", [_vqa(i) for i in "abcdef"] + [bad, bad])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in [*"abcdef", "zz"]])
+    s = vqa.main(["--gt", gt, "--pred", pred])
+    key = "n_gt_bad_fields" if kind == "field" else "n_gt_bad_blind"
+    assert (s[key], s["n_gt_bad_records"]) == (2, 2)
+    assert sum(s[k] for k in ("n_gt_bad_references", "n_gt_bad_shapes", "n_gt_bad_blind", "n_gt_bad_fields")) == 2
+    out = capsys.readouterr().out
+    assert "are not known" not in out  # no record of unknown id left to blame
+    assert "note: 1 prediction names no record of the ground truth; first: zz" in out
+
+
+@pytest.mark.parametrize(("answer", "way_out"), [
+    (FALCON_BOX, "rsvlm.geometry.encode(eval.foreign.decode_falcon(answer, width, height)[0], width, height)"),
+    (GEOCHAT_BOX, "python -m data_gen convert llava --src SET")])
+def test_a_task_refused_for_foreign_references_leads_with_the_way_out(tmp_path, answer, way_out):
+    """Two of three ground records in Falcon's (GeoChat's) boxes beside eight sound vqa ones: the per-task refusal
+    opened '2 of its 3 ground records are skipped', the rewrite (convert command) inside the first record's error
+    alone; it now leads with it, before the counts."""
+    from eval import grounding
+    from eval.common import ScoreError
+
+    recs = [eval_record(f"g{i}", "ground", "[ground] Find the ship.", answer if i < 2 else GROUND) for i in range(3)]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs + [_vqa(i) for i in "abcdefgh"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "g2", "task": "ground", "answer": GROUND}])
+    with pytest.raises(ScoreError) as e:
+        grounding.main(["--gt", gt, "--pred", pred])
+    said = str(e.value)
+    head = said.split("; 2 of its 3 ground records are skipped")[0]
+    assert head.startswith(f"{gt}: 2 ground references are in ") and way_out in head
+
+
+def test_a_task_refusal_counts_the_records_of_unknown_task(tmp_path):
+    """Beside the ground task's 2 of 3 broken records, two lines that are no JSON and one without a task: they counted
+    toward the whole file's share, unsaid in the task's refusal, so its counts fell short of the file's."""
+    from eval import grounding
+    from eval.common import ScoreError
+
+    recs = [eval_record(f"g{i}", "ground", "[ground] Find the ship.", FALCON_BOX if i < 2 else GROUND) for i in range(3)]
+    untasked = {k: v for k, v in _vqa("n").items() if k != "task"}
+    untasked["conversations"] = "x"
+    gt = tmp_path / "gt.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs + [_vqa(i) for i in "abcdefgh"] + [untasked])
+                  + '{"id": "cut", "task": "gro\n{not json\n')
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "g2", "task": "ground", "answer": GROUND}])
+    with pytest.raises(ScoreError) as e:
+        grounding.main(["--gt", str(gt), "--pred", pred])
+    assert "; 3 other records skipped, task unknown (not JSON, a bad id or no task" in str(e.value)
+
+
+def test_a_task_refusal_without_unknown_ones_says_none(tmp_path):
+    """No record of unknown task: nothing said of them."""
+    from collections import Counter
+
+    from eval.gt_refusal import task_refusal
+
+    said = task_refusal("gt.jsonl", "det", 2, Counter(det=1), Counter({"bad field conversations": 2}), "first")
+    assert "task unknown" not in said and said.endswith(". First: first")
