@@ -334,24 +334,56 @@ def on_object(i: int, obj: dict, f):
 
 
 def _crs_member(crs: str) -> dict:
-    """GeoJSON's ``crs`` member naming ``crs`` so that the coordinates, written x then y (longitude first in degrees),
-    read in that order: EPSG's URNs of geographic CRSs order latitude first, which readers that honour them swap
-    to (NAD83 and ETRS89 had been written so). EPSG:4326, 4269 and 4267 as OGC's longitude-first URNs (CRS84, CRS83,
-    CRS27, as GDAL writes the first); another geographic CRS as its WKT with longitude first and no EPSG code (which
-    would order latitude first); a projected one by its EPSG URN, else its WKT. Cannot: order a projected CRS whose
-    EPSG axes run northing first (a Gauss-Krüger zone's): its EPSG URN is written; nor a 3D geographic CRS (EPSG:4979),
-    whose WKT 2 is written with latitude first and its code."""
-    from rasterio.crs import CRS
+    """GeoJSON's ``crs`` member naming ``crs`` so that the coordinates, written x then y (longitude or easting first,
+    RFC 7946 3.1.1), read in that order: EPSG's URNs order latitude (northing) first where EPSG's axes do, which
+    readers that honour them swap to (NAD83, ETRS89 and a Gauss-Krüger zone had been written so). EPSG:4326, 4269 and
+    4267 as OGC's longitude-first URNs (CRS84, CRS83, CRS27, as GDAL writes the first); another geographic CRS as its
+    WKT with longitude first and no EPSG code (which would order latitude first); a 3D geographic one (EPSG:4979) as
+    its 2D CRS, the coordinates having no heights; a projected one whose EPSG axes run northing first (GDAL's list:
+    Gauss-Krüger, SWEREF99 TM, ETRS89-LAEA EPSG:3035, UPS N,E) as its WKT with easting first and no EPSG code; any
+    other projected one by its EPSG URN, else its WKT."""
+    from rasterio.crs import CRS, epsg_treats_as_northingeasting
 
     crs = CRS.from_user_input(crs)
+    if crs.is_geographic:
+        crs = _two_d(crs)
     epsg = crs.to_epsg()
     if epsg in LON_LAT_URNS:
         name = LON_LAT_URNS[epsg]
     elif crs.is_geographic:
         name = _lon_lat_wkt(crs.to_wkt())
+    elif epsg_treats_as_northingeasting(crs):
+        name = _east_first_wkt(crs.to_wkt())
     else:
         name = f"urn:ogc:def:crs:EPSG::{epsg}" if epsg else crs.to_wkt()
     return {"type": "name", "properties": {"name": name}}
+
+
+def _two_d(crs):
+    """A 3D geographic CRS (EPSG:4979, 4937) as its 2D one (EPSG:4326, 4258 where EPSG has it); ``crs`` itself when
+    it has two axes."""
+    from rasterio.crs import CRS
+
+    pj = crs.to_dict(projjson=True)
+    axes = pj.get("coordinate_system", {}).get("axis", [])
+    if len(axes) != 3:
+        return crs
+    pj.pop("id", None)
+    pj["coordinate_system"]["axis"] = [a for a in axes if a.get("direction") != "up"]
+    two = CRS.from_dict(pj)
+    epsg = two.to_epsg()
+    return CRS.from_epsg(epsg) if epsg else two
+
+
+def _east_first_wkt(wkt: str) -> str:
+    """A projected CRS's WKT 1 with its two axes swapped (northing, easting → easting, northing), its own EPSG code
+    (last) dropped; the datum's and base CRS's codes are kept. ValueError where the WKT does not end in two axes."""
+    import re
+
+    m = re.search(r'(AXIS\["[^"]*",\w+\]),(AXIS\["[^"]*",\w+\])(,AUTHORITY\["EPSG","\d+"\])?\]$', wkt)
+    if m is None:
+        raise ValueError(f"cannot put easting first in this CRS's WKT: {wkt[:200]}")
+    return f"{wkt[:m.start()]}{m[2]},{m[1]}]"
 
 
 def _lon_lat_wkt(wkt: str) -> str:
