@@ -93,7 +93,7 @@ def test_a_lone_image_whose_label_is_missing_is_counted_and_named(tmp_path, caps
     argv = lone_image_argv(tmp_path, fmt)
     assert main(["convert", fmt.split()[0], *argv, "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    said = "images_without_label: " if fmt == "coco" else "1 image under "
+    said = {"coco": "images_without_label: ", "levir-cd": "2 images (1 distinct name) under "}.get(fmt, "1 image under ")
     assert said in err and "a.png" in err, err
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from convert_helpers import llava_rows
 
 
@@ -69,3 +70,43 @@ def test_a_cmyk_jpegs_black_collar_and_an_rgb_jpegs_levels_are_unchanged(tmp_pat
     assert constant_border(_cmyk_jpeg(tmp_path / "k.jpg", 0, 20))[0] == (0, 0, 0)
     Image.new("RGB", (8, 8), (90, 90, 90)).save(tmp_path / "r.jpg", quality=20)
     assert jpeg_flat_levels(tmp_path / "r.jpg") == (0, 253)
+
+
+def _scene(path):
+    import numpy as np
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.random.default_rng(7).integers(60, 200, (32, 32, 3)).astype(np.uint8)).save(path)
+
+
+def _no_label_argv(t, fmt: str) -> list[str]:
+    """Two folders' a.png and one b.png, and no label file: dota's images/, voc's and masks' i/."""
+    top = t / ("images" if fmt == "dota" else "i")
+    for name in ("x/a.png", "y/a.png", "y/b.png"):
+        _scene(top / name)
+    if fmt == "dota":
+        (t / "labelTxt").mkdir()
+        return ["--src", str(t)]
+    (t / "l").mkdir()
+    return (["--src", str(t / "l"), "--images", str(top)] if fmt == "voc" else
+            ["--images", str(top), "--labels", str(t / "l"), "--binary", "building"])
+
+
+@pytest.mark.parametrize("fmt", ["dota", "voc", "masks"])
+def test_unlabelled_images_are_counted_per_file_not_per_name(tmp_path, capsys, fmt):
+    # x/a.png and y/a.png were "2 images (a.png, b.png) have no ...": the distinct names counted, one image unsaid
+    from data_gen.__main__ import main
+
+    argv = _no_label_argv(tmp_path, fmt)
+    assert main(["convert", fmt, *argv, "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "3 images (2 distinct names) under " in err and "(a.png, b.png) have no " in err, err
+
+
+def test_unlabelled_said_counts_files_and_names_one_file_once(tmp_path):
+    from data_gen.convert.mostmissing import unlabelled_said
+
+    a = tmp_path / "a.png"
+    assert unlabelled_said([a, a], tmp_path, "label") == f"; 1 image under {tmp_path} (a.png) has no label"
+    assert unlabelled_said([], tmp_path, "label") == ""

@@ -37,6 +37,13 @@ def index_images(folder: Path | list[Path], out: Output | None = None,
     return index
 
 
+def every_image(folder: Path | list[Path], out: Output | None = None) -> list[Path]:
+    """Every image under ``folder`` (``index_images``' folders), each once: two sub-folders' ``a.png`` are two, where
+    ``index_images`` keeps the first."""
+    index_images(folder, out, every := {})
+    return [p for ps in every.values() for p in ps]
+
+
 def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     """Count the images of ``index`` (``index_images``) that are not among ``used`` (paths: those
     an annotation named, and any label files in the same folder) in ``out``'s notes as

@@ -64,7 +64,7 @@ from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
-from data_gen.convert.lookup import index_images
+from data_gen.convert.lookup import every_image
 from data_gen.convert.masknotes import no_class_said, over_nodata
 from data_gen.convert.maskpairs import (
     LABEL_SUFFIXES,
@@ -302,7 +302,7 @@ def run(args, out: Output) -> None:
         images = Path(args.images)
         raise ConversionError(f"{args.labels}: no label images" + no_suffix_hint(images, Path(args.labels), args.label_suffix)
                               + ("" if images.resolve() == Path(args.labels).resolve() else unlabelled_said(
-                                  index_images(images).values() if images.is_dir() else [images] * images.is_file(),
+                                  every_image(images) if images.is_dir() else [images] * images.is_file(),
                                   images, "label image")))
     no_class: set = set()  # the values of labels holding no class: said where no record comes of any
     missing, read = [], 0  # the images of labels not found; the labels read

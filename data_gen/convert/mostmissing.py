@@ -31,12 +31,17 @@ def warn_most_missing(out, missing: int, named: int, unit: str, names: list[str]
 
 
 def unlabelled_said(images, folder, what: str) -> str:
-    """``"; 2 images under FOLDER (a.png, b.png) have no WHAT"`` for the distinct file names of ``images`` (paths), the
-    first three named; "" where there are none. Said where a converter finds no ``what`` at all."""
+    """``"; 2 images under FOLDER (a.png, b.png) have no WHAT"`` for the files ``images`` (paths, each counted once),
+    the first three names given; ``"3 images (2 distinct names)"`` where folders share a name (the distinct names
+    alone counted two folders' a.png as one image). "" where there are none. Said where a converter finds no
+    ``what`` at all."""
     from pathlib import Path
 
-    names = sorted({Path(p).name for p in images})
-    if not names:
+    files = sorted({Path(p).parent.resolve() / Path(p).name for p in images})
+    if not files:
         return ""
+    names = sorted({p.name for p in files})
     shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-    return f"; {counted(len(names), 'image')} under {folder} ({shown}) {'has' if len(names) == 1 else 'have'} no {what}"
+    distinct = f" ({counted(len(names), 'distinct name')})" if len(names) < len(files) else ""
+    return (f"; {counted(len(files), 'image')}{distinct} under {folder} ({shown}) "
+            f"{'has' if len(files) == 1 else 'have'} no {what}")
