@@ -114,6 +114,16 @@ def markdown_table(head: list[str], rows: list[list[str]], align: str = "") -> s
                       *("| " + " | ".join(r) + " |" for r in cells[1:])])
 
 
+def cpu_note(where: str = "the model is loaded on the CPU") -> str:
+    """The line under a table with CPU columns: what they hold. Read on a machine with a GPU they were taken for
+    the GPU's time, which no column holds (``where``: what of the bench runs on the host)."""
+    import torch
+
+    gpu = "a CUDA device is here, unused" if torch.cuda.is_available() else "no CUDA device here"
+    return (f"CPU columns: host CPU time (time.process_time of the process that works, all its threads; {where}, {gpu}); "
+            "a GPU's time is in none of them")
+
+
 def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
     """A usage error, before any work, unless ``keep`` is None or a new or empty folder (made here): an old run's
     files there would be taken for this one's (rsvlm eval resumes the answers already in a file) or written over."""

@@ -6,9 +6,9 @@ The detection records of a test set with references are answered by one model, o
 after the other in this process: plain, with ``--min-objects N`` (answers kept writing objects,
 ``GrammarConstraint.push``), with ``--det-by-class`` (a question naming none of the model's
 classes asked once per class, ``inference.class_questions``), and with both. Each is scored with
-``eval.detection`` over all records and over the two kinds of question apart. Prints wall and CPU seconds
-per record (after an untimed warm-up batch), their ratios to the plain pass, and mAP@0.5 (hbb, obb), COCO
-mAP, AR100 and how many answers reached ``--max-new-tokens`` (scored as written); progress goes to
+``eval.detection`` over all records and over the two kinds of question apart. Prints wall and host CPU
+seconds per record (after an untimed warm-up batch; the model is on the CPU, a CUDA device or not), their
+ratios to the plain pass, and mAP@0.5 (hbb, obb), COCO mAP, AR100 and how many answers reached ``--max-new-tokens`` (scored as written); progress goes to
 stderr. The records and each pass's predictions go to a temporary folder, removed at the end (stderr
 says so); ``--keep DIR`` keeps them. Det records without ``meta.width``/``meta.height`` (which
 ``eval.detection`` needs) are refused before the model loads.
@@ -26,6 +26,7 @@ from pathlib import Path
 from common import (
     absolute_paths,
     check_keep,
+    cpu_note,
     cut_answers,
     fmt,
     keep_option,
@@ -147,6 +148,7 @@ def main() -> None:
                    for k, h in got.items() if (why := no_score(h)) and (group == "all" or k in ("hbb", "obb"))]
     print(markdown_table(["decoding", "s / record", "× plain", "CPU s / record", "× plain CPU", *SCORERS, f"{GROUPS['generic']} hbb / obb",
                           f"{GROUPS['named']} hbb / obb", "cut at --max-new-tokens"], table))
+    print(cpu_note())
     if dashes:
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))
     if skipped := skipped_note([(k if group == "all" else f"{GROUPS[group]} {k}", h) for _, _, sc, _ in rows

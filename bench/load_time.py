@@ -26,7 +26,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from common import markdown_table
+from common import cpu_note, markdown_table
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([name, "working tree", f"{now['load']:.2f}", f"{now['cpu']:.2f}", f"{now['rss_mb']:.0f}",
                          f"{was['cpu'] / now['cpu']:.2f}x"])
     print(markdown_table(["model", "tree", "load s", "CPU s", "peak RSS MiB", "CPU ratio (baseline/now)"], rows))
+    print(cpu_note("each child process loads the model on the CPU"))
     return 0
 
 

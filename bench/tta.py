@@ -4,7 +4,8 @@
 
 Each mode answers the same records (the localisation tasks of a test set: ground, det, seg,
 change) with the same model, one after the other in this process, and is scored with the eval
-scripts. Prints wall and CPU seconds per record (after an untimed warm-up batch), their ratios to the plain pass
+scripts. Prints wall and host CPU seconds per record (after an untimed warm-up batch; the model is on the CPU, a
+CUDA device or not, and a GPU's time would be in no column), their ratios to the plain pass
 (the CPU one moves less where other jobs load the machine: flip 5.9-6.1x CPU against 5.9-7.6x wall, stop 78),
 each task's headline score, and how many answers reached ``--max-new-tokens`` (scored as written);
 progress goes to stderr. The records and each pass's predictions go to a temporary folder, removed at
@@ -24,6 +25,7 @@ from pathlib import Path
 from common import (
     absolute_paths,
     check_keep,
+    cpu_note,
     cut_answers,
     fmt,
     keep_option,
@@ -104,6 +106,7 @@ def main() -> None:
                           "cut at --max-new-tokens"],
                          [[mode, f"{sec:.3f}", f"{sec / base:.2f}", f"{cpu:.3f}", f"{cpu / base_cpu:.2f}",
                            *(fmt(sc[k].score) for k in SCORERS), str(cut)] for mode, (sec, cpu), sc, cut in rows]))
+    print(cpu_note())
     dashes = [(mode, k, why) for mode, _, sc, _ in rows for k, h in sc.items() if (why := no_score(h))]
     if dashes:  # was: '–' said nothing, then only the command that says why
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))

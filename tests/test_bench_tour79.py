@@ -1,0 +1,56 @@
+"""bench/ toured (stop 79): a table's CPU columns say they hold host CPU time, not a GPU's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from script_loader import load_bench
+from test_bench_args import bench_main
+
+
+@pytest.mark.parametrize("cuda", [True, False])
+def test_the_cpu_note_says_what_the_columns_hold_with_or_without_cuda(cuda, monkeypatch):
+    """On a CUDA machine the CPU columns were read as the whole work's time: the model ran on the CPU all along."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    common = load_bench("common", monkeypatch)
+    note = common.cpu_note()
+    assert note.startswith("CPU columns: host CPU time (time.process_time") and "a GPU's time is in none" in note
+    assert ("a CUDA device is here, unused" if cuda else "no CUDA device here") in note
+
+
+@pytest.mark.parametrize("bench", ["tta", "det_decoding"])
+def test_decoding_benches_say_their_cpu_columns_are_host_time(bench, tmp_path, monkeypatch, capsys, ckpt):
+    from test_probe_pointer_cells import ground_records
+
+    from rsvlm import inference
+
+    data = ground_records(tmp_path)
+    if bench == "det_decoding":
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        for r in rows:
+            r["task"] = "det"
+            r.setdefault("meta", {}).update(width=64, height=64)
+            r["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
+        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        monkeypatch.setattr(inference, "no_det_classes", lambda *a: None)
+
+    def run(model, processor, data, out, *a, **kw):  # "x" to every record: the table, not the model, is tested
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
+
+    monkeypatch.setattr("rsvlm.evaluate.run", run)
+    bench_main(bench, monkeypatch, ["--data", str(data), "--model", str(ckpt)])
+    out = capsys.readouterr().out
+    table_end = max(i for i, line in enumerate(out.splitlines()) if line.startswith("|"))
+    assert out.splitlines()[table_end + 1].startswith("CPU columns: host CPU time"), out
+
+
+def test_load_time_says_its_cpu_column_is_the_loading_processs(monkeypatch, capsys):
+    bench = load_bench("load_time", monkeypatch)
+    monkeypatch.setattr(bench, "export", lambda rev, into: into)
+    monkeypatch.setattr(bench, "measure", lambda src, model, repeats: {"load": 1.0, "cpu": 1.0, "rss_mb": 1.0})
+    assert bench.main(["--repeats", "1"]) == 0
+    assert "each child process loads the model on the CPU" in capsys.readouterr().out.splitlines()[-1]
