@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from convert_helpers import llava_rows
 
@@ -110,3 +112,32 @@ def test_unlabelled_said_counts_files_and_names_one_file_once(tmp_path):
     a = tmp_path / "a.png"
     assert unlabelled_said([a, a], tmp_path, "label") == f"; 1 image under {tmp_path} (a.png) has no label"
     assert unlabelled_said([], tmp_path, "label") == ""
+
+
+def test_folders_file_that_is_no_image_is_named(tmp_path):
+    # counted as not_an_image with no word of which file: a README or a .tif.ovr left the user to hunt
+    from data_gen.__main__ import main
+
+    _scene(tmp_path / "s" / "church" / "c_1.png")
+    (tmp_path / "s" / "church" / "notes.txt").write_text("x")
+    assert main(["convert", "folder", "--src", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["notes"]["not_an_image"] == 1
+    assert stats["notes_examples"]["not_an_image"] == str(tmp_path / "s" / "church" / "notes.txt")
+
+
+def test_cocos_cut_image_is_named_once_in_its_skip(tmp_path):
+    # "c.json: image id 2 (i/cut.png): unreadable_image (i/cut.png: cannot read image …)": the path said twice
+    from data_gen.__main__ import main
+
+    _scene(tmp_path / "i" / "a.png")
+    whole = (tmp_path / "i" / "a.png").read_bytes()
+    (tmp_path / "i" / "cut.png").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "c.json").write_text(json.dumps({
+        "images": [{"id": 2, "file_name": "cut.png", "width": 32, "height": 32}],
+        "annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0}],
+        "categories": [{"id": 1, "name": "ship"}]}))
+    main(["convert", "coco", "--ann", str(tmp_path / "c.json"), "--images", str(tmp_path / "i"),
+          "--out", str(tmp_path / "o"), "--no-progress"])
+    said = json.loads((tmp_path / "o" / "stats.json").read_text())["skipped_examples"]["unreadable_image"]
+    assert said.count("cut.png") == 1 and said.startswith(f"{tmp_path / 'c.json'}: image id 2 (") and "truncated" in said

@@ -91,7 +91,7 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
     files = []
     for p in [src] if src.is_file() else out.inputs_under(src):  # not the files of an --out inside --src
         if p.suffix.lower() not in IMAGE_EXTS:
-            out.note("not_an_image")
+            out.note("not_an_image", example=str(p))  # named: which file (a .tif.ovr, a README) was left
         else:
             files.append(p)
     one, src = src.is_file(), (src.parent if src.is_file() else src)  # one image: loose, its class from its name

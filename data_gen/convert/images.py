@@ -218,6 +218,7 @@ def readable_size(path: Path, out: Output, where: str, modality: str | None = No
             cache[path] = found
     if isinstance(found, ConversionError):
         reason = {WrongBands: "wrong_band_count", MissingMember: "missing_image"}.get(type(found), "unreadable_image")
-        out.skip(reason, where, str(found))
+        detail = str(found).removeprefix(f"{path}: ") if str(path) in where else str(found)  # the path said once
+        out.skip(reason, where, detail)
         return None
     return found
