@@ -70,6 +70,7 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     check_out,
     check_stamp,
     drop_cut_line,
+    dropped_note,
     failure_lines,
     inputs_digest,
     less_unchecked,
@@ -141,6 +142,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                                        (errors.n_forced, f"{errors.n_forced} unchanged, as --retry-errors asks")] if n)
         print(f"rsvlm eval: {counted(n_retry, 'record')} answered empty with an error last time {'is' if n_retry == 1 else 'are'} answered again ({why})",
               file=sys.stderr)
+    if note := dropped_note(part, errors):  # the messages count records: a repeated id's line went unsaid
+        print(f"rsvlm eval: {note}", file=sys.stderr)
     if again := errors.asked_again:
         print(f"rsvlm eval: {counted(len(again), 'record', 'asks/ask')} otherwise than when answered ({'its' if len(again) == 1 else 'their'} "
               f"question or images changed since; first: {again[0]}): answered again", file=sys.stderr)

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,8 @@ class ErrorRows:
     asked_again: list[str] = field(default_factory=list)  # ids answered when they asked otherwise: answered again
     unvouched: list[str] = field(default_factory=list)  # ids answered only by rows without an asked_digest: again
     unreadable: list[str] = field(default_factory=list)  # "PATH:N: why" of lines no answer could be read from
+    n_dropped: int = 0  # the lines of the part dropped for the records answered again (a repeated id's each)
+    n_dropped_ids: int = 0  # the records those lines were of
 
 
 def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
@@ -167,16 +170,29 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     # none has an answer to its question: their rows go
     again = (set(failed) - done) | set(errors.asked_again) | set(errors.unvouched)
     if again and rewrite and part.is_file():  # through a rename: another rank may be reading the file
-        replace_lines(part, _kept(part, again))
+        replace_lines(part, _kept(part, again, gone := Counter()))
+        errors.n_dropped, errors.n_dropped_ids = sum(gone.values()), len(gone)  # a repeated id's lines went unsaid
     return done, errors
 
 
-def _kept(part: Path, ids: set[str]):
-    """The lines of ``part`` but the rows of ``ids``, one at a time; then None where there was none of them: no rewrite."""
+def dropped_note(part: Path, errors: ErrorRows) -> str | None:
+    """What became of the lines of ``part`` dropped for its records answered again, where more lines than records
+    went (an id answered on two lines: the messages count records); None otherwise."""
+    if errors.n_dropped <= errors.n_dropped_ids:
+        return None
+    return (f"{counted(errors.n_dropped, 'line')} of {part} dropped for the {counted(errors.n_dropped_ids, 'record')} "
+            f"answered again: {errors.n_dropped - errors.n_dropped_ids} repeated another line's id")
+
+
+def _kept(part: Path, ids: set[str], gone: Counter | None = None):
+    """The lines of ``part`` but the rows of ``ids``, one at a time (each dropped counted by id in ``gone``); then None
+    where there was none of them: no rewrite."""
     dropped = False
     for line in answer_lines(part):
         if not (row_of := _is_row_of(line, ids)):
             yield line
+        elif gone is not None:
+            gone[json_line(line)["id"]] += 1
         dropped |= row_of
     if not dropped:
         yield None

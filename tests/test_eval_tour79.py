@@ -86,3 +86,27 @@ def test_a_task_refusal_without_unknown_ones_says_none(tmp_path):
 
     said = task_refusal("gt.jsonl", "det", 2, Counter(det=1), Counter({"bad field conversations": 2}), "first")
     assert "task unknown" not in said and said.endswith(". First: first")
+
+
+def test_a_repeated_out_line_dropped_on_resume_is_counted(tmp_path):
+    """An --out of three answers without an asked_digest, one of them on two lines: the rerun said '3 records were
+    answered without an "asked_digest" … answered again' and dropped four lines; the fourth is now said."""
+    from rsvlm.predictions import dropped_note, resume_state
+
+    recs = {i: _vqa(i) for i in "abc"}
+    part = write_jsonl(tmp_path / "out.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in "abca"])
+    done, errors = resume_state(tmp_path / "out.jsonl", [], recs, tmp_path)
+    assert not done and errors.unvouched == list("abc")
+    assert (errors.n_dropped, errors.n_dropped_ids) == (4, 3)
+    assert (tmp_path / "out.jsonl").read_text() == ""
+    assert dropped_note(tmp_path / "out.jsonl", errors) == (
+        f"4 lines of {part} dropped for the 3 records answered again: 1 repeated another line's id")
+
+
+def test_no_note_where_each_dropped_line_is_its_own_record(tmp_path):
+    from rsvlm.predictions import dropped_note, resume_state
+
+    recs = {i: _vqa(i) for i in "abc"}
+    write_jsonl(tmp_path / "out.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in "ab"])
+    _, errors = resume_state(tmp_path / "out.jsonl", [], recs, tmp_path)
+    assert (errors.n_dropped, errors.n_dropped_ids) == (2, 2) and dropped_note(tmp_path / "out.jsonl", errors) is None
