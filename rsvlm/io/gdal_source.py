@@ -20,7 +20,7 @@ from rsvlm.io.checks import (
     raw_cut_short,
 )
 from rsvlm.io.fills import FILL_VALUES, nodata_valid
-from rsvlm.io.pil_source import exif_note, misnamed_notes
+from rsvlm.io.pil_source import exif_note, misnamed_notes, with_misnamed
 from rsvlm.io.pngcheck import check_whole_png
 from rsvlm.io.quality import mask_among_bands
 
@@ -57,7 +57,7 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
     why = gdal_message(err)
     if "No such file or directory" in why:
         return ImageReadError(f"{name}: read failed: a file it refers to is missing ({why})")
-    return damaged(ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})"))
+    return damaged(with_misnamed(ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})"), [name]))
 
 
 def _one_fill(files: list, masked: list[bool], any_value: bool = False) -> float | None:

@@ -66,10 +66,37 @@ def misnamed_notes(read: list[tuple[Path, str]]) -> list[str]:
     return [f"{kind}: {', '.join(names)}{' each' * (len(names) > 1)} read as one" for kind, names in groups.items()]
 
 
+# a file's first bytes → the format they start (a damaged file's format is said from them, as GDAL or PIL could not)
+MAGIC = ((b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"),
+         (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
+         (b"\xffO\xffQ", "JPEG 2000"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"))
+
+
+def held_format(path) -> str | None:
+    """The format ``path``'s first bytes start (``MAGIC``: TIFF, PNG, JPEG, JPEG 2000, GIF); None where they start
+    none of these or it is no file here (a GDAL archive path, a URL)."""
+    try:
+        with open(path, "rb") as f:
+            start = f.read(12)
+    except (OSError, ValueError):
+        return None
+    return next((fmt for magic, fmt in MAGIC if start.startswith(magic)), None)
+
+
+def with_misnamed(err: ImageReadError, names: list) -> ImageReadError:
+    """``err`` (a file of ``names`` that would not read, named first in it) with "; a TIFF named .jp2, read as one"
+    where its first bytes are of another format than its extension names, as a misnamed file that reads is noted
+    (``misnamed_notes``): the error had spoken of TIFF tiles for a file named .jp2, unexplained."""
+    name = next((n for n in names if str(err).startswith(f"{n}:")), None)
+    if type(err) is not ImageReadError or name is None or (held := held_format(name)) is None:
+        return err
+    kind = _misnamed_kind(Path(str(name)), held)
+    return ImageReadError(f"{err}; {kind}, read as one") if kind and kind not in str(err) else err
+
+
 def _tiff_start(path: Path) -> bool:
     """Whether ``path`` starts as a TIFF (classic or BigTIFF, either byte order) does."""
-    with open(path, "rb") as f:
-        return f.read(4) in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+    return held_format(path) == "TIFF"
 
 
 class _ForGdal(Exception):
@@ -118,6 +145,8 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
     except UnidentifiedImageError as e:
         if _tiff_start(path):  # a TIFF PIL cannot open (complex SAR) named .png: "not a readable image" had ended it
             raise _Misnamed(misnamed_note(path, "TIFF")) from e
+        if importlib.util.find_spec("rasterio") is not None:  # a PNG whose header is damaged: GDAL says it truncated or
+            raise _ForGdal(f"PIL cannot identify it ({e})") from e  # corrupt, with what to do ("not a readable image")
         raise not_readable(path, "not a readable image", e) from e
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
         raise ImageReadError(f"{path}: cannot decode image, truncated or corrupt ({e})") from e

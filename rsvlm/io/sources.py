@@ -50,6 +50,7 @@ from rsvlm.io.pil_source import (  # noqa: F401 (PIL_AS_RGB, pil_cuts_bits: impo
     exif_note,
     misnamed_notes,
     pil_cuts_bits,
+    with_misnamed,
 )
 
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
@@ -68,7 +69,7 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     try:
         return _open_source(names, gdal_cache_mb, png_checked)
     except ImageReadError as e:
-        if (told := damaged(e)) is e:
+        if (told := damaged(with_misnamed(e, names))) is e:  # a TIFF named .jp2 said so, as where it reads
             raise
         raise told from e
 
