@@ -141,3 +141,19 @@ def test_cocos_cut_image_is_named_once_in_its_skip(tmp_path):
           "--out", str(tmp_path / "o"), "--no-progress"])
     said = json.loads((tmp_path / "o" / "stats.json").read_text())["skipped_examples"]["unreadable_image"]
     assert said.count("cut.png") == 1 and said.startswith(f"{tmp_path / 'c.json'}: image id 2 (") and "truncated" in said
+
+
+def test_dota_line_with_one_bad_coordinate_names_the_field(tmp_path):
+    # "12 34 abc 56 78 90 11 22 large-vehicle 0" was "2 numbers before the class, not 8": a short line, it said
+    from data_gen.__main__ import main
+
+    _scene(tmp_path / "s" / "images" / "P1.png")
+    (tmp_path / "s" / "labelTxt").mkdir()
+    (tmp_path / "s" / "labelTxt" / "P1.txt").write_bytes(
+        b"\xef\xbb\xbf1 1 9 1 9 9 1 9 ship 0\r\n12 14 abc 16 18 20 11 22 ship 0\r\n1 2 3 4 5 6 ship 0\r\n")
+    main(["convert", "dota", "--src", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--no-progress"])
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["records"] >= 1 and stats["skipped"] == {"unparsable_line": 2}
+    assert stats["skipped_examples"]["unparsable_line"] == (
+        f"{tmp_path / 's' / 'labelTxt' / 'P1.txt'}:2: unparsable_line (field 3, 'abc', is no number (x1 y1 … x4 y4: "
+        "8 numbers before the class): 12 14 abc 16 18 20 11 22 ship 0)")

@@ -157,11 +157,18 @@ def _line_problem(parts: list[str]) -> str:
         n += 1
     if n == 0:
         return ""
+    if n < 8 and len(parts) > 8 and _numbers(parts[n + 1:8] + parts[9:10]):  # "12 34 abc 56 …": not a short line
+        return f"field {n + 1}, {parts[n]!r}, is no number (x1 y1 … x4 y4: 8 numbers before the class)"
     if n < 8:
         return f"{n} numbers before the class, not 8 (4 corners x y)"
     if all(re.fullmatch(r"[-+.\d]+", w) for w in parts[8:]):  # "… 10 20 0": a difficult flag, no class before it
         return "no class after the 8 numbers"
     return "a number among the class words"
+
+
+def _numbers(words: list[str]) -> bool:
+    """Whether every one of ``words`` (at least one) reads as a number."""
+    return bool(words) and all(re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", w) for w in words)
 
 
 def _label_folder_hint(src: Path, image_dir: Path) -> str:
