@@ -213,7 +213,8 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         moved = [k for k in unknown if _moved_to(cls, k)]
         given = {str(k): v for k, v in data.items()}  # YAML's 1: key is named '1'
         far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown  # a mapping's key no leaf: trainer: {…}
-               if not isinstance(given.get(k), dict) and (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}
+               if not isinstance(given.get(k), dict) and (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))
+               and fits(given.get(k), _annotation(root[0], n))}  # trainer: 3 is no data.train (a file's path)
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         absent = "".join(no_key(cls, k, prefix) for k in unknown) + "".join(
             outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at) + "".join(
@@ -232,6 +233,23 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
             errors += [e for n, x in v.items() if isinstance(x, dict)
                        for e in _unknown_keys(sub, x, f"{key}.{n}", root, (*at, k, str(n)))]
     return errors
+
+
+def fits(value: Any, tp: Any) -> bool:
+    """Whether ``value``, as YAML read it, is of the kind annotation ``tp`` wants: a mapping for a section or mapping,
+    a list (or a text, ``sar,ir``) for a list, a text for a text, no list or mapping for a number or true/false. A
+    hint offering a key elsewhere for a misspelt one (``lora_rank: 8``: model.llm.lora_r) is given only where its
+    value fits there (``trainer: 3`` is no ``data.train``, a file's path). A bad value of the right kind fits
+    (``learning_rate=fast``: its key is still told). True where ``tp`` cannot be told (Any, a union)."""
+    tp = _unwrap_optional(tp)[0]
+    kind = typing.get_origin(tp) or tp
+    if kind is dict or dataclasses.is_dataclass(kind):
+        return isinstance(value, dict)
+    if kind in (list, tuple):
+        return isinstance(value, (list, tuple, str))
+    if kind is str:
+        return isinstance(value, str)
+    return not isinstance(value, (list, tuple, dict)) if kind in (int, float, bool) else True
 
 
 def _keys_at(cls: type, prefix: list[str]) -> tuple[list[str], set[str]] | None:

@@ -16,7 +16,16 @@ from typing import Any
 
 import yaml
 
-from rsvlm.config import ConfigError, _annotation, _field_types, _keys_at, _moved_to, _unwrap_optional, no_key
+from rsvlm.config import (
+    ConfigError,
+    _annotation,
+    _field_types,
+    _keys_at,
+    _moved_to,
+    _unwrap_optional,
+    fits,
+    no_key,
+)
 from rsvlm.config_bases import refused_key
 from rsvlm.config_hints import (
     entry_named,
@@ -90,9 +99,9 @@ def _left_open(raw: str) -> bool:
 
 
 def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
-    """An override's hint ``near``, or None where it is a section or mapping and ``value`` none: encoder=lora is
-    no model.encoders=lora, llm=lora no model.llm, steps=3 no model.stems=3."""
-    return near if near and (isinstance(value, dict) or _keys_at(cls, near) is None) else None
+    """An override's hint ``near``, or None where ``value`` does not fit it (``config.fits``): encoder=lora is no
+    model.encoders=lora, llm=lora no model.llm, steps=3 no model.stems=3, trainer=3 no data.train=3 (a file's path)."""
+    return near if near and fits(value, _annotation(cls, near)) else None  # trainer=3: no data.train
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,

@@ -1,0 +1,54 @@
+"""Stop 79's config tour: a misspelt key is offered a key elsewhere only where its value fits there (``trainer: 3``
+was offered data.train, a file's path), while ``lora_rank: 8`` keeps its model.llm.lora_r."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rsvlm.config import ConfigError, fits, load_config
+from rsvlm.train.config import TrainConfig
+
+TINY = Path(__file__).resolve().parents[1] / "configs/train/sft_tiny.yaml"
+
+
+def _refusal(tmp_path, text: str | None = None, overrides: list[str] | None = None) -> str:
+    path = TINY
+    if text is not None:
+        path = tmp_path / "r.yaml"
+        path.write_text(f"base: {TINY}\n{text}")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path, overrides or [])
+    return str(e.value)
+
+
+@pytest.mark.parametrize("text", ["trainer: 3\n", "trainer: true\n", "trainer: [a, b]\n"])
+def test_a_plain_value_under_a_name_near_data_train_is_not_offered_data_train(tmp_path, text):
+    said = _refusal(tmp_path, text)
+    assert "unknown key trainer for TrainConfig" in said and said.endswith("(line 2 of r.yaml)")
+    assert "data.train" not in said
+
+
+@pytest.mark.parametrize("override", ["trainer=3", "trainer=[1, 2]", "trainer={a: 1}", "trainer=true"])
+def test_an_override_whose_value_is_no_file_path_is_not_offered_data_train(tmp_path, override):
+    said = _refusal(tmp_path, overrides=[override])
+    assert said.startswith(f"override {override!r}") and "unknown key 'trainer'" in said and "data.train" not in said
+
+
+def test_the_documented_hints_still_hold(tmp_path):
+    said = _refusal(tmp_path, "lora_rank: 8\n")
+    assert "(line 2 of r.yaml)" in said and said.endswith("(did you mean model.llm.lora_r?)")
+    assert _refusal(tmp_path, overrides=["lora_rank=8"]).endswith("(did you mean model.llm.lora_r=8?)")
+    assert _refusal(tmp_path, overrides=["trainer=a.jsonl"]).endswith("(did you mean data.train=a.jsonl?)")
+    assert _refusal(tmp_path, overrides=["learning_rate=fast"]).endswith("(did you mean optim.lr=fast?)")
+
+
+@pytest.mark.parametrize(("value", "tp", "ok"), [
+    (3, str, False), ("a.jsonl", str, True), (8, int, True), ("1e4", int, True), ("fast", float, True),
+    ([1], float, False), ({"a": 1}, dict[str, float], True), (3, dict[str, float], False),
+    ("sar,ir", list[str], True), (3, list[str], False), (True, bool, True), ({"lr": 1}, TrainConfig, True),
+    (3, TrainConfig, False), (3, int | None, True), (3, None, True),
+])
+def test_fits_tells_the_kind_a_key_wants(value, tp, ok):
+    assert fits(value, tp) is ok
