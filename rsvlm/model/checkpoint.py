@@ -57,7 +57,14 @@ from rsvlm.model.out_folder import (  # noqa: F401  (importable from here, as me
     script_write,
     undone_on_failure,
 )
-from rsvlm.model.own_llm import blamed, differing_tensor, overriding, own_llm_problem, unused_llm_config
+from rsvlm.model.own_llm import (
+    blamed,
+    differing_tensor,
+    no_llm_named,
+    overriding,
+    own_llm_problem,
+    unused_llm_config,
+)
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -221,8 +228,9 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
                                   load_in_8bit=load_in_8bit or cfg.llm.load_in_8bit)
     if cfg.llm.name_or_path is None:  # was "LLM base None not found (no llm/ in the checkpoint)", beside its llm/
         cut = "; it has no llm section at all: cut short by an interrupted save or copy?" if "llm" not in raw else ""
-        own = f"; this checkpoint's own LLM is {root / 'llm'}: llm.name_or_path: llm" if (root / "llm").is_dir() else ""
-        raise ConfigError(f"{root / 'config.yaml'}: names no LLM (llm.name_or_path){cut}{own}")
+        # an override's mapping for the whole llm section (llm={config: …}): was blamed on the config.yaml
+        raise ConfigError(no_llm_named(root / "config.yaml", saved.llm.name_or_path, list(overrides or []),
+                                       root / "llm" if (root / "llm").is_dir() else None, cut))
     snap = None if Path(llm_cfg.name_or_path).exists() else hub_snapshot(llm_cfg.name_or_path)
     if not Path(llm_cfg.name_or_path).exists() and snap is None:  # a cached hub base loads (from its cached folder)
         raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "

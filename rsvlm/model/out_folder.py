@@ -8,6 +8,7 @@ import contextlib
 import shutil
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 
@@ -55,13 +56,23 @@ def undone_on_failure(out: Path):
         raise
 
 
+def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` for a script: ``warning: …`` on stderr, one line (a category other than
+    UserWarning named in brackets), never the file, line and source line of the code that warned."""
+    kind = "" if category is UserWarning else f" ({category.__name__})"
+    print(f"warning{kind}: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 def script_write(write, out: Path, fresh: bool, failed: str, interrupted: str) -> int:
     """A script's last step: ``write()`` (returning the folder written, or None for ``out``) into ``out``, which
     a failure leaves as it was where ``fresh`` (new or empty); its exit status: 0 after 'wrote …', 2 after one
     'error: …' line (a ValueError, missing/existing file or unwritable ``out`` as it is; any other OSError, a full disk, with
-    ``failed`` after it), 130 after ``interrupted`` on Ctrl-C."""
+    ``failed`` after it), 130 after ``interrupted`` on Ctrl-C. A warning raised within is said as it comes as one line,
+    ``warning: …`` (was Python's two: ``…/vlm.py:355: UserWarning: …`` and the source line); the filters in force
+    still apply."""
     try:
-        with undone_on_failure(out) if fresh else contextlib.nullcontext():
+        with undone_on_failure(out) if fresh else contextlib.nullcontext(), warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
             written = write()
     except (ValueError, FileNotFoundError, FileExistsError, NotWritable) as e:  # nothing written yet
         print(f"error: {e}", file=sys.stderr)

@@ -35,16 +35,52 @@ def unused_llm_config(overrides: list[str], name: str) -> str | None:
     """A note naming the ``llm.config`` and ``llm.loc_init`` overrides (``llm.config.hidden_size=8``, a typo alike)
     that a checkpoint's load does not use, as its LLM comes from the folder ``name`` (whose config.json and weights
     it keeps), else None. Was: ignored without a word. Cannot tell a typo from a real field: none of them is read.
-    ``llm.config=null`` or ``{}`` (written beside ``llm.name_or_path=BASE``) asks for no config: not named."""
+    ``llm.config=null`` or ``{}`` (written beside ``llm.name_or_path=BASE``) asks for no config: not named;
+    ``llm={config: {…}}`` (the whole section as a mapping) is named as ``llm.config.…=`` is."""
     from rsvlm.overrides import parse_override
 
-    unused = [o for o in overrides if (at := parse_override(o))[0][:2] in (["llm", "config"], ["llm", "loc_init"])
-              and not (at[0] == ["llm", "config"] and at[1] in (None, {}))]
+    unused = []
+    for o in overrides:
+        path, value = parse_override(o)
+        if _unused_llm_keys(path, value):  # a mapping's other keys are used: its unused ones are named in it
+            keys = [f"llm.{k}" for k in ("config", "loc_init") if k in value and (
+                k == "loc_init" or value[k] not in (None, {}))] if path == ["llm"] else []
+            unused.append(f"{' and '.join(keys)} in {o!r}" if keys else repr(o))
     if not unused:
         return None
-    return (f"override{'s' if len(unused) > 1 else ''} {', '.join(map(repr, unused))} not used: the LLM is loaded "
+    return (f"override{'s' if len(unused) > 1 else ''} {', '.join(unused)} not used: the LLM is loaded "
             f"from {name}, whose config.json sets its model and whose weights it keeps (llm.config and llm.loc_init "
             f"build a random LLM only where llm.name_or_path names none); drop {'them' if len(unused) > 1 else 'it'}")
+
+
+def _unused_llm_keys(path: list[str], value) -> bool:
+    """Whether override ``path=value`` sets ``llm.config`` (to more than null or ``{}``) or ``llm.loc_init``,
+    by its dotted key or inside a mapping given for ``llm`` (was: ``llm={config: {hidden_size: 64}}`` unsaid)."""
+    if path == ["llm"] and isinstance(value, dict):
+        return "loc_init" in value or value.get("config") not in (None, {})
+    return path[:2] == ["llm", "loc_init"] or path[:2] == ["llm", "config"] and not (
+        len(path) == 2 and value in (None, {}))
+
+
+def no_llm_named(config_yaml: Path, saved_name: str | None, overrides: list[str], own: Path | None,
+                 cut: str = "") -> str:
+    """Why a checkpoint's config (``config_yaml``, naming ``saved_name``) with ``overrides`` names no LLM: an
+    override that set ``llm.name_or_path`` to nothing, often a mapping for the whole ``llm`` section (``llm={config:
+    {hidden_size: 64}}``), which replaces the file's, is blamed (was: the config.yaml, which names one); ``own``
+    is the checkpoint's ``llm/`` folder where it has one, ``cut`` what to say of a file with no llm section."""
+    if saved_name is None or (o := overriding("llm.name_or_path", overrides)) is None:
+        said = f"; this checkpoint's own LLM is {own}: llm.name_or_path: llm" if own else ""
+        return f"{config_yaml}: names no LLM (llm.name_or_path){cut}{said}"
+    from rsvlm.overrides import parse_override
+
+    path, value = parse_override(o)
+    if path != ["llm"]:
+        return f"override {o!r}: names no LLM (llm.name_or_path), where {config_yaml} names {saved_name}; drop it"
+    unused = (f"; its llm.config and llm.loc_init would not be used anyway: the LLM is loaded from {saved_name}, "
+              "whose config.json sets its model") if _unused_llm_keys(path, value) else ""
+    return (f"override {o!r}: names no LLM (llm.name_or_path): a mapping for llm replaces the whole llm section of "
+            f"{config_yaml}, its llm.name_or_path ({saved_name}) with it; give the keys one by one (llm.KEY=VALUE)"
+            f"{unused}")
 
 
 def blamed(key: str, overrides: list[str], config_yaml: Path) -> str:

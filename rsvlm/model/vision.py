@@ -109,17 +109,21 @@ def _sincos_table(width: int, g: int) -> torch.Tensor:
     return torch.from_numpy(get_2d_sincos_pos_embed(width, g, cls_token=True)).float()
 
 
-def _unpickle_why(error: Exception) -> str | None:
-    """What ``torch.load(weights_only=True)``'s ``error`` found, without its advice to load with
+def _unpickle_why(error: Exception, path: Path) -> str | None:
+    """What ``torch.load(weights_only=True)`` refused in ``path`` (``error``), without its advice to load with
     ``weights_only=False`` (which runs the file's code: was quoted in the refusal, cut at 200 characters); None
-    where it is no such refusal (a cut or damaged file: torch's EOFError, 'PytorchStreamReader failed …')."""
+    where it is no such refusal (a cut or damaged file: torch's EOFError, 'PytorchStreamReader failed …'). Told
+    from the file's own pickle opcodes (``pickle_scan``), not torch's wording, which is the fallback alone."""
     import re
 
+    from rsvlm.model.pickle_scan import foreign_global, is_torchscript
+
     text = str(error)
-    if "TorchScript" in text:
+    if is_torchscript(path) or "TorchScript" in text:
         return "a TorchScript archive"
-    if found := re.search(r"GLOBAL ([\w.]+)", text):
-        return f"pickled objects: {found.group(1)}"
+    said = re.search(r"GLOBAL ([\w.]+)", text)
+    if found := foreign_global(path) or (said.group(1) if said else None):
+        return f"pickled objects: {found}"
     return f"pickled objects ({type(error).__name__})" if "Weights only load failed" in text else None
 
 
@@ -137,7 +141,7 @@ def read_state_dict(path: str | Path, advice: str = "use the model's safetensors
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # TorchScript archives, pickled objects: refused (torch's advice to unpickle is not passed on)
-        if (why := _unpickle_why(e)) is None:  # was called pickled objects, with the advice to re-save
+        if (why := _unpickle_why(e, path)) is None:  # was called pickled objects, with the advice to re-save
             said = str(e).strip().split(". ")[0].splitlines()[0][:120] if str(e).strip() else ""
             raise ValueError(f"{path}: cannot be read as a torch file, cut or damaged ({type(e).__name__}"
                              f"{': ' + said if said else ''}); fetch or save it again") from e
