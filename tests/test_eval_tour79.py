@@ -110,3 +110,22 @@ def test_no_note_where_each_dropped_line_is_its_own_record(tmp_path):
     write_jsonl(tmp_path / "out.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in "ab"])
     _, errors = resume_state(tmp_path / "out.jsonl", [], recs, tmp_path)
     assert (errors.n_dropped, errors.n_dropped_ids) == (2, 2) and dropped_note(tmp_path / "out.jsonl", errors) is None
+
+
+@pytest.mark.parametrize("opt", ["--overlay", "--vis", "--save-vis", "--png"])
+def test_a_picture_option_is_told_what_draws_one(tmp_path, capsys, opt):
+    """`--overlay DIR` was told "did you mean --out?", as if the scores could be the picture asked for."""
+    from eval import detection
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Detect ships.", GROUND)])
+    with pytest.raises(SystemExit):
+        detection.main(["--gt", gt, "--pred", gt, opt, str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert f"({opt}: the scorers draw nothing; rsvlm predict --image IMAGE --task TASK --vis OUT.png" in err
+    assert "did you mean" not in err
+
+
+def test_an_option_that_only_holds_vis_is_not_a_picture():
+    from eval.thresholds import threshold_hint
+
+    assert threshold_hint("detection", ["--revision", "x"]) == ([], "")
