@@ -157,3 +157,30 @@ def test_dota_line_with_one_bad_coordinate_names_the_field(tmp_path):
     assert stats["skipped_examples"]["unparsable_line"] == (
         f"{tmp_path / 's' / 'labelTxt' / 'P1.txt'}:2: unparsable_line (field 3, 'abc', is no number (x1 y1 … x4 y4: "
         "8 numbers before the class): 12 14 abc 16 18 20 11 22 ship 0)")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('\ufeff{"ship": 255,\r\n "sea": 0,\r\n}\r\n', "a comma after the last item, which JSON does not allow (line 2)"),
+    ("{'ship': 255}", "a string in single quotes"),
+    ('[1, 2, ]', "a comma after the last item"),
+])
+def test_a_hand_edited_palettes_json_mistake_is_said(tmp_path, capsys, text, said):
+    # a trailing comma was "Expecting property name enclosed in double quotes: line 3 column 1": which name?
+    from data_gen.__main__ import main
+
+    _scene(tmp_path / "i" / "a.png")
+    (tmp_path / "p.json").write_text(text, encoding="utf-8")
+    assert main(["convert", "masks", "--images", str(tmp_path / "i"), "--labels", str(tmp_path / "i"),
+                 "--palette", str(tmp_path / "p.json"), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'p.json'}: cannot read JSON (" in err and said in err, err
+
+
+def test_other_json_errors_are_said_as_json_says_them():
+    from data_gen.convert.text import json_problem
+
+    for text in ("[1 2]", '{"a": }'):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as e:
+            assert json_problem(e) == str(e)

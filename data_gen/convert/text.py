@@ -74,9 +74,19 @@ def read_json(path: Path):
 
 def json_problem(e: json.JSONDecodeError) -> str:
     """``e`` (its line, column and character), and where the text ends inside a value, that it was cut short:
-    a download or copy stopped midway said only 'Unterminated string starting at: line 1 column 49999973'."""
+    a download or copy stopped midway said only 'Unterminated string starting at: line 1 column 49999973'. A comma
+    after a list's or object's last item, and a string in single quotes, are said so (a hand-edited palette's
+    ``"sea": 0,}`` was 'Expecting property name enclosed in double quotes')."""
     cut = e.msg.startswith("Unterminated string") or e.pos >= len(e.doc.rstrip())
-    return f"{e}; the file ends there, inside a value: cut short?" if cut else str(e)
+    if cut:
+        return f"{e}; the file ends there, inside a value: cut short?"
+    before, at = e.doc[:e.pos].rstrip(), e.doc[e.pos:e.pos + 1]
+    if e.msg.startswith(("Expecting property name", "Expecting value")) and before.endswith(",") and at in "}]":
+        line = e.doc.count("\n", 0, len(before)) + 1
+        return f"{e}; a comma after the last item, which JSON does not allow (line {line})"
+    if e.msg.startswith(("Expecting property name", "Expecting value")) and at == "'":
+        return f"{e}; a string in single quotes: JSON's take double quotes (a Python dict printed?)"
+    return str(e)
 
 
 def geojson_feature_count(path: Path) -> int | None:
