@@ -184,3 +184,22 @@ def test_other_json_errors_are_said_as_json_says_them():
             json.loads(text)
         except json.JSONDecodeError as e:
             assert json_problem(e) == str(e)
+
+
+def test_rsvqa_question_without_its_answer_says_which_id_is_missing(tmp_path):
+    # "questions[1]: no_answer" left the user to look up answers_ids and the answers file
+    from data_gen.__main__ import main
+
+    _scene(tmp_path / "i" / "0.png")
+    qs = [{"id": 0, "img_id": 0, "type": "presence", "question": "Is there a road?", "answers_ids": [0]},
+          {"id": 1, "img_id": 0, "type": "count", "question": "How many?", "answers_ids": [99]},
+          {"id": 2, "img_id": 0, "type": "count", "question": "How many roads?", "answers_ids": [1]}]
+    answers = [{"id": 0, "question_id": 0, "answer": "yes"}, {"id": 1, "question_id": 2, "answer": "3", "active": False}]
+    for kind, rows in (("questions", qs), ("answers", answers)):
+        (tmp_path / f"T_{kind}.json").write_text(json.dumps({kind: rows}))
+    main(["convert", "rsvqa", "--src", str(tmp_path), "--images", str(tmp_path / "i"), "--out", str(tmp_path / "o"),
+          "--no-progress"])
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["records"] == 1 and stats["skipped"] == {"no_answer": 2}
+    assert stats["skipped_examples"]["no_answer"].endswith(
+        "questions[1]: no_answer (answers_ids [99]: 99 not in T_answers.json)")

@@ -80,7 +80,11 @@ def run(args, out: Output) -> None:
             ans = [answers[i] for i in q.get("answers_ids", [])
                    if isinstance(i, (int, str)) and i in answers and answers[i].get("active", True)]
             if not ans or not str(ans[0].get("answer", "")).strip():
-                out.skip("no_answer", where)
+                ids = q.get("answers_ids", [])  # which: an id the answers file lacks, inactive ones, a blank one
+                gone = [i for i in ids if not isinstance(i, (int, str)) or i not in answers]
+                out.skip("no_answer", where, f"answers_ids {ids}" + (
+                    f": {', '.join(map(str, gone[:3]))} not in {prefix}_answers.json" if gone else
+                    ": a blank answer" if ans else ": all inactive" if ids else ""))
                 continue
             image = find_image(index, f"{q['img_id']}.tif", out)
             if image is None:
