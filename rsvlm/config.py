@@ -404,8 +404,11 @@ def load_yaml(path: str | Path, cls: type | None = None) -> dict[str, Any]:
     return data
 
 
-def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None) -> T:
-    """Defaults of ``cls`` ← YAML file (its ``base:`` files first) ← ``key=value`` overrides, validated."""
+def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None,
+                typed_in: str | None = None) -> T:
+    """Defaults of ``cls`` ← YAML file (its ``base:`` files first) ← ``key=value`` overrides, validated. ``typed_in``:
+    where the user typed the overrides (``"command line"``: a refusal opens ``override 'k=v' (command line): …``,
+    as a later check's does, ``config_bases.value_blamed``); None, words a program wrote, says no place."""
     data, path = to_dict(cls()), None if path is None else Path(path)
     from rsvlm.config_bases import line_note, merge, with_bases  # they import this module
     from rsvlm.overrides import apply_overrides, joined_hint, split_override
@@ -413,7 +416,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     if path is not None:
         data = merge(data, with_bases(load_yaml(path, cls), cls, path.parent, (path.resolve(),)), cls)
     overrides = list(overrides or [])
-    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
+    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []), typed_in=typed_in)
     try:
         cfg = from_dict(cls, data)
         if why := own_problem(cfg):
@@ -422,7 +425,8 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     except ConfigError as e:  # blame the override that set a bad key (or a mapping holding it), else the file
         culprit = [o for o in overrides if any(_within(key, split_override(o)[0]) for key in e.keys)]
         if culprit or path is None:  # optim.lr=1e-4,max_steps=3: its value is '1e-4,max_steps=3'
-            raise ConfigError(f"override {culprit[-1]!r}: {e}{joined_hint(culprit[-1], cls)}" if culprit
+            by = f" ({typed_in})" if typed_in else ""
+            raise ConfigError(f"override {culprit[-1]!r}{by}: {e}{joined_hint(culprit[-1], cls)}" if culprit
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
         file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
         # the line: before a hint, which stays last (it was left out there); none for an evaluation key's refusal,

@@ -48,7 +48,12 @@ def split_override(text: str) -> tuple[list[str], str]:
     key = key.strip().lstrip("-")
     if not key:
         raise ConfigError(f"override {text!r} has an empty key")
-    return key.split("."), raw
+    if "" in (path := key.split(".")):  # a..b=1, .seed=1: was "unknown key ''", or "seed is a int and has no key ''"
+        raise ConfigError(f"override {text!r}: key {key!r} has an empty part (a dot "
+                          f"{'at its end' if not path[-1] else 'at its start' if not path[0] else 'twice'}); "
+                          f"give {'.'.join(p for p in path if p)}={raw}" if any(path) else
+                          f"override {text!r}: key {key!r} names no key")
+    return path, raw
 
 
 def _yaml_value(text: str, raw: str) -> Any:
@@ -105,10 +110,32 @@ def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
-                    source: str = "the config it overrides") -> dict[str, Any]:
+                    source: str = "the config it overrides", typed_in: str | None = None) -> dict[str, Any]:
     """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
     and a text field takes its value as written (``_as_written``). A key set below a value that is no
-    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
+    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from.
+    ``typed_in``: where the user typed ``overrides`` (``"command line"``), said after the override a refusal names,
+    as a later check's refusal says it (``override 'x=1' (command line): …``); None (words a program wrote, a
+    build.yaml's ``extra``, whose caller names them) says none."""
+    try:
+        return _apply(data, overrides, cls, source)
+    except ConfigError as e:
+        raise typed(e, overrides, typed_in) from e
+
+
+def typed(error: ConfigError, overrides: list[str], typed_in: str | None) -> ConfigError:
+    """``error``, which opens naming one of ``overrides`` (``override 'x=1': …``), with `` (TYPED_IN)`` after it
+    where it says no place there yet; ``error`` itself otherwise."""
+    said = str(error)
+    hit = next((o for o in overrides if said.startswith(f"override {o!r}")), None)
+    if not typed_in or hit is None or said[len(f"override {hit!r}"):].startswith(" ("):
+        return error
+    at = len(f"override {hit!r}")
+    return ConfigError(f"{said[:at]} ({typed_in}){said[at:]}", keys=error.keys, evals=error.evals)
+
+
+def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source: str) -> dict[str, Any]:
+    """``apply_overrides``' work: its refusals name the override as ``override 'K=V'``."""
     for n, text in enumerate(overrides):
         if (spaced := spaced_hint(overrides, n, cls)) is not None:
             raise ConfigError(spaced)
@@ -129,7 +156,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                 tp = _unwrap_optional(_annotation(cls, path[: i + 1]))[0]
                 if tp in (int, float, bool, str) or typing.get_origin(tp) in (list, tuple) or tp in (list, tuple):
                     kind = getattr(typing.get_origin(tp) or tp, "__name__", str(tp))
-                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is a {kind} and has no "
+                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is a{'n' * (kind == 'int')} {kind} and has no "
                                       f"key {path[i + 1]!r}")
             if node_cls is not None and dataclasses.is_dataclass(node_cls):
                 ftypes = _field_types(node_cls)

@@ -52,3 +52,43 @@ def test_the_documented_hints_still_hold(tmp_path):
 ])
 def test_fits_tells_the_kind_a_key_wants(value, tp, ok):
     assert fits(value, tp) is ok
+
+
+@pytest.mark.parametrize(("override", "rest"), [
+    ("bogus=1", ": unknown key 'bogus' for TrainConfig"),
+    ("optim.lr=fast", ": optim.lr: expected float"),
+    ("optim.lr.x=1", ": optim.lr is a float and has no key 'x'"),
+    ("x=[1,", ": value is not valid YAML"),
+    ("data.train=[a.jsonl", ": value opens a list"),
+    ("=3", " has an empty key"),
+])
+def test_an_override_the_user_typed_is_named_as_a_later_checks_refusal_names_it(tmp_path, override, rest):
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, TINY, ["max_steps=3", override], typed_in="command line")
+    assert str(e.value).startswith(f"override {override!r} (command line){rest}")
+    if not override.startswith("data.train"):  # a program's words (None): no place said, as before
+        assert str(_refusal(tmp_path, overrides=[override])).startswith(f"override {override!r}{rest}")
+
+
+def test_a_typed_overrides_refusal_keeps_its_keys(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, TINY, ["optim.lr=fast"], typed_in="command line")
+    assert e.value.keys == ("optim.lr",)
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    ("a..b=1", "key 'a..b' has an empty part (a dot twice); give a.b=1"),
+    (".seed=1", "key '.seed' has an empty part (a dot at its start); give seed=1"),
+    ("seed.=1", "key 'seed.' has an empty part (a dot at its end); give seed=1"),
+    ("..=1", "key '..' names no key"),
+])
+def test_an_override_key_with_an_empty_part_is_refused_naming_it(override, said):
+    """Was "unknown key ''" or "seed is a int and has no key ''"."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, TINY, [override], typed_in="command line")
+    assert str(e.value) == f"override {override!r} (command line): {said}"
+
+
+def test_a_key_below_an_int_says_an_int():
+    with pytest.raises(ConfigError, match=r"^override 'max_steps.x=1': max_steps is an int and has no key 'x'$"):
+        load_config(TrainConfig, TINY, ["max_steps.x=1"])

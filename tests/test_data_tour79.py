@@ -55,3 +55,13 @@ def test_every_malformed_line_has_its_own_reason_and_its_line(tmp_path, line, re
     recs, report = _read(tmp_path, [_rec("ok"), line])
     assert [r["id"] for r in recs] == ["ok"] and report.skipped == {reason: 1}
     assert report.examples[0].startswith(f"{tmp_path / 'r.jsonl'}:2")
+
+
+@pytest.mark.parametrize(("value", "got"), [({"a": 1}, "a JSON object {'a': 1}"), ("hi", "a JSON string 'hi'"),
+                                            (3, "a JSON number 3")])
+def test_conversations_that_are_no_list_are_said_so_not_missing(tmp_path, value, got):
+    line = json.dumps({"id": "c", "image": "a.tif", "conversations": value})
+    recs, report = _read(tmp_path, [line])
+    assert recs == [] and report.skipped == {"bad field conversations": 1}
+    assert report.examples == [f"{tmp_path / 'r.jsonl'}:1 (id c): field 'conversations': must be a list of turns "
+                               f"([{{\"from\": \"human\", \"value\": …}}, …]), got {got}"]

@@ -235,6 +235,10 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     convs = obj.get("conversations")
     if not isinstance(convs, list) or not convs:
         other = next((k for k in ("messages", "conversation", "turns") if k in obj), None) if convs is None else None
+        if convs is not None and not isinstance(convs, list):  # {"a": 1} or "hi" was said "missing or empty"
+            kind = "a JSON object" if isinstance(convs, dict) else JSON_KINDS.get(type(convs), type(convs).__name__)
+            raise _fail(where, "conversations", f"must be a list of turns ([{{\"from\": \"human\", \"value\": …}}, …]), "
+                                                f"got {kind} {convs!r:.40}")
         raise _fail(where, "conversations", "missing or empty" + (  # a ShareGPT / OpenAI style record said nothing more
             f" (the record has {other!r}: name that key 'conversations'; role/content turns are read)" if other else ""))
     out_convs = []
