@@ -3,7 +3,8 @@ for the same box were two clusters (clustering goes by label), so the fused answ
 under the minority label. ``join_labels`` joins such clusters; ``cluster_label`` names the joined one.
 
 Limits: two clusters are joined only where no view holds both (a view that drew a "ship" and a "boat" over one
-spot told two objects apart) and their averaged shapes overlap at IoU >= ``cluster_iou``; synonyms are not
+spot told two objects apart) and their averaged shapes overlap at IoU >= ``cluster_iou``, as do those of every two
+clusters a join brings together (no chains: ship–boat–ship of two ships stays two); synonyms are not
 mapped, so the joined object takes one of the labels the views gave, never a third.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ def join_labels(clusters: list[Cluster], shapes: list[dict], iou: Callable[[dict
                 extent: Callable[[dict], np.ndarray], cluster_iou: float) -> list[Cluster]:
     """``clusters`` with those of different labels that are one object joined: no view in common and their
     averaged ``shapes`` (one per cluster) at IoU >= ``cluster_iou`` (best pairs first, ties by the earlier
-    clusters), each joined cluster still at most one shape per view. Unlabelled clusters are left as they are
+    clusters), each joined cluster still at most one shape per view and every two clusters in it such a pair. Unlabelled clusters are left as they are
     (``fuse_many`` joins them already)."""
     keys = [{label_key(o["label"]) for _, o in c if o.get("label")} for c in clusters]
     if len({k for ks in keys for k in ks}) < 2:
@@ -41,15 +42,19 @@ def join_labels(clusters: list[Cluster], shapes: list[dict], iou: Callable[[dict
     for i, j in zip(*np.nonzero(np.triu(touch, 1))):
         if keys[i] and keys[j] and keys[i] != keys[j] and (s := iou(shapes[i], shapes[j])) >= cluster_iou:
             pairs.append((-s, int(i), int(j)))
-    return joined(clusters, pairs)
+    return joined(clusters, pairs, whole=True)
 
 
-def joined(clusters: list[Cluster], pairs: list[tuple]) -> list[Cluster]:
+def joined(clusters: list[Cluster], pairs: list[tuple], whole: bool = False) -> list[Cluster]:
     """``clusters`` with the two each of ``pairs`` ends with (``(…, i, j)``, taken in sorted order: what comes before
     ``i`` ranks them) joined where the clusters they are in by then hold no view in common: each joined cluster still
-    at most one shape per view (``join_labels``'s and ``fusion.join_near``'s joining)."""
+    at most one shape per view (``join_labels``'s and ``fusion.join_near``'s joining). ``whole``: joined only where
+    every two clusters the join brings together are a pair (``join_labels``': a boat cluster overlapping two ship
+    clusters that do not overlap each other chained all three into one object, a ship lost)."""
     members = [list(c) for c in clusters]
     root = list(range(len(clusters)))  # each cluster's index of the cluster it joined
+    group = [{k} for k in range(len(clusters))]  # the clusters each root holds
+    linked = {frozenset(p[-2:]) for p in pairs}
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -58,7 +63,11 @@ def joined(clusters: list[Cluster], pairs: list[tuple]) -> list[Cluster]:
 
     for *_, i, j in sorted(pairs):
         i, j = find(i), find(j)
-        if i != j and not {v for v, _ in members[i]} & {v for v, _ in members[j]}:
-            members[i] += members[j]
-            members[j], root[j] = [], i
+        if i == j or {v for v, _ in members[i]} & {v for v, _ in members[j]}:
+            continue
+        if whole and any(frozenset((a, b)) not in linked for a in group[i] for b in group[j]):
+            continue
+        members[i] += members[j]
+        members[j], root[j] = [], i
+        group[i] |= group[j]
     return [c for c in members if c]
