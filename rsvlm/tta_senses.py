@@ -242,7 +242,7 @@ def is_remaining(text: str, start: int, end: int) -> bool:
 # of the image left."): a thing, a place phrase ending in a side, then "left" ending its clause or taking an object
 # (after "top" or "bottom", as a transposed view says it, only taking one: "on the top left." is a corner)
 _PLACED_SUBJECT = re.compile(r"[A-Za-z'-]+\s+(?:on|in|at|to|from)\s+the\s+(?:(?:far|top|bottom|upper|lower)\s+)?(?:(left|right)|top|bottom)"
-                             r"(?:\s+(?:side|part|half|corner|edge)(?:\s+of\s+the\s+(?:image|scene|picture))?)?\s+$", re.I)
+                             r"(\s+(?:side|part|half|corner|edge)(?:\s+of\s+the\s+(?:image|scene|picture))?)?\s+$", re.I)
 _LEFT_OBJECT = re.compile(r"\s+(?:the|its|their|this|that|these|those|a|an)\s+"
                           r"(?!(?:left|right|top|bottom|side|sides|edge|corner|half|part|middle|centre|center)\b)[A-Za-z]", re.I)
 _CLAUSE_END = re.compile(r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I)
@@ -253,11 +253,11 @@ def is_departed(text: str, start: int, end: int) -> bool:
     left, one arrived.", "A ship left the dock.", "The car on the left left the lot." (``_PLACED_SUBJECT``, its
     sentence may hold other sides); not "the ship on the left", "left of the road", "top left", "Two ships left, one
     right.". Not read: a subject placed otherwise ("The car by the left gate left."), which stays a side."""
-    stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
-    head = text[stops[-1] if stops else 0:start]
+    head = _clause_head(text, start)
     placed = _PLACED_SUBJECT.search(head)
-    if placed and (_LEFT_OBJECT.match(text, end) or placed.group(1) and _CLAUSE_END.match(text, end)):
-        return True  # "on the top left." is a corner, "on the top left the lot." (a transposed view's) a departure
+    if placed and (_LEFT_OBJECT.match(text, end) or (placed.group(1) or placed.group(2)) and _CLAUSE_END.match(text, end)):
+        return True  # "on the top left." is a corner, "on the top left the lot." (a transposed view's) and "in the top
+        # part of the image left." (no corner: its noun came between) departures
     after = re.search(r"[.!?;\n](?!\d)", text[end:])
     counted = _DEPART[0].search(head.lstrip())
     words = counted.group(1).lower().split() if counted else ()
@@ -267,6 +267,21 @@ def is_departed(text: str, start: int, end: int) -> bool:
                 and _DEPART[1].match(text, end)
                 and not any(m.group(0).lower() != "left" for m in side_pattern().finditer(
                     head + text[end:end + after.start() if after else len(text)])))
+
+
+def corner_departures(text: str) -> list[re.Match]:
+    """Each "left" of ``text`` that is a departure ending its clause right after its subject's side ("The car on the
+    left left.", ``is_departed``): a transpose says that side as "top" or "bottom", and "The car on the top left."
+    reads as a corner, so the text has no image under one (it was asked, and said back, as the corner)."""
+    return [m for m in re.finditer(r"(?<![^\W_])left(?![^\W_])", text, re.I)
+            if (placed := _PLACED_SUBJECT.search(_clause_head(text, m.start()))) and placed.group(1)
+            and not placed.group(2) and not _LEFT_OBJECT.match(text, m.end()) and _CLAUSE_END.match(text, m.end())]
+
+
+def _clause_head(text: str, start: int) -> str:
+    """``text`` before ``start``, from its sentence's start."""
+    stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
+    return text[stops[-1] if stops else 0:start]
 
 
 @functools.cache

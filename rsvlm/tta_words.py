@@ -63,6 +63,7 @@ from rsvlm.tta_places import AS_TOP, CORNER_HEAD, corners_in_order, respell, tur
 from rsvlm.tta_senses import (
     ALONG_PATH,
     along_question,
+    corner_departures,
     is_departed,
     is_just,
     is_remaining,
@@ -360,6 +361,7 @@ def _unsaid(text: str) -> Iterator[re.Match]:
                     if not _LEVEL.match(text, m.start()))
     yield from (m for m in (_HEIGHT.search(text),) if m)  # (one an amount's too: "left and lower limit")
     yield from (m for m in _LR.finditer(text) if ranked(text, m.start()))
+    yield from corner_departures(text)  # "The car on the left left." would be said "… on the top left.", a corner
 
 
 def unsaid_word(text: str, way: bool = False) -> str | None:
