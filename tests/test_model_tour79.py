@@ -160,3 +160,66 @@ def test_a_torchscript_archive_is_told_by_its_members(tmp_path, monkeypatch):
     monkeypatch.setattr(torch, "load", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("refused")))
     with pytest.raises(ValueError, match=r"ts.pt: not a plain tensor state dict \(a TorchScript archive, "):
         vision.read_state_dict(tmp_path / "ts.pt")
+
+
+def _lora_save(tmp_path, base_dtype, save_dtype):
+    """(checkpoint, base): configs/model/tiny.yaml on a saved Llama base of ``base_dtype`` (a byte tokenizer without
+    rsvlm's tokens: ``llm.base_vocab`` recorded), the model cast to ``save_dtype`` and saved with its ``llm/``."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.model.llm import byte_tokenizer
+
+    base, ckpt, tok = tmp_path / "base", tmp_path / "ckpt", byte_tokenizer()
+    torch.manual_seed(0)
+    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                 num_attention_heads=4, num_key_value_heads=2)).to(base_dtype).save_pretrained(base)
+    tok.save_pretrained(base)
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [f"llm.name_or_path={base}", "llm.config=null"])
+    create_model(cfg)[0].to(save_dtype).save_pretrained(ckpt)
+    return ckpt, base
+
+
+def test_a_bf16_save_of_a_float32_base_loads_in_bf16_on_that_base(tmp_path):
+    """Was refused ('lm_head.weight holds other values'): a bf16 build draws rsvlm's 1026 token rows from the base's
+    rows rounded to bf16, so they came out up to a few bf16 steps off the save's (float32 draw, then rounded); the
+    base's own rows compare exactly, and a drawn row moved by a training step, or another base, is still refused."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from rsvlm.model.checkpoint import load_pretrained
+
+    ckpt, base = _lora_save(tmp_path, torch.float32, torch.bfloat16)
+    model, _ = load_pretrained(ckpt, dtype="bfloat16", overrides=[f"llm.name_or_path={base}"])
+    assert model.llm.get_input_embeddings().weight.dtype == torch.bfloat16
+    llm_file = ckpt / "llm" / "model.safetensors"
+    sd = load_file(str(llm_file))
+    moved = dict(sd, **{"lm_head.weight": sd["lm_head.weight"].clone()})
+    moved["lm_head.weight"][1000] += 2e-4  # one drawn row, as a training step of lr 2e-4 moves it
+    save_file(moved, str(llm_file), metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=r"lm_head\.weight holds other values than .*llm/model\.safetensors"):
+        load_pretrained(ckpt, dtype="bfloat16", overrides=[f"llm.name_or_path={base}"])
+    save_file(sd, str(llm_file), metadata={"format": "pt"})
+    base_sd = load_file(str(base / "model.safetensors"))
+    base_sd["model.embed_tokens.weight"][7] += 0.01  # a base row: another base
+    save_file(base_sd, str(base / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=r"holds other values than .*llm/model\.safetensors"):
+        load_pretrained(ckpt, dtype="bfloat16", overrides=[f"llm.name_or_path={base}"])
+
+
+def test_drawn_alike_allows_the_rounding_of_a_narrow_build_only():
+    import torch
+
+    from rsvlm.model.own_llm import drawn_alike
+
+    torch.manual_seed(0)
+    base_rows = torch.randn(8, 4) * 0.02
+    drawn = base_rows.mean(0, keepdim=True).expand(3, 4)
+    stored = torch.cat([base_rows, drawn]).bfloat16()
+    from_rounded = torch.cat([base_rows.bfloat16().float(), base_rows.bfloat16().float().mean(0, keepdim=True).expand(
+        3, 4)]).bfloat16()  # the bf16 build's draw
+    assert drawn_alike(stored, from_rounded, 8)
+    assert not drawn_alike(stored, (from_rounded.float() + torch.tensor([0, 0, 0, 0, 0, 0, 0, 0, 1e-3, 0, 0])[:, None]
+                                    ).bfloat16(), 8)

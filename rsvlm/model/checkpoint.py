@@ -264,7 +264,8 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
         llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype, scans=scans)
     except llm_parts.BaseVocabError as e:  # 'llm.base_vocab 99999: …' named no file: config.yaml's, or an override's
         raise ValueError(f"{blamed('llm.base_vocab', overrides or [], root / 'config.yaml')}: {e}") from None
-    if other_llm and other_llm.lora_save and (differs := differing_tensor(llm, root / "llm")):
+    drawn = cfg.llm.base_vocab  # rsvlm's rows, drawn from the base's: a bf16 build may round them one step off
+    if other_llm and other_llm.lora_save and (differs := differing_tensor(llm, root / "llm", drawn)):
         _other_llm(other_llm.refusal(differs), any_base)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "
