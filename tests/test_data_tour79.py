@@ -65,3 +65,13 @@ def test_conversations_that_are_no_list_are_said_so_not_missing(tmp_path, value,
     assert recs == [] and report.skipped == {"bad field conversations": 1}
     assert report.examples == [f"{tmp_path / 'r.jsonl'}:1 (id c): field 'conversations': must be a list of turns "
                                f"([{{\"from\": \"human\", \"value\": …}}, …]), got {got}"]
+
+
+def test_data_md_says_what_a_refusal_names_and_stays_under_500_lines():
+    """docs/data.md stood at 499 lines and did not say how an override or a file's value is named."""
+    from conftest import REPO
+
+    text = (REPO / "docs/data.md").read_text()
+    said = " ".join(text[text.index("### What a refusal names"):text.index("## Records")].split())
+    assert "`override 'scene.size=8' (command line): scene.size 8 must be between 16 and 4096`" in said
+    assert "(line 3 of mine.yaml)" in said and "`trainer=3`" in said and text.count("\n") < 500
