@@ -112,12 +112,14 @@ def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], Read
     return all(r["id"] in done for r in records)
 
 
-def kept_note(out: Path, ids: list[str]) -> str:
+def kept_note(out: Path, ids: list[str], unchanged: bool = True) -> str:
     """What a resumed ``rsvlm eval`` with nothing left to answer says: ``out`` unchanged, how many of ``ids``' answers
     it keeps and how many of them the token limit cut (their ``"cut": true``; the run that answered them said so,
     a rerun had no word of it); a record with only an error row kept is no answer, counted apart. Rows of other ids
-    are not counted; a line that is no JSON object is passed over."""
-    want, kept, cut, failed = set(ids), set(), set(), set()
+    are not counted; a line that is no JSON object is passed over. Not ``unchanged`` (a run that answered some):
+    "wrote OUT". Either way, the lines repeating an id of ``ids`` (``repeats_said``)."""
+    want, kept, cut, failed, first = set(ids), set(), set(), set(), {}
+    again = [0, 0]  # lines repeating an id of want, and of them those whose answer is not the first's
     for line in answer_lines(out):
         with contextlib.suppress(ValueError):
             row = json_line(line)
@@ -125,9 +127,24 @@ def kept_note(out: Path, ids: list[str]) -> str:
                 (failed if "error" in row else kept).add(rid)
                 if row.get("cut"):
                     cut.add(rid)
+                if rid in first:
+                    again = [again[0] + 1, again[1] + (row.get("answer") != first[rid])]
+                first.setdefault(rid, row.get("answer"))
     how = f", {len(cut)} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if cut else ""
     empty = f", {counted(len(failed - kept), 'record')} kept empty with an error" if failed - kept else ""
-    return f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})"
+    said = f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})" if unchanged \
+        else f"wrote {out}"
+    return said + repeats_said(*again)
+
+
+def repeats_said(n: int, differing: int) -> str:
+    """``kept_note``'s words for ``n`` more lines of ``--out`` that repeat an id (``differing`` of them with another
+    answer than the id's first line): the count said was of ids, those lines unsaid until a scorer counted them."""
+    if not n:
+        return ""
+    other = f", {differing} with another answer than the first" if differing else ""
+    return (f"; {counted(n, 'more line')} {'repeats' if n == 1 else 'repeat'} an id{other}: the scorers score each "
+            "id's first line and count the rest (n_pred_duplicate_ids)")
 
 
 @contextlib.contextmanager

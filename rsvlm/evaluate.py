@@ -418,7 +418,7 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
     except (torch.OutOfMemoryError, KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in
         return stopped_run(e, Path(args.out), rank, world, stamp, args.batch_size)  # the stamp's --limit unmet: said
     if out == Path(args.out):  # a resumed run with nothing to answer said "wrote OUT" and lost its cut answers' note
-        print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]]) if unchanged else f"wrote {out}")
+        print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]], unchanged))  # and ids repeated
         return 0
     # a rank of more than there are records writes no part: was "wrote OUT.rankR", a file never made
     share = f"wrote {out} (rank {rank}'s share)" if out.exists() else f"rank {rank} had no record left to answer"

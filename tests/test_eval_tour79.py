@@ -129,3 +129,18 @@ def test_an_option_that_only_holds_vis_is_not_a_picture():
     from eval.thresholds import threshold_hint
 
     assert threshold_hint("detection", ["--revision", "x"]) == ([], "")
+
+
+def test_a_kept_out_with_repeated_ids_says_the_lines(tmp_path):
+    """An --out of 3 answers and 2 more lines repeating an id (one with another answer): a rerun said
+    'unchanged (3 answers kept)' (or 'wrote OUT') of a file of 5 lines; the scorer later counted the 2."""
+    from rsvlm.eval_out import kept_note
+
+    rows = [{"id": i, "task": "vqa", "answer": "yes"} for i in "abc"]
+    out = tmp_path / "out.jsonl"
+    write_jsonl(out, [*rows, rows[0], {**rows[1], "answer": "no"}])
+    tail = "; 2 more lines repeat an id, 1 with another answer than the first: the scorers score each id's first line"
+    assert kept_note(out, list("abc")).startswith(f"nothing left to answer: {out} unchanged (3 answers kept){tail}")
+    assert kept_note(out, list("abc"), unchanged=False).startswith(f"wrote {out}{tail}")
+    write_jsonl(out, rows)
+    assert kept_note(out, list("abc"), unchanged=False) == f"wrote {out}"
