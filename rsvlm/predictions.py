@@ -281,8 +281,21 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None, read=Non
     stale = sorted((ids | parts) - {r["id"] for r in records})
     if stale:
         who, s, delete = _holders(out)
-        return (f"{who} already hold{s} {counted(len(stale), 'answer')} to records not in {data} (first: {stale[0]}); "
-                f"{'it is' if s else 'they are'} resumed, not replaced: {delete} or choose another --out")
+        return (f"{who} already hold{s} {counted(len(stale), 'answer')} to records not in {data} (first: "
+                f"{_first_line_of(out, set(stale)) or stale[0]}); {'it is' if s else 'they are'} resumed, not replaced: "
+                f"{delete} or choose another --out")
+    return None
+
+
+def _first_line_of(out: Path, ids: set[str]) -> str | None:
+    """``ID at FILE:LINE``: the first line of ``out`` (then of its rank parts) answering one of ``ids``, for the
+    stale-answers refusal (was the least id alone, in a file of thousands); None where none is read again."""
+    for f in answer_files(out):
+        with contextlib.suppress(OSError, UnicodeDecodeError), f.open(encoding="utf-8-sig", newline="") as fh:
+            for n, line in enumerate(fh, 1):
+                with contextlib.suppress(ValueError):
+                    if isinstance(row := json_line(line.lstrip("\ufeff")), dict) and row.get("id") in ids:
+                        return f"{row['id']} at {f}:{n}"
     return None
 
 

@@ -144,3 +144,16 @@ def test_a_kept_out_with_repeated_ids_says_the_lines(tmp_path):
     assert kept_note(out, list("abc"), unchanged=False).startswith(f"wrote {out}{tail}")
     write_jsonl(out, rows)
     assert kept_note(out, list("abc"), unchanged=False) == f"wrote {out}"
+
+
+def test_answers_to_other_records_in_out_are_named_by_line(tmp_path):
+    """An --out holding answers of another set (a Windows file with a BOM): the refusal named the least such id
+    alone ('first: nope-0'); it names the first one's file and line."""
+    from rsvlm.predictions import check_out
+
+    data = write_jsonl(tmp_path / "test.jsonl", [_vqa(i) for i in "ab"])
+    out = tmp_path / "out.jsonl"
+    rows = [{"id": i, "task": "vqa", "answer": "yes"} for i in ["a", "b", "zz", "nope"]]
+    out.write_bytes(("\ufeff" + "\r\n".join(json.dumps(r) for r in rows) + "\r\n").encode())
+    said = check_out(tmp_path / "test.jsonl", out)
+    assert f"already holds 2 answers to records not in {data} (first: zz at {out}:3)" in said

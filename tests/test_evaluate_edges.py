@@ -23,7 +23,7 @@ def test_out_folder_empty_data_and_another_sets_answers_are_refused(tmp_path, ca
                    + json.dumps({"id": "a", "task": "cls", "answer": "lake"}) + "\n")
     assert _eval(tmp_path, data, old) == 2
     err = capsys.readouterr().err
-    assert "old.jsonl already holds 1 answer to records not in" in err and "(first: zz)" in err
+    assert "old.jsonl already holds 1 answer to records not in" in err and f"(first: zz at {old}:1)" in err  # stop 79: and its line
 
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
