@@ -112,8 +112,10 @@ def test_names_sort_as_numbers_and_the_shorter_name_first(tmp_path):
 
 
 def test_the_real_folders_get_the_hint_that_fits_them(realdata):
-    """msi_s2 holds four band files of one grid; cd_levir an RGB pair and its 1-band change mask."""
+    """msi_s2 holds four band files of one grid; cd_levir an RGB pair and its 1-band change mask (offered as a
+    change pair since stop 79: tests/test_chat_tour79.py)."""
     assert _folder_error(realdata / "msi_s2").endswith(",".join(str(realdata / "msi_s2" / f"B0{b}.jp2")
                                                                 for b in (2, 3, 4, 8)))
     said = _folder_error(realdata / "cd_levir")
-    assert "3 separate images (1- and 3-band)" in said and "comma-separated" not in said, said
+    assert "1 change pair (*_A before, *_B after; 1 other raster beside them)" in said, said
+    assert "comma-separated" not in said, said

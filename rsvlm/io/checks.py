@@ -181,15 +181,18 @@ MANY_BANDS = 24  # more rasters than that in one folder are taken for separate i
 def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     """What to give instead of the folder ``p``: its rasters, or where it holds none itself, those in
     its subfolders down to ``depth`` (a Sentinel-2 .SAFE's GRANULE/*/IMG_DATA/R10m/*.jp2, a Sentinel-1's
-    measurement/*.tiff), looking at ``most`` entries at most; "" where none is found. Rasters that can be one
+    measurement/*.tiff), looking at ``most`` entries at most; "" where none is found. A change-pair layout
+    (``_pair_folders``: LEVIR-CD's A/ and B/; ``_pair_names``: x_A.png beside x_B.png) is offered as two
+    ``--image``, before then after, with ``--task change``. Rasters that can be one
     scene's band files (``_band_files``) are offered comma-separated; others (photos, sizes that differ, more than
     ``MANY_BANDS``) as separate images: a shell loop of ``rsvlm predict``, or ``rsvlm eval`` over records."""
-    is_raster = lambda f: f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)  # noqa: E731
     found, seen, level = [], 0, [p]
     for _ in range(depth):
+        if pair := next(filter(None, map(_pair_folders, level)), None):  # before any raster beside them
+            return _pair_folders_hint(p, *pair)
         entries = [f for d in level for f in _entries(d)]
         # natural order of the name before its suffix: good.png before good2.png, img9 before img10
-        found = sorted((f for f in entries if f.is_file() and is_raster(f)),
+        found = sorted((f for f in entries if f.is_file() and _is_raster(f)),
                        key=lambda f: (_natural(f.with_suffix("")), f.suffix))
         seen += len(entries)
         if found or seen > most:
@@ -203,16 +206,89 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     first = shlex.quote(str(found[0]))  # quoted where it must be to paste: a path with spaces was cut at them
     if len(found) == 1:  # one image: no band files to join
         return f"; give its image{where}: {first}"
+    if pairs := _pair_names(found):
+        return _pair_names_hint(found, pairs)
     bands, why = _band_files(found)
     if bands:
         return (f"; give one of its images{where}, e.g. {first}, or, where they are one file per band, them "
                 f"comma-separated: {shlex.quote(','.join(str(f) for f in bands[:4]))}{',…' if len(bands) > 4 else ''}")
-    suffixes = {f.suffix for f in found}
-    glob = f"{shlex.quote(str(found[0].parent))}/*{suffixes.pop() if len(suffixes) == 1 else ''}"
     return (f"; give one of its images{where}, e.g. {first}; they are {len(found)} separate images ({why}), not band "
-            f"files of one scene: run rsvlm predict once per file (for f in {glob}; do rsvlm predict --image \"$f\" "
-            f"... --out \"$f.json\"; done), or rsvlm eval --data over a JSONL of records naming them "
+            f"files of one scene: run rsvlm predict once per file (for f in {_globs(found)}; do rsvlm predict --image "
+            "\"$f\" ... --out \"$f.json\"; done), or rsvlm eval --data over a JSONL of records naming them "
             "(docs/eval-run.md, \"Blind test sets and image paths\")")
+
+
+def _is_raster(f: Path) -> bool:
+    return f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)
+
+
+def _globs(files: list[Path], head: str = "") -> str:
+    """Shell globs over ``files`` (of one folder) by their suffixes, as found: ``DIR/*.png DIR/*.tif`` (``DIR/*``
+    took the folder's .txt and .json too); ``head``: what each name starts its suffix with (``_A``)."""
+    where = shlex.quote(str(files[0].parent))
+    return " ".join(f"{where}/*{head}{s}" for s in sorted({f.suffix for f in files}))
+
+
+# a change pair's before and after, as folder names (LEVIR-CD's A and B) or a name's ending (x_A.png, x_B.png)
+PAIR_WORDS = (("A", "B"), ("before", "after"), ("pre", "post"), ("t1", "t2"), ("time1", "time2"), ("im1", "im2"))
+
+
+def _pair_folders(d: Path) -> tuple[Path, Path, list[Path]] | None:
+    """``d``'s subfolders named as a change pair's before and after (``PAIR_WORDS``, in any case), and the rasters
+    of the before one that the after one holds under the same name; None where there are none."""
+    subs = {f.name.lower(): f for f in _entries(d) if f.is_dir()}
+    for a, b in PAIR_WORDS:
+        if a.lower() in subs and b.lower() in subs:
+            after = {f.name for f in _entries(subs[b.lower()]) if f.is_file() and _is_raster(f)}
+            both = [f for f in _entries(subs[a.lower()]) if f.is_file() and f.name in after]
+            if both:
+                return subs[a.lower()], subs[b.lower()], sorted(both, key=lambda f: (_natural(f.stem), f.suffix))
+    return None
+
+
+def _pair_folders_hint(p: Path, before: Path, after: Path, both: list[Path]) -> str:
+    """The folder hint for a change pair's folders (``_pair_folders``): a pair as two ``--image``, and a loop."""
+    where = "" if before.parent == p else f" (in {before.parent.relative_to(p)})"
+    return (f"; it holds change pairs{where}: {len(both)} names in both {before.name}/ (before) and {after.name}/ "
+            f"(after); give a pair as two --image, before then after: rsvlm predict --task change --image "
+            f"{shlex.quote(str(both[0]))} --image {shlex.quote(str(after / both[0].name))}; for each pair: for f in "
+            f"{_globs(both)}; do n=$(basename \"$f\"); rsvlm predict --task change --image \"$f\" --image "
+            f"{shlex.quote(str(after))}/\"$n\" ... --out \"$n.json\"; done (docs/cli.md)")
+
+
+def _pair_names(found: list[Path]) -> tuple[str, str, list[tuple[Path, Path]]] | None:
+    """The change pairs among ``found`` (one folder's rasters) named by ``PAIR_WORDS`` endings after ``_`` or ``-``
+    (LEVIR-CD's x_A.png and x_B.png), as the first ending pair any file has: (before's ending, after's, the pairs);
+    None where none pairs."""
+    by_name = {f.name.lower(): f for f in found}
+    for a, b in PAIR_WORDS:
+        pairs, ends = [], None
+        for f in found:
+            m = re.fullmatch(rf"(.*[_-])({a})(\.[^.]+)", f.name, re.I)
+            if m and (g := by_name.get(f"{m[1]}{b}{m[3]}".lower())) is not None:
+                ends = ends or (m[1][-1] + m[2], g.name[len(m[1]) - 1:-len(m[3])])
+                pairs.append((f, g))
+        if pairs:
+            return (*ends, pairs)
+    return None
+
+
+def _pair_names_hint(found: list[Path], pairs: tuple[str, str, list[tuple[Path, Path]]]) -> str:
+    """The folder hint for change pairs named x_A.png and x_B.png among ``found`` (``_pair_names``): a pair as two
+    ``--image``, and a loop over the before ones; the rasters of no pair counted."""
+    from rsvlm.progress import counted
+
+    a, b, both = pairs
+    sfx = {f.suffix for f, _ in both}
+    cut = f"${{f%{a}{next(iter(sfx))}}}" if len(sfx) == 1 else f"${{f%{a}.*}}"
+    after = f"{cut}{b}{next(iter(sfx))}" if len(sfx) == 1 else f"{cut}{b}.${{f##*.}}"  # the before file's suffix
+    rest = len(found) - 2 * len(both)
+    beside = f"; {counted(rest, 'other raster')} beside them" if rest else ""
+    return (f"; it holds {len(both)} change pair{'s' * (len(both) > 1)} (*{a} before, *{b} after"
+            f"{beside}); give a pair as two "
+            f"--image, before then after: rsvlm predict --task change --image {shlex.quote(str(both[0][0]))} --image "
+            f"{shlex.quote(str(both[0][1]))}; for each pair: for f in {_globs([f for f, _ in both], a)}; do rsvlm "
+            f"predict --task change --image \"$f\" --image \"{after}\" ... --out \"{cut}.json\"; done (docs/cli.md)")
 
 
 def _band_files(found: list[Path]) -> tuple[list[Path], str]:
