@@ -185,7 +185,10 @@ def score(items: list[common.Item], args=None) -> dict:
     unknown = Counter(o["label"] or "(unlabelled)" for o in dets if o["label"] not in gt_labels)  # AP cannot see them
     notes = []
     if not n_gt_objects:
-        notes.append("no reference holds an object: AP is undefined (-)")
+        # the answers' objects were unsaid beside it: a model that saw objects in empty scenes looked like no result
+        false = f"; the answers hold {counted(len(dets), 'object')}, every one a false positive " \
+            f"(n_pred_objects_unknown_class: {dict(unknown.most_common(5))})" if dets else ""
+        notes.append(f"no reference holds an object: AP is undefined (-){false}")
     elif unknown:
         notes.append(f"{counted(sum(unknown.values()), 'predicted object')} of classes no reference has, not scored: "
                      f"{dict(unknown.most_common(5))}")

@@ -157,3 +157,20 @@ def test_answers_to_other_records_in_out_are_named_by_line(tmp_path):
     out.write_bytes(("\ufeff" + "\r\n".join(json.dumps(r) for r in rows) + "\r\n").encode())
     said = check_out(tmp_path / "test.jsonl", out)
     assert f"already holds 2 answers to records not in {data} (first: zz at {out}:3)" in said
+
+
+def test_objects_answered_to_empty_scenes_are_said_beside_the_undefined_ap(tmp_path, capsys):
+    """The default model's [det] answer of 7 buildings to a scene whose reference is 'None.': the note said only 'AP is
+    undefined (-)', as if there were nothing to see."""
+    from eval import detection
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "det", "[det] Detect all ships.", "None.") for i in "ab"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det", "answer": "None."},
+                                              {"id": "b", "task": "det", "answer": f"<ref>ship</ref>{GROUND}"}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["mAP50"] is None and s["n_pred_objects"] == 1
+    assert ("no reference holds an object: AP is undefined (-); the answers hold 1 object, every one a false positive "
+            "(n_pred_objects_unknown_class: {'ship': 1})") in capsys.readouterr().out
+    write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "det", "answer": "None."} for i in "ab"])
+    detection.main(["--gt", gt, "--pred", str(tmp_path / "p.jsonl")])
+    assert "note: no reference holds an object: AP is undefined (-)\n" in capsys.readouterr().out
