@@ -237,17 +237,20 @@ def _clash(at: np.ndarray, to: np.ndarray) -> list[int] | None:
     """The GCPs the spline is fitted to (pixels ``at``, places ``to``, (n, 2) each): one of each pair alike in both
     within ``GCP_NEAR`` of their extent (a GCP written twice); None where a pair is alike in one and not the other
     (a clash: one pixel, two places, or one place, two pixels), which the spline cannot fit."""
-    near = [_near_pairs(p) for p in (at, to)]  # (n, n) bool each, upper triangle
-    if (near[0] != near[1]).any():
+    near = [_near_pairs(p) for p in (at, to)]  # {(i, j), i < j} each
+    if near[0] != near[1]:
         return None
-    twice = near[0].any(axis=0)  # a GCP alike with one before it
-    return [i for i in range(len(at)) if not twice[i]]
+    twice = {j for _, j in near[0]}  # a GCP alike with one before it
+    return [i for i in range(len(at)) if i not in twice]
 
 
-def _near_pairs(p: np.ndarray) -> np.ndarray:
-    """(n, n) bool: pairs i < j of points ``p`` (n, 2) within ``GCP_NEAR`` of the points' extent of each other."""
-    d = np.abs(p[:, None, :] - p[None, :, :]).max(axis=-1)  # (n, n) Chebyshev distances
-    return np.triu(d <= GCP_NEAR * max(float(np.ptp(p, axis=0).max()), 1e-300), k=1)
+def _near_pairs(p: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs (i, j), i < j, of points ``p`` (n, 2) within ``GCP_NEAR`` of the points' extent of each other (Chebyshev
+    distance), by a k-d tree: the (n, n) distances it had taken were 0.54 s at 1000 GCPs, 6.4 s at 3000."""
+    from scipy.spatial import cKDTree
+
+    tol = GCP_NEAR * max(float(np.ptp(p, axis=0).max()), 1e-300) if len(p) else 0.0
+    return {(int(i), int(j)) for i, j in cKDTree(p).query_pairs(tol, p=np.inf, output_type="ndarray")}
 
 
 def object_geometry(obj: dict):
