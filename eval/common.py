@@ -234,7 +234,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         untasked = (f"; 'None' is {counted(other['None'], 'record')} with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
-        bad = f"; {note}" if (note := bad_gt_note(report, answered, len(skipped))) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
+        bad = f"; {note}" if (note := bad_gt_note(report, answered, n_lines(report, skipped))) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
         if unscorable:  # the way out first: was "no records of task det (found …)", the advice at the note's end
             raise ScoreError(f"{all_unscorable(args.gt, tasks, report, list(unscorable.values()))}; so no records of task "
                              f"{'/'.join(tasks)} are left to score (found {dict(other)}){bad}")
@@ -257,7 +257,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         if not (where := record_line(args.gt, str(e))):
             raise
         raise ScoreError(f"{where}: {e}") from e
-    scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report, answered, len(skipped)), unknown_note(items)] if n])
+    scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report, answered, n_lines(report, skipped)), unknown_note(items)] if n])
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
     scores["n_gt_bad_records"] = report.n_skipped  # malformed or unscorable: skipped, named in a note
     scores["n_gt_bad_references"] = n_unscorable(report)  # of them, the unscorable: their ids are known

@@ -30,13 +30,14 @@ def test_two_skipped_lines_sharing_an_id_count_as_two(tmp_path, capsys, kind):
     else:
         bad["conversations"] = bad["conversations"][:1]
     gt = write_jsonl(tmp_path / "gt.jsonl", [_vqa(i) for i in "abcdef"] + [bad, bad])
-    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in [*"abcdef", "zz"]])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in [*"abcdef", "dup", "zz"]])
     s = vqa.main(["--gt", gt, "--pred", pred])
     key = "n_gt_bad_fields" if kind == "field" else "n_gt_bad_blind"
     assert (s[key], s["n_gt_bad_records"]) == (2, 2)
     assert sum(s[k] for k in ("n_gt_bad_references", "n_gt_bad_shapes", "n_gt_bad_blind", "n_gt_bad_fields")) == 2
     out = capsys.readouterr().out
     assert "are not known" not in out  # no record of unknown id left to blame
+    assert "nor 1 prediction given for them: " in out  # was 'for the 1 whose ids were read', of 2 lines skipped
     assert "note: 1 prediction names no record of the ground truth; first: zz" in out
 
 
