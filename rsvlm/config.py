@@ -218,7 +218,8 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         absent = "".join(no_key(cls, k, prefix) for k in unknown) + "".join(
             outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at) + "".join(
-            precision_flag(k, data.get(k), lambda p: _keys_at(root[0], p)) for k in unknown if not at)  # bf16: true
+            precision_flag(k, data.get(k), lambda p: _keys_at(root[0], p)) for k in unknown if not at) + "".join(
+            _dotted(k, at, root[0]) for k in unknown)  # bf16: true; optim.lr: 1e-4
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
                                                                 prefix, far, evals) + absent,
@@ -250,6 +251,18 @@ def fits(value: Any, tp: Any) -> bool:
     if kind is str:
         return isinstance(value, str)
     return not isinstance(value, (list, tuple, dict)) if kind in (int, float, bool) else True
+
+
+def _dotted(key: str, at: tuple[str, ...], cls: type) -> str:
+    """The end of the refusal of a file's key written dotted (``optim.lr: 1e-4``, at ``at`` in ``cls``) that names a
+    key when nested, saying to nest it; "" otherwise (YAML reads the dotted name as one key)."""
+    parts = key.split(".")
+    if len(parts) < 2 or "" in parts or _annotation(cls, [*at, *parts]) is None:
+        return ""
+    nested = f"{parts[-1]}: …"
+    for part in reversed(parts[:-1]):
+        nested = f"{part}: {{{nested}}}"
+    return f"; a file's key is not dotted ({key}=… is an override's form): nest it, {nested}"
 
 
 def _keys_at(cls: type, prefix: list[str]) -> tuple[list[str], set[str]] | None:

@@ -20,6 +20,8 @@ def origin(data: dict[str, Any], file: Path, key: str) -> Path | None:
     """The file whose value of dotted ``key`` the merge kept: ``file`` (mapping ``data``) or one of the
     ``base:`` files it names, at any level, followed as ``with_bases`` merges them; None if none sets it.
     A key inside a list (``extra[0].pth``) is the list's: a list replaces a base's whole."""
+    if key in data:  # a key written dotted in the file (optim.lr: 1e-4): this file's, not a base's optim.lr
+        return file
     raw = key.split(".")
     cut = next((i + 1 for i, p in enumerate(raw) if "[" in p), len(raw))  # up to the first list
     parts = [p.split("[", 1)[0] for p in raw[:cut]]
@@ -47,6 +49,8 @@ def key_line(file: Path, key: str) -> int | None:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     line = None
+    if isinstance(node, yaml.MappingNode) and (hit := _written_at(node, key)):  # written dotted: optim.lr: 1e-4
+        return hit[0].start_mark.line + 1
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
         if isinstance(node, yaml.SequenceNode) and part.startswith("[") and int(part[1:-1]) < len(node.value):
             node = node.value[int(part[1:-1])]

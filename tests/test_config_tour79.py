@@ -92,3 +92,18 @@ def test_an_override_key_with_an_empty_part_is_refused_naming_it(override, said)
 def test_a_key_below_an_int_says_an_int():
     with pytest.raises(ConfigError, match=r"^override 'max_steps.x=1': max_steps is an int and has no key 'x'$"):
         load_config(TrainConfig, TINY, ["max_steps.x=1"])
+
+
+def test_a_files_dotted_key_is_its_own_and_told_to_nest(tmp_path):
+    """A recipe's 'optim.lr: 1e-4' over sft_tiny was blamed on sft_tiny.yaml's line 59 (its optim.lr) with 'did you
+    mean optim?' alone; it is the recipe's own line, told to nest the key."""
+    said = _refusal(tmp_path, "optim.lr: 1e-4\n")
+    assert said.startswith(f"{tmp_path / 'r.yaml'}: unknown key optim.lr for TrainConfig")
+    assert "sft_tiny" not in said and said.endswith(
+        "a file's key is not dotted (optim.lr=… is an override's form): nest it, optim: {lr: …} (line 2 of r.yaml)")
+    said = _refusal(tmp_path, "model:\n  llm.lora_r: 8\n")
+    assert "nest it, llm: {lora_r: …}" in said and "(line 2 of r.yaml)" in said
+
+
+def test_a_dotted_name_that_names_no_key_gets_no_nesting_hint(tmp_path):
+    assert "not dotted" not in _refusal(tmp_path, "optim.bogus: 1\n")
