@@ -35,18 +35,19 @@ NEEDED = ("bldg_spacenet4/sample_geotiff.tif", "bldg_spacenet4/geotiff_labels.ge
 
 def load_masks(root: Path) -> dict[str, np.ndarray]:
     """name -> (H, W) bool mask, from the ``NEEDED`` files under ``root``."""
-    import rasterio
     import rasterio.features
     from PIL import Image
 
+    from rsvlm.io.gdal_source import open_raster  # rasterio.open without its NotGeoreferencedWarning
+
     out = {}
     tif, gj = root / "bldg_spacenet4/sample_geotiff.tif", root / "bldg_spacenet4/geotiff_labels.geojson"
-    with rasterio.open(tif) as src:
+    with open_raster(tif) as src:
         feats = json.loads(gj.read_text())["features"]
         out["buildings (SpaceNet-4)"] = rasterio.features.rasterize(
             [(f["geometry"], 1) for f in feats], out_shape=(src.height, src.width), transform=src.transform, dtype="uint8"
         ).astype(bool)
-    with rasterio.open(root / "seg_detectree/1091-322_00_response.tif") as src:
+    with open_raster(root / "seg_detectree/1091-322_00_response.tif") as src:  # a mask with no georeferencing
         out["trees (detectree)"] = src.read(1) > 0
     ships = np.asarray(Image.open(root / "sar_hrsid/P0008_0_800_9000_9800_mask.png").convert("RGB"))
     out["ships (HRSID)"] = ships[..., 1] > 127

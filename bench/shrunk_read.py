@@ -78,10 +78,11 @@ def child(path: str, side: int, new: bool, out: str, stats: int | None) -> None:
     """One path over ``path`` in this process: prints its counts as JSON, saves the raw and scaled read in ``out``."""
     import rasterio.io
 
+    from rsvlm.io.gdal_source import open_raster
     from rsvlm.io.read import SceneReader
     from rsvlm.io.scaling import ReadConfig
 
-    with rasterio.open(path) as ds:  # untimed: the file into the OS cache
+    with open_raster(path) as ds:  # untimed: the file into the OS cache (no NotGeoreferencedWarning for a PNG's copy)
         ds.read(1, out_shape=(64, 64))
     tracemalloc.start()
     calls, pixels = [], [0]
@@ -164,6 +165,8 @@ def real(args, tmp: Path) -> None:
         raise SystemExit(f"{REALDATA} is absent: --only real reads its files")
     import rasterio.shutil
 
+    from rsvlm.io.gdal_source import open_raster
+
     rows = []
     for folder in REAL_FILES:
         found = sorted(p for p in (REALDATA / folder).iterdir() if p.suffix.lower() in (".tif", ".tiff", ".png", ".jpg")
@@ -172,7 +175,7 @@ def real(args, tmp: Path) -> None:
             continue
         path = tmp / f"{found[0].stem}.tif"  # a GeoTIFF without overviews (PIL's PNG, and overviews: never shared)
         rasterio.shutil.copy(found[0], path, driver="GTiff")
-        with rasterio.open(path) as ds:
+        with open_raster(path) as ds:  # a PNG's copy has no georeferencing: rasterio's warning said so on stderr
             wh = (ds.width, ds.height)
         side = max(max(wh) // args.real_ratio, 64)  # as 2048 of 8000: a few source pixels a read one
         old = run_child(path, side, False, tmp / "old.npz", side // 2)
