@@ -133,6 +133,9 @@ class Commands:
                     f"{', '.join(MODALITIES)})" if word and isinstance(e, ValueError) else "")
             if isinstance(e, FileNotFoundError) and any(c in args[0] for c in "*?["):  # "image not found: dir/*.tif"
                 hint += glob_hint(args[0])
+            if isinstance(e, FileNotFoundError) and (pair := re.search(  # a folder of change pairs (checks._folder_hint)
+                    r"change pairs?\b.*?: rsvlm predict --task change --image (.+?) --image (.+?); for each pair", str(e))):
+                hint += f"; in this chat, load a pair as /image {pair[1]}, then /image {pair[2]}, and ask [change]"
             self.repl.say(f"error: {for_chat(str(e), args[0], modality or None, bands or None)}{hint}")
             return False
         if err := self.add_image(img, (args[0], bands or None)):

@@ -116,3 +116,19 @@ def test_separate_images_of_several_suffixes_get_a_loop_over_those_suffixes(tmp_
     (tmp_path / "notes.txt").write_text("x")
     said = _folder_error(tmp_path)
     assert f"(for f in {tmp_path}/*.PNG {tmp_path}/*.png {tmp_path}/*.tif; do rsvlm predict" in said, said
+
+
+def test_chat_image_of_a_pair_folder_says_how_to_load_the_pair_in_the_chat(ckpt, tmp_path):
+    """/image of a LEVIR-CD-style folder was told only of rsvlm predict's two --image."""
+    from test_predict_edges import chat_repl
+
+    for name in ("x_A.png", "x_B.png"):
+        _png(tmp_path / "pair dir" / name)
+    repl, out = chat_repl(ckpt)
+    d = tmp_path / "pair dir"
+    assert repl.handle(f"/image '{d}'")
+    said = out.getvalue()
+    assert (f"; in this chat, load a pair as /image '{d / 'x_A.png'}', then /image '{d / 'x_B.png'}', and ask "
+            "[change]") in said, said
+    repl.handle(f"/image '{d / 'x_A.png'}'"), repl.handle(f"/image '{d / 'x_B.png'}'")  # the paths, pasted, load
+    assert "(a pair: x_A.png before, x_B.png after" in out.getvalue(), out.getvalue()
