@@ -53,6 +53,12 @@ def test_export_step_says_the_no_fingerprint_note_as_one_warning_line(base_dir, 
                                                    f"written: the base {base} has no safetensors weights"), err
     assert "UserWarning" not in err and "vlm.py" not in err
     assert out.startswith("wrote ")
+    # the note said only that another base would go uncaught; every load refuses this base, as it now says
+    assert "only pickled ones (pytorch_model.bin), which rsvlm chat, eval and merge-lora do not load" in lines[0]
+    from rsvlm.model import load_pretrained
+
+    with pytest.raises(FileNotFoundError, match="binbase: no [*].safetensors LLM weights; it holds pytorch_model.bin"):
+        load_pretrained(tmp_path / "out")
 
 
 def test_script_write_names_a_category_and_keeps_a_failed_writes_warning(tmp_path, capsys):

@@ -108,6 +108,12 @@ def record_base(adapter: Path, name: str, folder: Path | None) -> str | None:
     if (text := base_record(name, folder)) is not None:
         (Path(adapter) / FINGERPRINT).write_text(text)
         return None
+    if folder is not None and (pickles := sorted(p.name for p in Path(folder).glob("*.bin"))):
+        # was told only that another base would go uncaught: chat, eval and merge-lora refuse this one (check_files)
+        return (f"{Path(adapter)}: no {FINGERPRINT} written: the base {name} has no safetensors weights to fingerprint, "
+                f"only pickled ones ({', '.join(pickles[:2])}), which rsvlm chat, eval and merge-lora do not load: "
+                "they refuse this checkpoint until that base is re-saved with safetensors (save_pretrained), which "
+                "also has it recorded")
     why = "has no safetensors weights to fingerprint" if folder is not None else "is no folder here nor in the hub cache"
     return (f"{Path(adapter)}: no {FINGERPRINT} written: the base {name} {why}, so loading or merging this adapter on "
             "another base of the same shapes will not be caught; re-save that base with safetensors (save_pretrained) "
