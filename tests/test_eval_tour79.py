@@ -175,3 +175,19 @@ def test_objects_answered_to_empty_scenes_are_said_beside_the_undefined_ap(tmp_p
     write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "det", "answer": "None."} for i in "ab"])
     detection.main(["--gt", gt, "--pred", str(tmp_path / "p.jsonl")])
     assert "note: no reference holds an object: AP is undefined (-)\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("tta", ["dihedral", "none"])
+def test_a_cut_fused_answer_says_a_view_may_be_what_was_cut(tmp_path, capsys, tta):
+    """`rsvlm eval --tta dihedral` marks a fused answer cut where one view's answer was: the default model's '[change]'
+    answer voted down to 'None.' carried "cut": true, and the scorer called it 'a detection without its later objects'."""
+    from eval import vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [_vqa("a")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "vqa", "answer": "yes", "cut": True}])
+    stamp = tmp_path / "p.jsonl.run.json"
+    stamp.write_text(json.dumps({"options": {"max_new_tokens": 8, "tta": tta}}))
+    vqa.main(["--gt", gt, "--pred", pred])
+    out = capsys.readouterr().out
+    assert "reached rsvlm eval's token limit" in out
+    assert ("(with --tta: its plain answer or a view's did, and the fused answer may be whole)" in out) == (tta != "none")
