@@ -444,7 +444,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
         # the line: before a hint, which stays last (it was left out there); none for an evaluation key's refusal,
         # said as an override's is
-        line = line_note(path, key) if key and not e.evals else ""
+        line = line_note(path, key) if key is not None and not e.evals else ""
         raise ConfigError(f"{file}: {before_hint(str(e), line)}", keys=e.keys) from e
 
 

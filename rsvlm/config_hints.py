@@ -74,7 +74,7 @@ def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, typ
         return no_eval_refusal([prefix + k for k in unknown], cls_name, next(iter(instead.values())))
     hint = (belongs_under(sections, rest, prefix) or near_keys(valid, set(sections), rest, prefix, far)
             if rest else "") + next(iter(instead.values()), "")
-    return (f"unknown {plural('key', len(unknown))} {', '.join(prefix + k for k in unknown)} for {cls_name}; "
+    return (f"unknown {plural('key', len(unknown))} {', '.join(prefix + k if k.strip() else repr(prefix + k) for k in unknown)} for {cls_name}; "
             f"valid keys at this level: {', '.join(valid)}{hint}"
             + "".join(colon_hint(k) for k in unknown if k.split(":", 1)[0] in valid)
             + "".join(f"; {prefix + k!r} has a space in its name (in quotes?): write {k.strip()}" for k in unknown

@@ -107,3 +107,9 @@ def test_a_files_dotted_key_is_its_own_and_told_to_nest(tmp_path):
 
 def test_a_dotted_name_that_names_no_key_gets_no_nesting_hint(tmp_path):
     assert "not dotted" not in _refusal(tmp_path, "optim.bogus: 1\n")
+
+
+def test_a_files_blank_key_is_shown_quoted_with_its_line(tmp_path):
+    """'"": 3' was "unknown key  for TrainConfig" (a gap), with no line."""
+    said = _refusal(tmp_path, '"": 3\n')
+    assert "unknown key '' for TrainConfig" in said and said.endswith("(line 2 of r.yaml)")
