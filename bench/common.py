@@ -188,8 +188,11 @@ def warm_up(model, processor, data: Path, out: Path, batch_size: int, max_new_to
     first timed pass, often the baseline, does not carry the first calls' one-off costs; ``out`` is
     removed after."""
     from rsvlm import evaluate
+    from rsvlm.progress import counted
 
-    print(f"warm-up: the first {batch_size} record(s), untimed", file=sys.stderr)
+    with open(data, encoding="utf-8") as f:  # "the first 16 record(s)" of a --limit 2 set: it answered 2
+        n = sum(1 for _, line in zip(range(batch_size), f) if line.strip())
+    print(f"warm-up: the first {counted(n, 'record')}, untimed", file=sys.stderr)
     evaluate.run(model, processor, data, out, batch_size, max_new_tokens, limit=batch_size, progress=False, **kw)
     out.unlink(missing_ok=True)
 

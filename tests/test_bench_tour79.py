@@ -54,3 +54,17 @@ def test_load_time_says_its_cpu_column_is_the_loading_processs(monkeypatch, caps
     monkeypatch.setattr(bench, "measure", lambda src, model, repeats: {"load": 1.0, "cpu": 1.0, "rss_mb": 1.0})
     assert bench.main(["--repeats", "1"]) == 0
     assert "each child process loads the model on the CPU" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_the_warm_up_says_how_many_records_it_answers(tmp_path, monkeypatch, capsys):
+    """A --limit 2 run said "warm-up: the first 16 record(s)" (the batch size) and answered 2."""
+    common = load_bench("common", monkeypatch)
+    answered = []
+    monkeypatch.setattr("rsvlm.evaluate.run", lambda *a, limit, **kw: answered.append(limit))
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "a"}\n{"id": "b"}\n')
+    common.warm_up(None, None, data, tmp_path / "w.jsonl", 16, 8)
+    assert capsys.readouterr().err == "warm-up: the first 2 records, untimed\n" and answered == [16]
+    data.write_text('{"id": "a"}\n' * 40)
+    common.warm_up(None, None, data, tmp_path / "w.jsonl", 16, 8)
+    assert capsys.readouterr().err == "warm-up: the first 16 records, untimed\n"
