@@ -85,18 +85,19 @@ def _decoded(level: int, step: int) -> int:
 
 def _cmyk_levels(jpeg, tables: dict) -> tuple[tuple, tuple]:
     """(black, white) per RGB band of a CMYK JPEG as PIL reads it: its samples Adobe's inverted inks (PIL assumes
-    so of every CMYK JPEG), each component by its own table (``layer``'s), YCCK's (Adobe transform 2) C, M and Y by
-    its Y's (a flat block's Cb and Cr are 128 exactly), then PIL's ``R = (255 - K) - (255 - K) C / 255``. Black
-    is RGB 0's inks, C, M, Y full and K none (PIL's RGB to CMYK); a K-only black decodes to 0 too."""
+    so of every CMYK JPEG), each component by its own table (``layer``'s), then PIL's ``R = (255 - K) - (255 - K)
+    C / 255``. A YCCK JPEG's (Adobe transform 2) C, M and Y are one Y component holding the ink itself (a flat
+    block's Cb and Cr are 128 exactly), decoded by its Y's table: its white at quality 20 is 253, not a CMYK's 251.
+    Black is RGB 0's inks, C, M, Y full and K none (PIL's RGB to CMYK); a K-only black decodes within 1 of it, or
+    to 0 (both ``is_fill``'s), where K's table or transform is not C's."""
     layer = getattr(jpeg, "layer", None) or []
     steps = [tables.get(c[3], tables[0])[0] for c in layer] if len(layer) == 4 else [tables[0][0]] * 4
-    if jpeg.info.get("adobe_transform") == 2:
-        steps[1] = steps[2] = steps[0]
+    ycck = jpeg.info.get("adobe_transform") == 2
 
     def rgb(cmy: int, k: int) -> tuple:
         nk = _decoded(255 - k, steps[3])  # 255 - K's ink
-        return tuple(max(0, nk - (((t := (255 - _decoded(255 - cmy, s)) * nk + 128) >> 8) + t >> 8))
-                     for s in steps[:3])
+        inks = [_decoded(cmy, steps[0])] * 3 if ycck else [255 - _decoded(255 - cmy, s) for s in steps[:3]]
+        return tuple(max(0, nk - ((((t := i * nk + 128) >> 8) + t) >> 8)) for i in inks)  # PIL's MULDIV255
 
     return rgb(255, 0), rgb(0, 0)
 
