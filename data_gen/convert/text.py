@@ -81,7 +81,8 @@ def json_problem(e: json.JSONDecodeError) -> str:
     if cut:
         return f"{e}; the file ends there, inside a value: cut short?"
     before, at = e.doc[:e.pos].rstrip(), e.doc[e.pos:e.pos + 1]
-    if e.msg.startswith(("Expecting property name", "Expecting value")) and before.endswith(",") and at in "}]":
+    closes = "}" if e.msg.startswith("Expecting property name") else "]"  # after an object's comma, a list's
+    if before.endswith(",") and at == closes and e.msg.startswith(("Expecting property name", "Expecting value")):
         line = e.doc.count("\n", 0, len(before)) + 1
         return f"{e}; a comma after the last item, which JSON does not allow (line {line})"
     if e.msg.startswith(("Expecting property name", "Expecting value")) and at == "'":
