@@ -212,7 +212,7 @@ def run(args, out: Output) -> None:
             f"; it holds {counted(len(xml), '.xml file')} ({xml[0].name}): VOC / DIOR annotations are read by "
             "python -m "
             f"data_gen convert voc --src {label_dir}" if xml else _pairs_hint(label_dir))
-            + unlabelled_said(every_image(image_dir), image_dir, "labelTxt file")))  # label files found elsewhere: unsaid
+            + unlabelled_said(every_image(image_dir, out), image_dir, "labelTxt file")))  # label files found elsewhere: unsaid
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)

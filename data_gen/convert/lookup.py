@@ -39,7 +39,8 @@ def index_images(folder: Path | list[Path], out: Output | None = None,
 
 def every_image(folder: Path | list[Path], out: Output | None = None) -> list[Path]:
     """Every image under ``folder`` (``index_images``' folders), each once: two sub-folders' ``a.png`` are two, where
-    ``index_images`` keeps the first."""
+    ``index_images`` keeps the first. ``out``: this run's own ``--out`` left out (a tiled run's images under ``--src``
+    were counted as unlabelled); its notes are counted again, so give it only where the run then stops."""
     index_images(folder, out, every := {})
     return [p for ps in every.values() for p in ps]
 

@@ -203,7 +203,7 @@ def run(args, out: Output) -> None:
         txt = files_with_suffix(src / "labelTxt" if (src / "labelTxt").is_dir() else src, ".txt", recursive=False)
         raise ConversionError(f"{src}: no .xml files" + (  # a DOTA folder given to voc said no more
             f"; it holds {counted(len(txt), '.txt file')} ({txt[0].name}): if they are DOTA labelTxt files, python -m "
-            f"data_gen convert dota --src {src} reads them" if txt else "") + unlabelled_said(every_image(image_dirs), image_dir,
+            f"data_gen convert dota --src {src} reads them" if txt else "") + unlabelled_said(every_image(image_dirs, out), image_dir,
                                                                                                ".xml file"))
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which
