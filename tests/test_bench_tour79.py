@@ -68,3 +68,14 @@ def test_the_warm_up_says_how_many_records_it_answers(tmp_path, monkeypatch, cap
     data.write_text('{"id": "a"}\n' * 40)
     common.warm_up(None, None, data, tmp_path / "w.jsonl", 16, 8)
     assert capsys.readouterr().err == "warm-up: the first 16 records, untimed\n"
+
+
+def test_eval_start_writes_every_ratio_with_two_decimals(monkeypatch, capsys):
+    """Its ratio column read 0.6 beside 0.84 (str of a rounded float), and None where the baseline took no time."""
+    bench = load_bench("eval_start", monkeypatch, module="eval_start")
+    times = iter([0.5, 0.3, 0.0, 0.2] * 8)
+    monkeypatch.setattr(bench, "best", lambda fn, repeats: (next(times), fn()))
+    bench.main(["--n", "8", "--repeats", "1"])
+    cells = [line.strip("|").split("|")[-1].strip() for line in capsys.readouterr().out.splitlines()
+             if line.startswith("| `python")]
+    assert cells == ["0.60", "–"] * 4, cells
