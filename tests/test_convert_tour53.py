@@ -90,7 +90,7 @@ def test_an_empty_file_is_said_to_be_empty_as_the_reader_says(tmp_path, name):
     supported file format" (twice: raised, and again as what GDAL said on the way)."""
     path = tmp_path / name
     path.write_bytes(b"")
-    with pytest.raises(ConversionError, match=rf"{name}: empty file \(0 bytes\)$"):
+    with pytest.raises(ConversionError, match=rf"{name}: empty file \(0 bytes\); get a whole copy \(.*\)$"):
         image_size(path)
     junk = tmp_path / "junk.tif"
     junk.write_bytes(b"not a tiff")

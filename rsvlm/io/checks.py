@@ -137,7 +137,7 @@ def check_image_path(name: Path | str) -> None:
     except OSError as e:  # ENAMETOOLONG, EACCES on a folder above it: was a traceback from is_file()
         raise ImageReadError(f"{p}: {e.strerror}") from None
     if p.is_file() and p.stat().st_size == 0:  # a download or copy that never wrote: say so, not "unrecognised format"
-        raise ImageReadError(f"{p}: empty file (0 bytes)")
+        raise ImageReadError(f"{p}: empty file (0 bytes){DAMAGED}")  # (was said with nothing to do)
     if p.is_file():
         return
     if page := gtiff_page(name):  # GTIFF_DIR:2:/vsizip/x.zip/p.tif: its file is a name of its own (was "image not found")
