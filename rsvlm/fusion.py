@@ -356,16 +356,25 @@ def kind_words(objs: list[dict]) -> str:
     return " and ".join(_KIND_WORDS.get(k, k) for k in sorted({o["kind"] for o in objs}, reverse=True))
 
 
-def other_kinds(views: list[list[dict]], names: list[str], asked: str | None = None) -> list[tuple[str, str]]:
+def other_kinds(views: list[list[dict]], names: list[str], asked: str | None = None,
+                one: bool = False) -> list[tuple[str, str]]:
     """(view, why) of each answer of ``views[1:]`` (named ``names``) whose shapes are of another kind than ``lead``'s
-    (``many``, ``asked``), no vote in ``fuse``; where the identity view's kind is not fused, why says the kind fused and
-    how many found it."""
+    (``many``, ``asked``), or several where ``one`` (``lone``), no vote in ``fuse``; where the identity view's kind is
+    not fused, why says the kind fused and how many found it."""
     first = lead(views, asked=asked)
     found, agree = sum(map(bool, views)), sum(bool(objs) and fits(first, objs) for objs in views)
     why = "" if first is views[0] else (f" ({{}}, while {agree} of the {found} answers with shapes gave "
                                         f"{kind_words(first)}, the kind fused)")
-    return [(name, "it holds another kind of shape" + why.format(kind_words(objs)))
-            for name, objs in zip(names, views[1:]) if objs and not fits(first, objs)]
+    return [(name, "it holds another kind of shape" + why.format(kind_words(objs)) if not fits(first, objs) else
+             f"it holds {len(objs)} shapes, and the question asks for one object, as the plain answer gives")
+            for name, objs in zip(names, views[1:]) if objs and (not fits(first, objs) or lone(views, objs, one))]
+
+
+def lone(views: list[list[dict]], objs: list[dict], one: bool) -> bool:
+    """Whether the shapes ``objs`` of a view are several where the question asks for ``one`` object ([ground]) and the
+    identity view (``views[0]``) gave one: no vote (the views' detections of every bus, fused by ``fuse_many``, made
+    25 shapes of the plain answer's one). Cannot tell a [ground] question of several objects ("the two ships")."""
+    return one and len(views[0]) == 1 and len(objs) > 1
 
 
 def fusable(objs: list[dict]) -> bool:
@@ -375,8 +384,8 @@ def fusable(objs: list[dict]) -> bool:
     return kinds <= set(MASKLIKE) or (len(kinds) == 1 and kinds <= set(BOXLIKE))
 
 
-def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
-         windows: list[tuple] | None = None, many: bool = False, asked: str | None = None) -> list[dict] | None:
+def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None, windows: list[tuple] | None = None,
+         many: bool = False, asked: str | None = None, one: bool = False) -> list[dict] | None:
     """Fuse the shapes of several views (each already ``unflip``-ped or shifted out of its crop;
     the identity view first; ``windows`` as ``fuse_many`` takes them), as the module docstring
     says; None when the identity view has no shapes to fuse. ``many``: the question asks for every
@@ -384,7 +393,8 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     shape per view, two ships each seen by half the views were voted down to one), and where the
     identity view found none ("None."), those of the others are (of the kind most of them found, ``lead``), each
     scored by the share of the views that found it; None where no view found one. ``asked``: the kind the question
-    asks (``asked_kind``), which leads where most views gave it (``lead``).
+    asks (``asked_kind``), which leads where most views gave it (``lead``). ``one``: the question asks for one object
+    (``[ground]``), so where the identity view gave one shape, a view of several is no vote (``lone``).
     Labels: as most of the views gave them (``majority_label``); shapes no view labelled come first, so
     the answer holds no empty ``<ref></ref>`` (the codec writes one before an unlabelled shape after
     labelled ones): the shapes before the first ``<ref>`` are those no view named; then each class's
@@ -400,7 +410,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     kinds = {o["kind"] for o in first}
     # a view that answered another kind (boxes to [seg]) found something, in the wrong form: no vote, not one of nothing
     # (its [] was counted: 5 of 8 views' boxes voted a mask the other 3 drew down to "None.")
-    keep = [fits(first, objs) for objs in views]
+    keep = [fits(first, objs) and not lone(views, objs, one) for objs in views]
     usable = [objs for objs, ok in zip(views, keep) if ok]
     windows = None if windows is None else [win for win, ok in zip(windows, keep) if ok]
     if kinds <= set(MASKLIKE):

@@ -275,7 +275,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
         asked = asked_kind(last_question(messages[i]))  # "Use oriented boxes.": 7 of 8 views' obbs lead the plain boxes
-        if shapes and (other := other_kinds(views[i], seen.get(i, []), asked)):  # the plain answer's kind, or most views' to a "None."
+        one = last_task(messages[i]) == "ground"  # one object asked: a view's several shapes are no vote (fusion.lone)
+        if shapes and (other := other_kinds(views[i], seen.get(i, []), asked, one)):  # the plain answer's kind, or most views' to a "None."
             left[i] = sorted(left.get(i, []) + other, key=lambda lo: cfg.views.index(lo[0]))
             fixed[i] = [f for f in fixed[i] if f[0] not in {f"view {v!r}" for v, _ in other}]  # no vote: no repair said
         lost = outvoted(views[i], asked) if shapes else None  # the plain answer's boxes left out: said, counted
@@ -292,7 +293,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if not shapes:
             fused[i] = Fused(vote(views[i], task=last_task(messages[i])), **said)
             continue
-        objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]), asked=asked)  # None: no view found one
+        objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]), asked=asked, one=one)  # None: none found
         if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said
             fused[i] = Fused(first[i][0], [], **said)
         elif objs is not None:  # (None for plain shapes only where fuse cannot join them: _not_fused asks none)

@@ -150,8 +150,10 @@ def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
     """The ``Fused.note`` on ``left`` ((view, why) each) of ``n`` other views' answers left out of the fusion."""
     view, why = left[0]
     kinds = sum(w.startswith("it holds another kind of shape") for _, w in left)  # no vote (``fusion.fuse``), not a view of none
-    counted = ("left out of the vote" if not shapes or kinds == len(left) else "each counted as finding nothing"
-               + (f" but {kinds} of another kind of shape, no vote" if kinds else ""))
+    lone = sum(w.endswith("asks for one object, as the plain answer gives") for _, w in left)  # ``fusion.lone``: no vote
+    counted = ("left out of the vote" if not shapes or kinds + lone == len(left) else "each counted as finding nothing"
+               + (f" but {kinds} of another kind of shape, no vote" if kinds else "")
+               + (f"{' and' if kinds else ' but'} {lone} of several shapes, no vote" if lone else ""))
     return (f"test-time augmentation: {len(left)} of {n} other view answer{'s' * (n != 1)} could not be fused, {counted} "
             f"(first: view {view!r}: {why})")
 

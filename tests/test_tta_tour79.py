@@ -55,3 +55,27 @@ def test_the_skipped_views_note_names_the_departure():
 
     assert unsaid_phrase("The car on the left left.", False) == "the question's 'left' under a transpose"
     assert tta.swap_words("The car on the top left.", "t") == "The car on the top left."  # a corner stays one
+
+
+def _box(x: float, y: float, label: str = "building") -> dict:
+    return {"kind": "box", "coords": [x, y, x + 20.0, y + 20.0], "label": label}
+
+
+def test_a_ground_view_of_several_shapes_is_no_vote_beside_the_plain_answers_one():
+    """[ground] 'The bus on the left.' on DOTA's P1888 with --tta dihedral: the plain answer's one box came back as 25
+    of three classes, the other views' detections of everything fused with it as a [det] answer is."""
+    plain = [_box(10, 10)]
+    views = [plain, [_box(11, 10), _box(60, 60), _box(40, 5, "large vehicle")], [_box(10, 11)],
+             [_box(70, 20), _box(5, 70)]]
+    out = fusion.fuse(views, 96, 96, tta.FuseConfig(), one=True)
+    assert len(out) == 1 and out[0]["label"] == "building" and abs(out[0]["coords"][0] - 10) < 1, out
+    assert len(fusion.fuse(views, 96, 96, tta.FuseConfig())) > 1  # a question of several objects: fused as before
+    left = fusion.other_kinds(views, ["h", "v", "hv"], one=True)
+    assert left == [("h", "it holds 3 shapes, and the question asks for one object, as the plain answer gives"),
+                    ("hv", "it holds 2 shapes, and the question asks for one object, as the plain answer gives")]
+    from rsvlm.tta_text import unfused_note
+
+    assert unfused_note(left, 3, True).startswith("test-time augmentation: 2 of 3 other view answers could not be "
+                                                  "fused, left out of the vote (first: view 'h': it holds 3 shapes")
+    nothing = [[], *views[1:]]  # a plain "None.": as before
+    assert fusion.fuse(nothing, 96, 96, tta.FuseConfig(), one=True) == fusion.fuse(nothing, 96, 96, tta.FuseConfig())
