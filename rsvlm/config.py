@@ -241,15 +241,15 @@ def fits(value: Any, tp: Any) -> bool:
     a list (or a text, ``sar,ir``) for a list, a text for a text, no list or mapping for a number or true/false. A
     hint offering a key elsewhere for a misspelt one (``lora_rank: 8``: model.llm.lora_r) is given only where its
     value fits there (``trainer: 3`` is no ``data.train``, a file's path). A bad value of the right kind fits
-    (``learning_rate=fast``: its key is still told). True where ``tp`` cannot be told (Any, a union)."""
+    (``learning_rate=fast``), as does null for a leaf (``tokenizer: null``). True where ``tp`` cannot be told."""
     tp = _unwrap_optional(tp)[0]
     kind = typing.get_origin(tp) or tp
     if kind is dict or dataclasses.is_dataclass(kind):
         return isinstance(value, dict)
     if kind in (list, tuple):
-        return isinstance(value, (list, tuple, str))
+        return value is None or isinstance(value, (list, tuple, str))
     if kind is str:
-        return isinstance(value, str)
+        return value is None or isinstance(value, str)  # resume=null: an Optional's value
     return not isinstance(value, (list, tuple, dict)) if kind in (int, float, bool) else True
 
 

@@ -120,7 +120,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
     try:
         return _apply(data, overrides, cls, source)
     except ConfigError as e:
-        raise typed(e, overrides, typed_in) from e
+        if (labelled := typed(e, overrides, typed_in)) is e:
+            raise  # as raised, its own cause kept ("raise e from e" made it its own)
+        raise labelled from e
 
 
 def typed(error: ConfigError, overrides: list[str], typed_in: str | None) -> ConfigError:
@@ -156,8 +158,8 @@ def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source:
                 tp = _unwrap_optional(_annotation(cls, path[: i + 1]))[0]
                 if tp in (int, float, bool, str) or typing.get_origin(tp) in (list, tuple) or tp in (list, tuple):
                     kind = getattr(typing.get_origin(tp) or tp, "__name__", str(tp))
-                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is a{'n' * (kind == 'int')} {kind} and has no "
-                                      f"key {path[i + 1]!r}")
+                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is "
+                                      f"a{'n' * (kind == 'int')} {kind} and has no key {path[i + 1]!r}")
             if node_cls is not None and dataclasses.is_dataclass(node_cls):
                 ftypes = _field_types(node_cls)
                 if part not in ftypes:
