@@ -90,3 +90,16 @@ def test_the_real_sentinel2_band_file_cut_says_it_is_a_tiff_named_jp2(tmp_path):
         read_image([str(bad), *bands])
     msg = str(e.value)
     assert msg.startswith(f"{bad}: ") and "a TIFF named .jp2, read as one; get a whole copy" in msg
+
+
+def test_a_damaged_tiff_named_png_raises_without_pils_exif_warning(tmp_path):
+    """PIL, opening it before handing it to GDAL, printed 'UserWarning: Corrupt EXIF data …' (two lines) on stderr."""
+    import warnings
+
+    data = bytearray(_tif(tmp_path / "whole.tif").read_bytes())
+    data[8:200] = b"\xff" * 192
+    (bad := tmp_path / "scene.png").write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(ImageReadError, match=r"scene\.png: .*a TIFF named \.png, read as one; get a whole copy"):
+            read_image(bad)

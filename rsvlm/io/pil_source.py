@@ -120,7 +120,8 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
     try:
         with warnings.catch_warnings():  # "possible decompression bomb DOS attack" on a large scene
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(path)
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.TiffImagePlugin")  # a damaged TIFF
+            im = Image.open(path)  # named .png ('Corrupt EXIF data', two lines on stderr): GDAL reads it, and says
         with im:
             misnamed = misnamed_note(path, im.format)
             if im.format == "TIFF":  # an RGBN GeoTIFF named .png read as RGB: its NIR band dropped unsaid
