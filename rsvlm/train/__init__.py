@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.train.checkpoint import latest_checkpoint, resume_hint
     from rsvlm.train.config import TrainConfig, global_batch_note
     from rsvlm.train.resume import OutDirRefused
-    from rsvlm.train.run import lost_group, lost_group_line, preflight
+    from rsvlm.train.run import exit_if_meeting, lost_group, lost_group_line, preflight
 
     # under a launcher every rank runs this; what all ranks reach alike is said by the first only
     rank, several = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1") not in ("", "1")
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 hint = (f"{when}: nothing was trained or saved; run the same command again to start it" if early
                         else resume_hint(cfg.out_dir))
                 print(f"\nrsvlm train: {how}{saved}; {hint}", file=sys.stderr)
+            exit_if_meeting(130 if isinstance(e, KeyboardInterrupt) else 143)  # in the rendezvous: at once
             return 130 if isinstance(e, KeyboardInterrupt) else 143
     return 0
 

@@ -187,6 +187,42 @@ def lost_group_line(e: BaseException, out_dir: str | Path) -> str:
             f"(its own output says why); {how}; {ckpt.resume_hint(out_dir)}")
 
 
+def meet(init) -> None:
+    """``init()`` (the process group's rendezvous) on a helper thread that SIGINT and SIGTERM are kept from, while
+    this one waits in Python, where their handlers run: a rank waiting in torch's C++ rendezvous took them only
+    when it gave up (rank 0 alone: 12 s; a rank whose rank 0 never started: 4 min at dist.timeout_s=120, with a
+    C++ stack dump). The helper cannot be stopped: the process exits around it."""
+    import signal
+    import threading
+
+    box: list[BaseException] = []
+
+    def run() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # the kernel picks this one
+        try:
+            init()
+        except BaseException as e:  # raised again here, on the main thread
+            box.append(e)
+
+    helper = threading.Thread(target=run, name="rsvlm-rendezvous", daemon=True)
+    helper.start()
+    while helper.is_alive():
+        helper.join(0.2)
+    if box:
+        raise box[0]
+
+
+def exit_if_meeting(code: int) -> None:
+    """Exits the process at once (``os._exit(code)``, streams flushed) where ``meet``'s helper is still waiting:
+    Python's exit around it then took 6 s more in torch's teardown. Returns otherwise."""
+    import threading
+
+    if any(t.name == "rsvlm-rendezvous" and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 def setup_distributed(cfg: TrainConfig, ddp: bool = False,
                       said: list[str] | None = None) -> tuple[int, int, torch.device]:
     """(rank, world size, device); initialises the process group under torchrun/deepspeed, waiting
@@ -208,9 +244,9 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False,
             from rsvlm.train.chatter import kept
 
             with kept(None if cfg.log.verbose else said):  # each rank's "… built successfully", every start
-                deepspeed.init_distributed(dist_backend=backend, timeout=timeout)
+                meet(lambda: deepspeed.init_distributed(dist_backend=backend, timeout=timeout))
         else:
-            torch.distributed.init_process_group(backend, timeout=timeout)
+            meet(lambda: torch.distributed.init_process_group(backend, timeout=timeout))
     except torch.distributed.DistError as e:  # was a DistStoreError traceback ("1/2 clients joined")
         where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
         raise ProcessGroupError(f"the {world} processes did not all meet at {where} within dist.timeout_s="
