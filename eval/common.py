@@ -59,7 +59,7 @@ from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import t
     pred_flags,
 )
 from eval.gt_refusal import all_unscorable  # noqa: F401  (common.all_unscorable, as before)
-from eval.gt_skips import LineReport, n_lines
+from eval.gt_skips import LineReport, blind_and_fields, n_lines
 from eval.headline import Headline, headline_results  # noqa: F401  (re-exported: the benches use common.X)
 from eval.image_sizes import with_sizes
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
@@ -264,8 +264,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     # of them, a bad shape's, a blind one's and another bad field's (their ids read too); the rest, of unknown id (no
     # JSON, a bad id): all five add up
     scores["n_gt_bad_shapes"] = len(skipped - report.skipped_ids - fields) - scores["n_gt_bad_references"]
-    scores["n_gt_bad_blind"] = n_lines(report, report.skipped_ids)  # lines: two sharing an id were one
-    scores["n_gt_bad_fields"] = n_lines(report, fields)
+    scores["n_gt_bad_blind"], scores["n_gt_bad_fields"] = blind_and_fields(report, fields)  # lines, not ids
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scored = {it.id for it in items}  # the records scored (their ids); another task's repeats are that script's to say
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, scored))  # scored by their ids

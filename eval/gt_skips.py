@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rsvlm.data.read_report import ReadReport
+from rsvlm.data.read_report import BLIND, ReadReport
 
 
 @dataclass
@@ -20,9 +20,11 @@ class LineReport(ReadReport):
     and the other called a malformed record of unknown id."""
 
     lines: Counter = field(default_factory=Counter, repr=False)
+    blind: Counter = field(default_factory=Counter, repr=False)  # of them, the blind ones (their question alone)
 
     def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
         self.lines[str(raw["id"])] += 1
+        self.blind[str(raw["id"])] += said.endswith(BLIND)
         super().note_skipped_id(raw, task, reason, said)
 
 
@@ -30,6 +32,16 @@ def n_lines(report: ReadReport, ids: set[str]) -> int:
     """The skipped lines of ``ids`` where ``report`` is a ``LineReport`` (a repeated id's each), else one an id."""
     lines = getattr(report, "lines", None)
     return sum(lines[i] or 1 for i in ids) if lines is not None else len(ids)
+
+
+def blind_and_fields(report: ReadReport, fields: set[str]) -> tuple[int, int]:
+    """``n_gt_bad_blind`` and ``n_gt_bad_fields``: the blind lines of ``report.skipped_ids``, and the other lines of
+    those ids with those of ``fields`` (a blind line's id and a bad field's line of it were both called blind); one
+    an id where ``report`` is no ``LineReport``."""
+    if not isinstance(report, LineReport):
+        return len(report.skipped_ids), len(fields)
+    blind = sum(report.blind[i] for i in report.skipped_ids)
+    return blind, n_lines(report, report.skipped_ids | fields) - blind
 
 
 @dataclass

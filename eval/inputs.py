@@ -150,8 +150,9 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
             malformed.update(found.task)
         for rid, task in found.task.items():
             if task in tasks and rid in found.kept:  # one keep cannot tell is the file's share alone
-                bad[task] += 1
-                whys[task][found.why[rid][0]] += 1
+                n = n_lines(report, {rid})  # each line of a repeated id, as the whole file's share and the score file
+                bad[task] += n
+                whys[task][found.why[rid][0]] += n
                 firsts.setdefault(task, found.why[rid][1])
         if skipped is not None:
             skipped.update(found.task)
