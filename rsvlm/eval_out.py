@@ -123,7 +123,7 @@ def kept_note(out: Path, ids: list[str], unchanged: bool = True) -> str:
     for line in answer_lines(out):
         with contextlib.suppress(ValueError):
             row = json_line(line)
-            if isinstance(row, dict) and (rid := row.get("id")) in want:
+            if isinstance(row, dict) and isinstance(rid := row.get("id"), str) and rid in want:  # ["x"]: unhashable
                 (failed if "error" in row else kept).add(rid)
                 if row.get("cut"):
                     cut.add(rid)

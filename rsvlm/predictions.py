@@ -200,7 +200,7 @@ def _kept(part: Path, ids: set[str], gone: Counter | None = None):
 
 def _is_row_of(line: str, ids: set[str]) -> bool:
     with contextlib.suppress(ValueError):
-        return isinstance(row := json_line(line), dict) and row.get("id") in ids
+        return isinstance(row := json_line(line), dict) and isinstance(rid := row.get("id"), str) and rid in ids
     return False
 
 
@@ -294,7 +294,8 @@ def _first_line_of(out: Path, ids: set[str]) -> str | None:
         with contextlib.suppress(OSError, UnicodeDecodeError), f.open(encoding="utf-8-sig", newline="") as fh:
             for n, line in enumerate(fh, 1):
                 with contextlib.suppress(ValueError):
-                    if isinstance(row := json_line(line.lstrip("\ufeff")), dict) and row.get("id") in ids:
+                    if isinstance(row := json_line(line.lstrip("\ufeff")), dict) and isinstance(row.get("id"), str) \
+                            and row["id"] in ids:  # ["x"]: unhashable
                         return f"{row['id']} at {f}:{n}"
     return None
 
