@@ -67,5 +67,5 @@ def test_the_start_line_says_the_memory_a_4096_px_pair_takes():
     from rsvlm.config import load_config
 
     cfg = load_config(SynthConfig, None, ["scene.size=4096", "scene.pairs_fraction=0.5", "modalities=[sar]"])
-    assert start_line(1, cfg, 1) == ("synth: 1 scene of 4096 px x 1 modality, 1 worker; up to about 5.9 GB of "
+    assert start_line(1, cfg, 1) == ("synth: 1 scene of 4096 px x 1 modality, 1 worker; up to about 5.4 GB of "
                                      "memory a process at the peak")

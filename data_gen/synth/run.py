@@ -173,9 +173,10 @@ def check_room(out: Path, n: int, cfg: SynthConfig, seed: int, size_is: str = "s
 
 
 def peak_bytes(size: int, pairs_fraction: float) -> float:
-    """Bytes one process drawing scenes of ``size`` px takes at its peak, measured with four modalities (fewer
-    take less): the imports, and so many bytes a pixel (a pair's two frames more)."""
-    return 100e6 + size * size * (345 if pairs_fraction > 0 else 270)
+    """Bytes one process drawing scenes of ``size`` px takes at its peak, fitted to its peak RSS with four
+    modalities (fewer take less): 0.34 GB at 1024 px, 1.1 at 2048, 4.22 at 4096, 5.42 for a 4096-px pair (stop 78
+    and its review); the imports, and so many bytes a pixel (a pair's two frames more)."""
+    return 100e6 + size * size * (317 if pairs_fraction > 0 else 245)  # 270/345 said 4.6/5.9 GB at 4096
 
 
 def start_line(n: int, cfg: SynthConfig, workers: int) -> str:
@@ -192,9 +193,8 @@ def memory_note(size: int, workers: int, pairs_fraction: float, available: int |
                 where: str = "MemAvailable") -> str | None:
     """A note where ``workers`` processes drawing scenes of ``size`` px may together take more memory than is
     available (``available`` bytes, set by ``where``; default ``rsvlm.io.budget.memory_left``'s: MemAvailable, or a
-    memory cgroup's limit where it leaves less, as in a container). A process's peak is measured, not computed
-    (stop 78, four modalities: 0.34 GB at 1024 px, 1.1 GB at 2048, 4.1 GB at 4096, a pair 1.3x), so fewer modalities
-    take less than said. None where they fit or nothing says what is available."""
+    memory cgroup's limit where it leaves less, as in a container). A process's peak is ``peak_bytes``, measured with
+    four modalities, so fewer take less than said. None where they fit or nothing says what is available."""
     per = peak_bytes(size, pairs_fraction)
     if available is None:
         from rsvlm.io import budget  # as called: a test's limit
