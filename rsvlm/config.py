@@ -33,26 +33,22 @@ import yaml
 
 from rsvlm.config_hints import (
     ANY_KEY,
-    bool_hint,
     held_config,
     in_places,
     indent_hint,
     leaf_near,
-    list_hint,
-    mapping_hint,
     near_file,
     near_key,
     no_eval,
     null_refusal,
     outdented,
     precision_flag,
-    quoted_kind,
-    quoted_refusal,
     set_in,
     tab_hint,
     unknown_refusal,
     yaml_problem,
 )
+from rsvlm.config_values import bool_hint, list_hint, mapping_hint, quoted_kind, quoted_refusal
 
 T = TypeVar("T")
 
