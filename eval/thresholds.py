@@ -17,8 +17,8 @@ _ASKS = re.compile(r"--[\w-]*(iou|thr|thresh)[\w-]*", re.IGNORECASE)  # --iou, -
 
 
 # an option asking for a picture of the answers (--overlay, --vis, --png, --plot, --draw, --save-vis, --viz)
-_PICTURE = re.compile(r"--(?:\w+[-_])*(overlays?|vis|viz|visuali[sz]e|png|plots?|draw|pictures?)(?:[-_][\w-]+)?",
-                      re.IGNORECASE)  # a word of the option's: not --revision
+_PICTURE = re.compile(r"--(?:[^\W_]+[-_])*(overlays?|vis|viz|visuali[sz]e|png|plots?|draw|pictures?)(?:[-_][\w-]+)?",
+                      re.IGNORECASE)  # a word of the option's: not --revision; words without _: \w+_ backtracked
 PICTURE = ("the scorers draw nothing; rsvlm predict --image IMAGE --task TASK --vis OUT.png draws the model's answer on "
            "its image (docs/cli.md)")
 

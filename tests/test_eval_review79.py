@@ -101,3 +101,16 @@ def test_a_resumed_runs_dropped_lines_and_closing_line_add_up(tmp_path, monkeypa
     assert said.out.startswith(f"wrote {out}; 1 more line repeats an id, 1 with another answer than the first")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == ["c", "c", "a", "b", "d"]
+
+
+def test_a_long_unknown_option_of_underscored_words_is_answered_at_once():
+    """The picture-option pattern's `(\\w+[-_])*` split `a_a_…` every way before failing: 22 words took 3 s, each two
+    more four times as long, before 'unrecognized arguments' was said."""
+    import time
+
+    from eval.thresholds import threshold_hint
+
+    start = time.perf_counter()
+    assert threshold_hint("detection", ["--" + "a_" * 24 + "x"]) == ([], "")
+    assert time.perf_counter() - start < 1
+    assert threshold_hint("detection", ["--save_vis"])[0] == ["--save_vis"]  # underscored words still read
