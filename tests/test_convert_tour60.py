@@ -268,13 +268,13 @@ def test_an_image_named_with_folders_or_a_windows_path_is_found_by_its_file_name
 @pytest.mark.realdata
 def test_voc_sirst_example_of_the_docs_gives_its_box_within_a_bin(tmp_path, realdata):
     """The docs table's ``voc`` example on the real SIRST file: one target, its 1-based inclusive box
-    173..176 x 109..114 as pixel edges 172..176 x 108..114, the pixel mask beside it counted as an image
-    without label."""
+    173..176 x 109..114 as pixel edges 172..176 x 108..114, the pixel mask beside it counted as a mask beside
+    its image (stop 79: it was an image without label)."""
     from convert_helpers import near, objs
 
     d = realdata / "ir_sirst"
     stats, recs = convert(tmp_path / "o", "voc", "--src", str(d), "--images", str(d), "--modality", "ir", "--strict")
-    assert stats["skipped"] == {} and stats["notes"] == {"images_without_label": 1}
+    assert stats["skipped"] == {} and stats["notes"] == {"masks_beside_their_images_left_out": 1}
     (det,) = (r for r in recs if r["task"] == "det")
     (obj,) = objs(det)
     assert obj["label"] == "target" and det["images"][0]["modality"] == "ir"

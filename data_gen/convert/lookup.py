@@ -5,9 +5,13 @@ of one name in sub-folders (the first in sort order is taken, counted)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from data_gen.convert.common import IMAGE_EXTS, ConversionError, Output, first_of
+
+MASK_NAME = re.compile(r"(.+?)[_-](?:pixels|masks?|labels?|gt|response|seg|instance_color_rgb)\d*", re.IGNORECASE)
+# a label image's stem: its image's stem (group 1) plus a mask suffix, numbered or not (SIRST's _pixels0)
 
 
 def index_images(folder: Path | list[Path], out: Output | None = None,
@@ -50,12 +54,21 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     an annotation named, and any label files in the same folder) in ``out``'s notes as
     ``images_without_label``: they get no record, and were left out without a word (a label
     folder a few files short went unnoticed; a test split without labels is no error). Files are told
-    apart by their folder (symlinks followed) and name: images linked to one file are several images."""
+    apart by their folder (symlinks followed) and name: images linked to one file are several images. One whose
+    name is another image's stem plus a mask suffix in the same folder (``MASK_NAME``: SIRST's
+    ``Misc_100_pixels0.png`` by ``Misc_100.png``) is a mask beside its image, counted apart as
+    ``masks_beside_their_images_left_out``. Cannot: tell such a name from an image truly so named."""
     def key(p) -> Path:
         return Path(p).parent.resolve() / Path(p).name
 
     left = {key(p) for p in index.values()} - {key(p) for p in used}
-    if left:  # named by the first (notes_examples): a count alone left the user to find which
+    stems = {(p.parent, p.stem.lower()): p.name for p in map(key, index.values())}
+    masks = {p: im for p in left
+             if (m := MASK_NAME.fullmatch(p.stem)) and (im := stems.get((p.parent, m[1].lower())))}
+    if masks:  # SIRST's Misc_100_pixels0.png beside Misc_100.png was an "image without label"
+        first = min(masks)
+        out.note("masks_beside_their_images_left_out", len(masks), f"{first} (beside {masks[first]})")
+    if left := left - masks.keys():  # named by the first (notes_examples): a count alone left the user to find which
         out.note("images_without_label", len(left), first_of(sorted(left)))
 
 
