@@ -298,7 +298,8 @@ def run(args, out: Output) -> None:
                 said = describe(sub, args.label, subvoid, subnodata)
                 out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), said)], "change", meta))
                 if sub.any():
-                    seg_records(out, trace(out, {args.label: sub}, args.form, args.budget), rid=rid, images=images,
+                    seg_records(out, trace(out, {args.label: sub}, args.form, args.budget, lab.name,
+                                                (win.x0, win.y0)), rid=rid, images=images,
                                 meta=meta, task="change", questions=SEGMENT)
                 else:
                     out.note("pairs_without_change")

@@ -235,13 +235,15 @@ def class_masks(label, classes: dict[str, object], void=None) -> dict:
     return masks
 
 
-def trace(out: Output, masks: dict, form: str, budget: int | None) -> list[tuple[str, str, list[dict]]]:
+def trace(out: Output, masks: dict, form: str, budget: int | None, where: str = "",
+          origin: tuple[int, int] = (0, 0)) -> list[tuple[str, str, list[dict]]]:
     """(class, form, objects) per class of ``masks`` and form (``--form both``: poly and grid), by
     ``rsvlm.geometry.mask_to_objects``. A polygon under one bin of the codec's 1000-bin grid wide or
     high is left out, counted in the notes as ``instances_smaller_than_a_bin`` (a one-pixel speck in
     a 3000 px image was written ``<poly><loc_2><loc_2>…</poly>``, a polygon of no area), and a class
     with nothing left as ``classes_too_small_to_trace``. Traced before the image is written, so that
-    an image or tile with nothing to trace is not written (it was, and no record named it)."""
+    an image or tile with nothing to trace is not written (it was, and no record named it). ``where`` (the label
+    file) and ``origin`` (the window's x0, y0 in it) name the first instance lost in a grid in ``notes_examples``."""
     from data_gen.convert.detection import collapses
     from rsvlm import geometry
 
@@ -254,8 +256,8 @@ def trace(out: Output, masks: dict, form: str, budget: int | None) -> list[tuple
             kept = [o for o in objs if o["kind"] != "poly" or not collapses(o, w, h)]
             if len(kept) < len(objs):
                 out.note("instances_smaller_than_a_bin", len(objs) - len(kept))
-            if f == "grid" and (lost := lost_in_grid(m, objs)):
-                out.note("instances_lost_in_grid", lost)
+            if f == "grid" and (lost := lost_in_grid(m, objs, origin))[0]:
+                out.note("instances_lost_in_grid", lost[0], f"{where}: {c}, {lost[1]}" if where else f"{c}, {lost[1]}")
             if kept:
                 traced.append((c, f, kept))
             else:
@@ -263,10 +265,11 @@ def trace(out: Output, masks: dict, form: str, budget: int | None) -> list[tuple
     return traced
 
 
-def lost_in_grid(mask, objs: list[dict]) -> int:
+def lost_in_grid(mask, objs: list[dict], origin: tuple[int, int] = (0, 0)) -> tuple[int, str]:
     """How many 4-connected instances of ``mask`` (H, W) have no pixel in the grid ``objs``
     (``mask_to_objects(form="grid")``) decode to: specks under half a cell of a grid whose cells the
-    budget makes coarser than a pixel (6 one-pixel gaps of detectree's non-tree mask at budget 32)."""
+    budget makes coarser than a pixel (6 one-pixel gaps of detectree's non-tree mask at budget 32); and where the
+    first (in ``instances``' order) lies, in px of the label (``origin``: the window's x0, y0), "" where none."""
     import numpy as np
 
     from rsvlm.geometry.masks import instances, objects_to_mask
@@ -274,7 +277,12 @@ def lost_in_grid(mask, objs: list[dict]) -> int:
     h, w = mask.shape
     lab, n = instances(mask)  # (H, W) int32, 0 = none
     hit = np.bincount(lab[objects_to_mask(objs, w, h)], minlength=n + 1)[1:]  # (n,) decoded pixels per instance
-    return int((hit == 0).sum())
+    if not (lost := np.flatnonzero(hit == 0)).size:
+        return 0, ""
+    ys, xs = np.nonzero(lab == lost[0] + 1)
+    (x0, x1), (y0, y1) = ((int(a.min()) + o, int(a.max()) + o) for a, o in ((xs, origin[0]), (ys, origin[1])))
+    at = f"x {x0}" + (f"-{x1}" if x1 > x0 else "") + f", y {y0}" + (f"-{y1}" if y1 > y0 else "")
+    return int(lost.size), f"an instance of {ys.size} px at {at}, lost from the grid"
 
 
 def seg_records(out: Output, traced: list[tuple[str, str, list[dict]]], *, rid: str, images: list[dict],
@@ -396,7 +404,7 @@ def run(args, out: Output) -> None:
                     out.note("windows_mostly_nodata")
                     continue
                 traced = trace(out, class_masks(label[win.y0:win.y1, win.x0:win.x1], classes, _at(void, win)),
-                               args.form, args.budget)
+                               args.form, args.budget, lab.name, (win.x0, win.y0))
                 if not traced:  # every class too small to trace: nothing to write the image for
                     out.note("empty_images")
                     continue
