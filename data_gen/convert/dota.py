@@ -157,7 +157,8 @@ def _line_problem(parts: list[str]) -> str:
         n += 1
     if n == 0:
         return ""
-    if n < 8 and len(parts) > 8 and _numbers(parts[n + 1:8] + parts[9:10]):  # "12 34 abc 56 …": not a short line
+    # "12 34 abc 56 …": not a short line; "1 … 7 small vehicle 0" is (no number between the 7 and the class)
+    if n < 7 and len(parts) > 8 and _numbers(parts[n + 1:8] + parts[9:10]):
         return f"field {n + 1}, {parts[n]!r}, is no number (x1 y1 … x4 y4: 8 numbers before the class)"
     if n < 8:
         return f"{n} numbers before the class, not 8 (4 corners x y)"

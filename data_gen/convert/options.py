@@ -27,13 +27,17 @@ MIN_TILE = 32  # px: two patches of the bundled model's encoder (16 px, 96 px in
 def tile_size(v: str) -> int:
     """An argparse ``type`` for ``--tile``: a whole number of at least ``MIN_TILE`` px. ``--tile 1`` was
     taken: it cut a 712 x 557 DOTA scene into 396,584 one-pixel windows, each an image the encoder scales
-    up to its input, under one patch."""
+    up to its input, under one patch. ``256x128`` is refused as no size, said to be one: tiles are square."""
     import argparse
+    import re
 
     try:
         n = int(v)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"needs a tile size, a whole number of px of at least {MIN_TILE}, got {v!r}") from None
+        wxh = re.fullmatch(r"\s*\d+\s*[xX*,]\s*\d+\s*", v)  # 256x128: "no tile size" said not why
+        square = " (tiles are square: one size, not width x height)" if wxh else ""
+        raise argparse.ArgumentTypeError(f"needs a tile size, a whole number of px of at least {MIN_TILE}, "
+                                         f"got {v!r}{square}") from None
     if n < MIN_TILE:
         raise argparse.ArgumentTypeError(
             f"a tile of {n} px is too small: give at least {MIN_TILE} px (each tile is a record image, scaled to "

@@ -83,7 +83,8 @@ def run(args, out: Output) -> None:
                 ids = q.get("answers_ids", [])  # which: an id the answers file lacks, inactive ones, a blank one
                 gone = [i for i in ids if not isinstance(i, (int, str)) or i not in answers]
                 out.skip("no_answer", where, f"answers_ids {ids}" + (
-                    f": {', '.join(map(str, gone[:3]))} not in {prefix}_answers.json" if gone else
+                    f": {', '.join(map(str, gone[:3]))}{f' and {len(gone) - 3} more' if len(gone) > 3 else ''} "
+                    f"not in {prefix}_answers.json" if gone else
                     ": a blank answer" if ans else ": all inactive" if ids else ""))
                 continue
             image = find_image(index, f"{q['img_id']}.tif", out)
