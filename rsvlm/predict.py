@@ -58,10 +58,13 @@ from rsvlm.tta import MODES, FuseConfig
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
 
 
-def fused_note(views: int) -> str:
+def fused_note(views: int, plain: str | None = None) -> str:
     """The note where a fused answer differs from the plain one: chat says "fused over 8 views:", predict said no
-    word, and 10 boxes against --tta none's 2 read as another model's."""
-    return f"the answer is fused over {views} --tta views; the plain view's own answer differs (--tta none gives it)"
+    word, and 10 boxes against --tta none's 2 read as another model's. A ``plain`` answer of short words (no shape)
+    is quoted: "diagonal" voted over a yes/no question's plain "No." left the user rerunning to see it."""
+    said = plain.strip() if plain and "<" not in plain else ""
+    quoted = f"{said!r}; " if 0 < len(said) <= 60 else ""
+    return f"the answer is fused over {views} --tta views; the plain view's own answer differs ({quoted}--tta none gives it)"
 
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
@@ -121,7 +124,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
             said.append("warning: " + inf.context_note(len(fused.past_views), m := (fused.answers or 1) - 1, inf.context_of(
                 model), f"{plural('view answer', m)} fused into it ({named}; not the answer itself)"))
         if fused is not None and fused.answer != answer[0] and fused_notes is not None:
-            fused_notes.append(fused_note(fused.answers or len(tta.views)))
+            fused_notes.append(fused_note(fused.answers or len(tta.views), answer[0]))
         if fused is not None:
             answer = fused.as_answer()  # fused: its shapes pixel votes (unscored_note), not a plain one kept
     if past:  # its end is unreliable; generate no longer warns a batch at a time

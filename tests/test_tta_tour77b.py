@@ -9,7 +9,8 @@ from test_predict_edges import predict_det
 from rsvlm import tta
 
 BOX = "<box><loc_10><loc_10><loc_500><loc_500></box>"
-FUSED = "the answer is fused over 8 --tta views; the plain view's own answer differs (--tta none gives it)"
+# since stop 79 a plain answer of words is quoted before "--tta none" (predict.fused_note): the head alone is pinned
+FUSED = "the answer is fused over 8 --tta views; the plain view's own answer differs ("
 
 
 def _predict(ckpt, geotiff, *extra):

@@ -79,3 +79,15 @@ def test_a_ground_view_of_several_shapes_is_no_vote_beside_the_plain_answers_one
                                                   "fused, left out of the vote (first: view 'h': it holds 3 shapes")
     nothing = [[], *views[1:]]  # a plain "None.": as before
     assert fusion.fuse(nothing, 96, 96, tta.FuseConfig(), one=True) == fusion.fuse(nothing, 96, 96, tta.FuseConfig())
+
+
+def test_the_fused_note_quotes_a_plain_answer_of_words():
+    """'[vqa] Is the bus on the left of the road?' on P1888 with --tta dihedral printed 'diagonal' and a note that
+    the plain answer differs, never what it said."""
+    from rsvlm.predict import fused_note
+
+    assert fused_note(8, " No.\n") == ("the answer is fused over 8 --tta views; the plain view's own answer differs "
+                                      "('No.'; --tta none gives it)")
+    plain = "the answer is fused over 8 --tta views; the plain view's own answer differs (--tta none gives it)"
+    assert fused_note(8, "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>") == plain  # shapes: not quoted
+    assert fused_note(8, "word " * 20) == plain == fused_note(8)  # long text: not quoted
