@@ -8,10 +8,10 @@ after the other in this process: plain, with ``--min-objects N`` (answers kept w
 classes asked once per class, ``inference.class_questions``), and with both. Each is scored with
 ``eval.detection`` over all records and over the two kinds of question apart. Prints wall and host CPU
 seconds per record (after an untimed warm-up batch; the model is on the CPU, a CUDA device or not), their
-ratios to the plain pass, and mAP@0.5 (hbb, obb), COCO mAP, AR100 and how many answers reached ``--max-new-tokens`` (scored as written); progress goes to
-stderr. The records and each pass's predictions go to a temporary folder, removed at the end (stderr
-says so); ``--keep DIR`` keeps them. Det records without ``meta.width``/``meta.height`` (which
-``eval.detection`` needs) are refused before the model loads.
+ratios to the plain pass, and mAP@0.5 (hbb, obb), COCO mAP, AR100 and how many answers reached
+``--max-new-tokens`` (scored as written); progress goes to stderr. The records and each pass's predictions go
+to a temporary folder, removed at the end (stderr says so); ``--keep DIR`` keeps them. Det records without
+``meta.width``/``meta.height`` (which ``eval.detection`` needs) are refused before the model loads.
 The model defaults to the bundled one; ``--det-by-class`` needs a model whose config lists its
 classes (``prompt.det_classes``).
 """
