@@ -1,8 +1,9 @@
 """What a torch file (``.bin``, ``.pt``) pickles besides tensors, read from its pickle opcodes (``pickletools.genops``)
 and never unpickled: the classes and functions its GLOBAL / STACK_GLOBAL opcodes name (``pickled_globals``) and
 the first one not of torch's own tensor rebuilding (``foreign_global``), so a refusal of ``torch.load(weights_only=
-True)`` is told apart from a cut file without reading torch's error wording. Limits: a STACK_GLOBAL whose module or
-name comes from the memo (not pushed just before it) is named ``?``; TorchScript is told by its archive's members."""
+True)`` is told apart from a cut file without reading torch's error wording. A STACK_GLOBAL's module and name are
+followed through the memo (protocol 4 pickles a module's name once, then fetches it). Limits: one whose two strings
+were not pushed just before it (no pickler writes that) is named ``?``; TorchScript is told by its archive's members."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import pickletools
 import zipfile
 from pathlib import Path
 
-# what a plain state dict's pickle names: torch's tensor and storage rebuilding (torch.FloatStorage, torch.Size,
-# torch.float32, torch._utils._rebuild_tensor_v2 …), OrderedDict, a few builtins; torch.nn.modules.… is a pickled model
+# what a plain state dict's pickle names, where torch's own list of what weights_only loads cannot be read (a torch
+# without torch._weights_only_unpickler._get_allowed_globals): torch's tensor and storage rebuilding, OrderedDict and
+# a few builtins; torch.nn.modules.… is a pickled model
 _PLAIN_MODULES = ("torch", "torch._utils", "torch._tensor", "torch.storage")
-_PLAIN = tuple(f"{m}.{n}" for m in ("builtins", "__builtin__") for n in ("set", "frozenset", "bytearray", "slice",
-                                                                         "complex")) + ("collections.OrderedDict",
-                                                                                        "_codecs.encode")
+_PLAIN = tuple(f"builtins.{n}" for n in ("set", "frozenset", "bytearray", "slice", "complex")) + (
+    "collections.OrderedDict", "_codecs.encode")
 _LEGACY_PICKLES = 5  # legacy torch.save: magic number, protocol, sys info, the object, its storage keys; then bytes
 
 
@@ -24,13 +25,19 @@ def _globals_in(stream, pickles: int) -> list[str]:
     """The globals named by the first ``pickles`` pickles in ``stream``, one after another."""
     found: list[str] = []
     for _ in range(pickles):
-        texts: list[str] = []
+        memo: dict = {}
+        last: list = [None, None]  # the two values pushed last, where they are strings (else None)
         for op, arg, _pos in pickletools.genops(stream):  # stops at STOP; raises on a cut or foreign stream
             if op.name in ("GLOBAL", "INST"):
                 found.append(str(arg).replace(" ", ".", 1))
             elif op.name == "STACK_GLOBAL":
-                found.append(".".join(texts[-2:]) if len(texts) >= 2 else "?")
-            texts = [*texts[-1:], arg] if isinstance(arg, str) and "UNICODE" in op.name else texts
+                found.append(".".join(last) if None not in last else "?")
+            if op.name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):  # the memo, as the unpickler keeps it
+                memo[len(memo) if op.name == "MEMOIZE" else arg] = last[1]
+            elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+                last = [last[1], memo.get(arg)]
+            elif op.name not in ("PROTO", "FRAME"):
+                last = [last[1], arg if isinstance(arg, str) and "UNICODE" in op.name else None]
     return found
 
 
@@ -59,11 +66,26 @@ def pickled_globals(path: Path) -> list[str]:
         raise ValueError(f"{path}: no readable pickle ({type(e).__name__}: {e})") from None
 
 
-def foreign_global(path: Path) -> str | None:
-    """The first class or function ``path`` pickles that is no part of a plain tensor state dict (``mymodule.Net``,
-    ``argparse.Namespace``, a pickled ``torch.nn.modules.linear.Linear``), else None (also where the file cannot be read: ``pickled_globals``)."""
+def _allowed() -> frozenset[str] | None:
+    """What ``torch.load(weights_only=True)`` loads (``module.name``), from torch's own list; None where this torch
+    keeps no such list where it is looked for (a private name)."""
     try:
-        names = pickled_globals(path)
+        from torch._weights_only_unpickler import _get_allowed_globals
+
+        return frozenset(_get_allowed_globals())
+    except (ImportError, AttributeError, TypeError):
+        return None
+
+
+def foreign_global(path: Path) -> str | None:
+    """The first class or function ``path`` pickles that ``torch.load(weights_only=True)`` refuses (``mymodule.Net``,
+    ``argparse.Namespace``, a pickled ``torch.nn.modules.linear.Linear``, ``torch.load``), else None (also where the
+    file cannot be read: ``pickled_globals``). Told by torch's own list of what it loads, else ``_PLAIN``."""
+    try:
+        names = [n.replace("__builtin__.", "builtins.", 1) for n in pickled_globals(path)]
     except ValueError:
         return None
+    allowed = _allowed()
+    if allowed is not None:
+        return next((n for n in names if n not in allowed), None)
     return next((n for n in names if n.rpartition(".")[0] not in _PLAIN_MODULES and n not in _PLAIN), None)
