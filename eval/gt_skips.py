@@ -35,13 +35,13 @@ def n_lines(report: ReadReport, ids: set[str]) -> int:
 
 
 def blind_and_fields(report: ReadReport, fields: set[str]) -> tuple[int, int]:
-    """``n_gt_bad_blind`` and ``n_gt_bad_fields``: the blind lines of ``report.skipped_ids``, and the other lines of
-    those ids with those of ``fields`` (a blind line's id and a bad field's line of it were both called blind); one
-    an id where ``report`` is no ``LineReport``."""
+    """``n_gt_bad_blind`` and ``n_gt_bad_fields``: the reader's skipped lines whose id it read, blind or of another
+    bad field (a bad field's line sharing a blind one's id was called blind, one sharing a sound record's id was of
+    unknown id); where ``report`` is no ``LineReport``, one an id of ``report.skipped_ids`` and of ``fields``."""
     if not isinstance(report, LineReport):
         return len(report.skipped_ids), len(fields)
-    blind = sum(report.blind[i] for i in report.skipped_ids)
-    return blind, n_lines(report, report.skipped_ids | fields) - blind
+    blind = sum(report.blind.values())
+    return blind, sum(report.lines.values()) - blind
 
 
 @dataclass

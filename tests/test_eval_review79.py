@@ -32,6 +32,17 @@ def test_a_blind_line_and_a_bad_field_line_of_one_id_count_one_each(tmp_path):
     assert (s["n_gt_bad_blind"], s["n_gt_bad_fields"], s["n_gt_bad_records"]) == (1, 1, 2)
 
 
+def test_a_bad_field_line_sharing_a_sound_records_id_is_a_bad_field(tmp_path):
+    """A broken copy of record a: its id was read, yet it was left to the records of unknown id (n_gt_bad_fields 0
+    of n_gt_bad_records 1)."""
+    from eval import vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [_vqa(i) for i in "abcdefgh"] + [{**_vqa("a"), "conversations": "x"}])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in "abcdefgh"])
+    s = vqa.main(["--gt", gt, "--pred", pred])
+    assert (s["n_gt_bad_fields"], s["n_gt_bad_records"], s["n_records"]) == (1, 1, 8)
+
+
 def test_a_task_refusal_counts_a_repeated_ids_skipped_lines(tmp_path):
     """Three broken ground lines, two of one id, beside one sound one: the refusal said '2 of its 3 ground records'
     and '1 other record skipped, task unknown' of 4 skipped lines; it counts lines, as n_gt_bad_fields does."""
