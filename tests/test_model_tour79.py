@@ -78,7 +78,7 @@ def test_script_write_names_a_category_and_keeps_a_failed_writes_warning(tmp_pat
 
 
 @pytest.mark.parametrize("override, said", [
-    ("llm={config: {hidden_size: 64}}", "; its llm.config and llm.loc_init would not be used anyway: the LLM is "
+    ("llm={config: {hidden_size: 64}}", "; its llm.config would not be used anyway: the LLM is "
                                         "loaded from llm, whose config.json sets its model"),
     ("llm={chat_template: rsvlm}", ""),
 ])

@@ -226,7 +226,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
                                   tokenizer=home_expanded(resolve_in(cfg.llm.tokenizer, root)),
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
                                   load_in_8bit=load_in_8bit or cfg.llm.load_in_8bit)
-    if cfg.llm.name_or_path is None:  # was "LLM base None not found (no llm/ in the checkpoint)", beside its llm/
+    if not cfg.llm.name_or_path:  # was "LLM base None not found (no llm/ in the checkpoint)", beside its llm/; '' "."
         cut = "; it has no llm section at all: cut short by an interrupted save or copy?" if "llm" not in raw else ""
         # an override's mapping for the whole llm section (llm={config: …}): was blamed on the config.yaml
         raise ConfigError(no_llm_named(root / "config.yaml", saved.llm.name_or_path, list(overrides or []),

@@ -43,8 +43,7 @@ def unused_llm_config(overrides: list[str], name: str) -> str | None:
     for o in overrides:
         path, value = parse_override(o)
         if _unused_llm_keys(path, value):  # a mapping's other keys are used: its unused ones are named in it
-            keys = [f"llm.{k}" for k in ("config", "loc_init") if k in value and (
-                k == "loc_init" or value[k] not in (None, {}))] if path == ["llm"] else []
+            keys = _mapping_unused(value) if path == ["llm"] else []
             unused.append(f"{' and '.join(keys)} in {o!r}" if keys else repr(o))
     if not unused:
         return None
@@ -57,9 +56,15 @@ def _unused_llm_keys(path: list[str], value) -> bool:
     """Whether override ``path=value`` sets ``llm.config`` (to more than null or ``{}``) or ``llm.loc_init``,
     by its dotted key or inside a mapping given for ``llm`` (was: ``llm={config: {hidden_size: 64}}`` unsaid)."""
     if path == ["llm"] and isinstance(value, dict):
-        return "loc_init" in value or value.get("config") not in (None, {})
+        return bool(_mapping_unused(value))
     return path[:2] == ["llm", "loc_init"] or path[:2] == ["llm", "config"] and not (
         len(path) == 2 and value in (None, {}))
+
+
+def _mapping_unused(value: dict) -> list[str]:
+    """The keys of a mapping given for ``llm`` that a checkpoint's load does not use: ``llm.config`` (but null or
+    ``{}``), ``llm.loc_init``."""
+    return [f"llm.{k}" for k in ("config", "loc_init") if k in value and (k == "loc_init" or value[k] not in (None, {}))]
 
 
 def no_llm_named(config_yaml: Path, saved_name: str | None, overrides: list[str], own: Path | None,
@@ -68,16 +73,21 @@ def no_llm_named(config_yaml: Path, saved_name: str | None, overrides: list[str]
     override that set ``llm.name_or_path`` to nothing, often a mapping for the whole ``llm`` section (``llm={config:
     {hidden_size: 64}}``), which replaces the file's, is blamed (was: the config.yaml, which names one); ``own``
     is the checkpoint's ``llm/`` folder where it has one, ``cut`` what to say of a file with no llm section."""
-    if saved_name is None or (o := overriding("llm.name_or_path", overrides)) is None:
+    if not saved_name or (o := overriding("llm.name_or_path", overrides)) is None:
         said = f"; this checkpoint's own LLM is {own}: llm.name_or_path: llm" if own else ""
         return f"{config_yaml}: names no LLM (llm.name_or_path){cut}{said}"
     from rsvlm.overrides import parse_override
 
     path, value = parse_override(o)
-    if path != ["llm"]:
+    if path != ["llm"] or not isinstance(value, dict):
         return f"override {o!r}: names no LLM (llm.name_or_path), where {config_yaml} names {saved_name}; drop it"
-    unused = (f"; its llm.config and llm.loc_init would not be used anyway: the LLM is loaded from {saved_name}, "
-              "whose config.json sets its model") if _unused_llm_keys(path, value) else ""
+    keys = _mapping_unused(value)  # only those given: was 'its llm.config and llm.loc_init' for either alone
+    unused = (f"; its {' and '.join(keys)} would not be used anyway: the LLM is loaded from {saved_name}, whose "
+              "config.json sets its model") if keys else ""
+    if "name_or_path" in value:  # {name_or_path: null}: was told its llm.name_or_path went with the section
+        return (f"override {o!r}: sets llm.name_or_path to nothing, where {config_yaml} names {saved_name}; drop "
+                f"it, and give any other key one by one (llm.KEY=VALUE): a mapping for llm replaces the whole llm "
+                f"section{unused}")
     return (f"override {o!r}: names no LLM (llm.name_or_path): a mapping for llm replaces the whole llm section of "
             f"{config_yaml}, its llm.name_or_path ({saved_name}) with it; give the keys one by one (llm.KEY=VALUE)"
             f"{unused}")
@@ -198,5 +208,6 @@ def drawn_alike(stored: torch.Tensor, built: torch.Tensor, base: int) -> bool:
         return False
     eps = max(torch.finfo(stored.dtype).eps, torch.finfo(built.dtype).eps)
     s = new.float()
-    tol = eps * (0.5 * stored[:base].float().abs().mean(0) + s.abs())
+    spread = sum(part.float().abs().sum(0) for part in stored[:base].split(16384)) / base  # in parts, as
+    tol = eps * (0.5 * spread + s.abs())  # init_added_rows: a float32 copy of a 7B's whole table is 2.2 GB
     return bool(((built_new.float() - s).abs() <= tol).all())
