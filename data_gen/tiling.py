@@ -122,12 +122,15 @@ def edge_overlap(windows: list[Window], overlap: int = 0) -> str:
     return "; ".join(said)
 
 
-def note_near_copies(out, windows: list[Window], overlap: int, name: str) -> None:
+def note_near_copies(out, windows: list[Window], overlap: int, name: str, tile: int | None = None) -> None:
     """Count an image whose last tiles are near copies of those before (``edge_overlap``: ``--tile`` just
     under its size) as ``images_with_near_duplicate_edge_tiles``, the first said in ``notes_examples`` with the share
     of a tile they repeat and the ``--tile`` that keeps the side whole (a count alone said neither). ``out``: a
-    converter's ``Output``; the tiling converters (``dota``, ``voc``, ``coco``, ``geojson``, ``masks``, ``levir-cd``) call it."""
-    if said := edge_overlap(windows, overlap):
+    converter's ``Output``; the tiling converters (``dota``, ``voc``, ``coco``, ``geojson``, ``masks``, ``levir-cd``) call it.
+    With ``tile`` (``--tile``), an image of one window is counted as ``images_within_tile_kept_whole`` (it was unsaid)."""
+    if tile and len(windows) == 1:
+        out.note("images_within_tile_kept_whole", 1, f"{name}: {windows[0].width} x {windows[0].height} px, --tile {tile}")
+    elif said := edge_overlap(windows, overlap):
         out.note("images_with_near_duplicate_edge_tiles")
         out.note_examples.setdefault("images_with_near_duplicate_edge_tiles", f"{name}: {said}")
 

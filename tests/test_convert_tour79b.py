@@ -160,3 +160,45 @@ def test_a_tile_size_that_is_no_number_says_no_more(tmp_path, capsys):
               "--tile", "big"])
     err = capsys.readouterr().err
     assert "argument --tile: needs a tile size" in err and "square" not in err
+
+
+def test_levir_cds_grid_names_its_lost_instance(tmp_path):
+    # levir-cd --form grid counted instances_lost_in_grid with no example, as masks did
+    yy, xx = np.mgrid[:120, :120]
+    lab = ((yy - 60) ** 2 + (xx - 55) ** 2 < 45**2).astype(np.uint8)
+    lab[3, 117] = 1
+    Image.fromarray(lab * 255).save(tmp_path / "x_label.png")
+    for tag in "AB":
+        png(tmp_path / f"x_{tag}.png", 120, 120)
+    stats, _ = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path), "--form", "grid", "--budget", "16")
+    assert stats["notes"]["instances_lost_in_grid"] == 1
+    assert stats["notes_examples"]["instances_lost_in_grid"] == (
+        "x_label.png: building, an instance of 1 px at x 117, y 3, lost from the grid")
+
+
+def test_dotas_mask_beside_its_image_is_said_as_one(tmp_path):
+    src = tmp_path / "d"
+    png(src / "images" / "a.png", 100, 80)
+    png(src / "images" / "a_mask.png", 100, 80, "L")
+    (src / "labelTxt").mkdir()
+    (src / "labelTxt" / "a.txt").write_text("10 10 40 10 40 30 10 30 ship 0\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert stats["notes"] == {"masks_beside_their_images_left_out": 1}
+
+
+@pytest.mark.parametrize("fmt", ["dota", "masks", "levir-cd"])
+def test_an_image_within_tile_is_said_kept_whole(tmp_path, fmt):
+    # --tile 1000 over DOTA's 712 x 557 P1888 wrote it whole with no word: the user could not tell it was not tiled
+    src = tmp_path / "s"
+    png(src / "a.png", 100, 80)
+    Image.fromarray(np.pad(np.full((20, 30), 255, np.uint8), ((10, 50), (10, 60)))).save(src / "a_label.png")
+    (src / "a.txt").write_text("10 10 40 10 40 30 10 30 ship 0\n")
+    for tag in "AB":
+        png(src / f"a_{tag}.png", 100, 80)
+    argv = {"dota": ["--src", str(src)], "levir-cd": ["--src", str(src)],
+            "masks": ["--images", str(src / "a.png"), "--labels", str(src / "a_label.png"), "--binary", "ship"]}[fmt]
+    stats, _ = convert(tmp_path / "o", fmt, *argv, "--tile", "100")
+    assert stats["notes"].get("images_within_tile_kept_whole") == 1 and "tiles" not in stats["notes"]
+    assert stats["notes_examples"]["images_within_tile_kept_whole"].endswith(": 100 x 80 px, --tile 100")
+    stats, _ = convert(tmp_path / "o2", fmt, *argv, "--tile", "64")
+    assert "images_within_tile_kept_whole" not in stats["notes"] and stats["notes"]["tiles"] >= 2

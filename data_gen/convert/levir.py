@@ -262,9 +262,8 @@ def run(args, out: Output) -> None:
                 out.note("pairs_with_change_over_nodata")
                 mask = mask & ~nodata
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
-        tiled = len(windows) > 1
-        if tiled:  # --tile just under the pair's size: near copies, said
-            note_near_copies(out, windows, args.overlap or 0, lab.name)
+        tiled = len(windows) > 1  # --tile just under the pair's size: near copies, said; over it: kept whole, said
+        note_near_copies(out, windows, args.overlap or 0, lab.name, args.tile)
         with one_image(out, "unreadable_image", str(lab)) as at, contextlib.ExitStack() as stack:  # each decoded once
             crops = {}
             for tag, p in (("A", a), ("B", b)) if tiled else ():

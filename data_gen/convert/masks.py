@@ -390,9 +390,8 @@ def run(args, out: Output) -> None:
         unknown_values(label, classes, ignored, out, str(lab), void)
         if empty := present.count(False):
             out.note("empty_images", empty)
-        tiled = len(windows) > 1
-        if tiled:  # --tile just under the image's size: near copies, said
-            note_near_copies(out, windows, args.overlap or 0, image.name)
+        tiled = len(windows) > 1  # --tile just under the image's size: near copies, said; over it: kept whole, said
+        note_near_copies(out, windows, args.overlap or 0, image.name, args.tile)
         with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             if args.modality == "optical":  # a PNG's collar: its classes read as ground; or why not looked at
