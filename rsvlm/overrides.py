@@ -1,6 +1,7 @@
 """``key=value`` overrides (``optim.lr=1e-4``, ``model.llm.lora_r=8``) set into a config's nested mapping before
 ``rsvlm.config.from_dict`` checks it: ``apply_overrides`` (unknown keys refused here, with the valid keys and a
-near one; a text value holding ``,KEY=`` warned of), ``parse_override`` and ``joined_hint`` (two overrides
+near one; a text value holding ``,KEY=``, and a mapping given for a section that drops keys the config set there
+(``_whole_section``), warned of), ``parse_override`` and ``joined_hint`` (two overrides
 given as one argument), ``warnings_as_lines`` (what a command says of them). ``rsvlm.config``'s
 ``load_config`` applies them, importing this module inside the function (this module imports ``rsvlm.config``)."""
 
@@ -25,6 +26,7 @@ from rsvlm.config import (
     _unwrap_optional,
     fits,
     no_key,
+    to_dict,
 )
 from rsvlm.config_bases import refused_key
 from rsvlm.config_hints import (
@@ -195,6 +197,11 @@ def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source:
             else:
                 node_cls = None
             if i == len(path) - 1:
+                if isinstance(value, dict):  # model.llm={lora_r: 8}: the recipe's llm.config was lost unsaid
+                    before = sum(split_override(o)[0][: len(path)] == path for o in overrides[:n])
+                    by = f"{source} and the override{'s' * (before > 1)} before it" if before else source
+                    if said := _whole_section(text, path, node.get(part), value, cls, by):
+                        warnings.warn(said, stacklevel=3)
                 node[part] = value
             else:
                 nxt = node.get(part)
@@ -207,6 +214,58 @@ def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source:
                     node[part] = nxt
                 node = nxt
     return data
+
+
+def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type | None, source: str) -> str:
+    """The warning for override ``text``, a mapping ``given`` for the section at ``path`` (a dataclass's, or an entry
+    of a mapping of them) that replaces ``held``, what the config had there: the keys it leaves out whose values
+    were not the defaults, which go back to them, and the ``KEY.sub=value`` overrides that change only what it
+    names; "" where it drops none. A mapping of entries (``model.stems={…}``) given whole replaces, as docs say:
+    not looked into. Limits: a section whose class has no default for a field counts its every key held."""
+    tp = _unwrap_optional(_annotation(cls, path))[0] if cls is not None else None
+    if not dataclasses.is_dataclass(tp) or not isinstance(held, dict):
+        return ""
+    try:
+        default = to_dict(tp())
+    except TypeError:
+        default = {}
+    dropped = _dropped(held, given, default, tp)
+    if not dropped:
+        return ""
+    key = ".".join(path)
+    shown = ", ".join(dropped[:6]) + (f" and {len(dropped) - 6} more" if len(dropped) > 6 else "")
+    many = len(dropped) > 1
+    return (f"override {text!r}: a mapping given whole replaces {key}, so {shown}, as set by {source}, "
+            f"{'go back to their defaults' if many else 'goes back to its default'}; to change only what it names, "
+            f"give {' '.join(_one_by_one(key, given, tp))}")
+
+
+def _dropped(held: dict, given: dict, default: dict, tp: type, at: str = "") -> list[str]:
+    """The dotted keys (below ``at``) of ``held`` that ``given`` leaves out and whose value is not ``default``'s,
+    through sections both hold (``llm.config`` of a ``model={llm: {…}}``)."""
+    ftypes, out = _field_types(tp), []
+    for k, v in held.items():
+        sub = _unwrap_optional(ftypes.get(k))[0] if k in ftypes else None
+        if k not in given:
+            out += [f"{at}{k}"] if v != default.get(k) else []
+        elif dataclasses.is_dataclass(sub) and isinstance(v, dict) and isinstance(given[k], dict):
+            below = default.get(k) if isinstance(default.get(k), dict) else {}
+            out += _dropped(v, given[k], below, sub, f"{at}{k}.")
+    return out
+
+
+def _one_by_one(key: str, given: dict, tp: type) -> list[str]:
+    """``given``, a mapping for section ``key`` of class ``tp``, as one ``KEY.sub=value`` override per key (through
+    sections; a mapping field's value given whole, in YAML's flow form)."""
+    ftypes, out = _field_types(tp), []
+    for k, v in given.items():
+        sub = _unwrap_optional(ftypes.get(k))[0] if k in ftypes else None
+        if isinstance(v, dict) and v and dataclasses.is_dataclass(sub):
+            out += _one_by_one(f"{key}.{k}", v, sub)
+            continue
+        flow = v if isinstance(v, str) else yaml.safe_dump(v, default_flow_style=True, width=10**6)
+        out.append(f"{key}.{k}={str(flow).removesuffix(chr(10)).removesuffix(chr(10) + '...')}")
+    return out
 
 
 def spaced_hint(overrides: list[str], n: int, cls: type | None = None) -> str | None:
