@@ -109,3 +109,15 @@ def test_drawn_alike_reads_a_large_table_in_parts():
     assert drawn_alike(stored, built, 20000)
     built[20001] += 1e-3
     assert not drawn_alike(stored, built, 20000)
+
+
+def test_a_sharded_bin_bases_note_counts_the_shards_it_leaves_unnamed(tmp_path):
+    from rsvlm.model.base_print import record_base
+
+    base, adapter = tmp_path / "base", tmp_path / "adapter"
+    base.mkdir()
+    adapter.mkdir()
+    for i in range(1, 5):
+        (base / f"pytorch_model-0000{i}-of-00004.bin").write_bytes(b"x")
+    note = record_base(adapter, "base", base)
+    assert "only pickled ones (pytorch_model-00001-of-00004.bin, pytorch_model-00002-of-00004.bin and 2 more), " in note

@@ -110,8 +110,9 @@ def record_base(adapter: Path, name: str, folder: Path | None) -> str | None:
         return None
     if folder is not None and (pickles := sorted(p.name for p in Path(folder).glob("*.bin"))):
         # was told only that another base would go uncaught: chat, eval and merge-lora refuse this one (check_files)
+        more = f" and {len(pickles) - 2} more" if len(pickles) > 2 else ""  # a sharded base's: was two, uncounted
         return (f"{Path(adapter)}: no {FINGERPRINT} written: the base {name} has no safetensors weights to fingerprint, "
-                f"only pickled ones ({', '.join(pickles[:2])}), which rsvlm chat, eval and merge-lora do not load: "
+                f"only pickled ones ({', '.join(pickles[:2])}{more}), which rsvlm chat, eval and merge-lora do not load: "
                 "they refuse this checkpoint until that base is re-saved with safetensors (save_pretrained), which "
                 "also has it recorded")
     why = "has no safetensors weights to fingerprint" if folder is not None else "is no folder here nor in the hub cache"
