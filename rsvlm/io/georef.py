@@ -43,6 +43,9 @@ GCP_NEAR = 1e-6
 # EPSG geographic CRSs with OGC URNs that order longitude first, as GeoJSON's coordinates are (``_crs_member``)
 LON_LAT_URNS = {4326: "urn:ogc:def:crs:OGC:1.3:CRS84", 4269: "urn:ogc:def:crs:OGC:1.3:CRS83",
                 4267: "urn:ogc:def:crs:OGC:1.3:CRS27"}
+# UPS (N,E) → UPS (E,N), the same projection: their axes both run south (north), along meridians WKT 1 cannot hold,
+# so swapping its two AXIS clauses made GDAL read the points swapped (``_east_first``)
+EAST_FIRST_TWINS = {32661: 5041, 32761: 5042}
 WORLD_FILE_ENDINGS = (".wld", "w")  # .pgw, .jgw, .tfw, .pngw, .jpgw: GDAL lists the one it read after the image
 
 
@@ -223,6 +226,8 @@ def _gcp_fit(gcps, f, of=None):
 
     at, to = (np.array([[getattr(g, k) for k in ks] for g in gcps], float) for ks in (("col", "row"), ("x", "y")))
     said = f"{getattr(of, 'path', 'GCPs')}: its {len(gcps)} ground control points give no map coordinates"
+    if bad := sum(not np.isfinite([*a, *b]).all() for a, b in zip(at, to)):  # was numpy's 'SVD did not converge'
+        raise ValueError(f"{said}: {bad} of them not finite (NaN or infinite)")
     if min(np.linalg.matrix_rank(p - p.mean(0)) for p in (at, to)) < 2:  # as GDAL's polynomial refuses them
         raise ValueError(f"{said}: fewer than 3 apart, or all on a line (in pixels or on the map)")
     tps = len(gcps) <= TPS_MAX_GCPS and (kept := _clash(at, to)) is not None
@@ -343,8 +348,8 @@ def _crs_member(crs: str) -> dict:
     4267 as OGC's longitude-first URNs (CRS84, CRS83, CRS27, as GDAL writes the first); another geographic CRS as its
     WKT with longitude first and no EPSG code (which would order latitude first); a 3D geographic one (EPSG:4979) as
     its 2D CRS, the coordinates having no heights; a projected one whose EPSG axes run northing first (GDAL's list:
-    Gauss-Krüger, SWEREF99 TM, ETRS89-LAEA EPSG:3035, UPS N,E) as its WKT with easting first and no EPSG code; any
-    other projected one by its EPSG URN, else its WKT."""
+    Gauss-Krüger, SWEREF99 TM, ETRS89-LAEA EPSG:3035) as its WKT with easting first and no EPSG code (``_east_first``:
+    UPS N,E by its E,N twin's URN); any other projected one by its EPSG URN, else its WKT."""
     from rasterio.crs import CRS, epsg_treats_as_northingeasting
 
     crs = CRS.from_user_input(crs)
@@ -356,10 +361,42 @@ def _crs_member(crs: str) -> dict:
     elif crs.is_geographic:
         name = _lon_lat_wkt(crs.to_wkt())
     elif epsg_treats_as_northingeasting(crs):
-        name = _east_first_wkt(crs.to_wkt())
+        name = _east_first(crs, epsg)
     else:
         name = f"urn:ogc:def:crs:EPSG::{epsg}" if epsg else crs.to_wkt()
     return {"type": "name", "properties": {"name": name}}
+
+
+def _east_first(crs, epsg: int | None) -> str:
+    """A northing-first CRS named easting first: UPS (N,E) by its (E,N) twin's URN; else its WKT 1 with the two axes
+    swapped (``_east_first_wkt``), or, where that WKT does not end in them (a compound CRS with heights, one WKT 1
+    cannot write: GDAL gives WKT 2), its PROJJSON's horizontal axes swapped, as WKT; else (axes not north, east) its
+    URN as before: a GeoJSON is written whatever the CRS (a ValueError here had lost it)."""
+    if epsg in EAST_FIRST_TWINS:
+        return f"urn:ogc:def:crs:EPSG::{EAST_FIRST_TWINS[epsg]}"
+    if name := _east_first_wkt(crs.to_wkt()) or _east_first_projjson(crs):
+        return name
+    return f"urn:ogc:def:crs:EPSG::{epsg}" if epsg else crs.to_wkt()
+
+
+def _east_first_projjson(crs) -> str | None:
+    """``crs``'s WKT with its PROJJSON's first two axes (a compound CRS's horizontal ones) swapped where they run
+    north, east, and no code of its own; None otherwise."""
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    try:
+        pj = crs.to_dict(projjson=True)
+        horizontal = pj["components"][0] if pj.get("type") == "CompoundCRS" else pj
+        axes = horizontal.get("coordinate_system", {}).get("axis", [])
+        if [a.get("direction") for a in axes[:2]] != ["north", "east"]:
+            return None
+        horizontal["coordinate_system"]["axis"] = [axes[1], axes[0], *axes[2:]]
+        pj.pop("id", None)
+        horizontal.pop("id", None)
+        return CRS.from_dict(pj).to_wkt()
+    except (CRSError, KeyError, IndexError, TypeError):  # an odd PROJJSON: the URN is written
+        return None
 
 
 def _two_d(crs):
@@ -378,15 +415,14 @@ def _two_d(crs):
     return CRS.from_epsg(epsg) if epsg else two
 
 
-def _east_first_wkt(wkt: str) -> str:
+def _east_first_wkt(wkt: str) -> str | None:
     """A projected CRS's WKT 1 with its two axes swapped (northing, easting → easting, northing), its own EPSG code
-    (last) dropped; the datum's and base CRS's codes are kept. ValueError where the WKT does not end in two axes."""
+    (last) dropped; the datum's and base CRS's codes are kept. None where the WKT does not end in a north and an east
+    axis (``_east_first`` tries another way)."""
     import re
 
-    m = re.search(r'(AXIS\["[^"]*",\w+\]),(AXIS\["[^"]*",\w+\])(,AUTHORITY\["EPSG","\d+"\])?\]$', wkt)
-    if m is None:
-        raise ValueError(f"cannot put easting first in this CRS's WKT: {wkt[:200]}")
-    return f"{wkt[:m.start()]}{m[2]},{m[1]}]"
+    m = re.search(r'(AXIS\["[^"]*",NORTH\]),(AXIS\["[^"]*",EAST\])(,AUTHORITY\["EPSG","\d+"\])?\]$', wkt)
+    return None if m is None else f"{wkt[:m.start()]}{m[2]},{m[1]}]"
 
 
 def _lon_lat_wkt(wkt: str) -> str:
