@@ -47,7 +47,7 @@ def test_rebuild_draws_each_scene_by_its_id_not_its_place_in_the_folder(tmp_path
     assert main(["rebuild", "--dir", str(tmp_path), "--seed", "3", "--prefix", "r_", "--no-progress"]) == 0
     after = _lines(tmp_path / "r_train.jsonl")
     assert set(after) == set(before) - {"s3-000001"}
-    assert all(after[s] == before[s] for s in after)
+    assert all(after[s] == before[s].replace('{"id":"', '{"id":"r_') for s in after)  # ids take the prefix
 
 
 def test_preview_names_a_truncated_scene_json_and_still_draws_the_others(tmp_path, capsys):

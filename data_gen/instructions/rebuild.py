@@ -3,10 +3,11 @@
     python -m data_gen rebuild --dir DIR --config configs/data/cpu96.yaml --seed 1 --prefix ground_ [--no-progress]
 
 writes ``DIR/<prefix>{train,val,test}.jsonl`` and ``DIR/<prefix>stats.json`` (a curriculum stage,
-say) next to the original files. Scenes keep the split stored in their JSON. Only the
-``instructions`` part of the config is used; scenes, sizes and modalities are what was written.
-Without ``--config`` the mix is the set's own (``DIR/config.yaml``, which synth writes), so
-key=value overrides change that mix, and the synth seed with no override remakes synth's records.
+say) next to the original files, the record ids opening with the prefix too. Scenes keep the split
+stored in their JSON. Only the ``instructions`` part of the config is used; scenes, sizes and
+modalities are what was written. Without ``--config`` the mix is the set's own (``DIR/config.yaml``,
+which synth writes), so key=value overrides change that mix, and the synth seed with no override
+remakes synth's records (their ids prefixed).
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ from rsvlm.tokens import MODALITIES
 
 def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "", progress: bool = True,
             by_tasks: bool = False) -> dict:
-    """Records for every scene under ``root/scenes``; returns the stats report (also written). ``by_tasks``: ``--tasks``
-    set the task weights (a refusal names it so: ``check_makeable``)."""
+    """Records for every scene under ``root/scenes``; returns the stats report (also written). Each record's id opens
+    with ``prefix`` (``stage1_s0-000000-sar-det-2``), as its file's name does, so the ids stay apart from synth's and
+    other prefixes' in one training run; the same ``prefix`` again gives the same ids. ``by_tasks``: ``--tasks`` set
+    the task weights (a refusal names it so: ``check_makeable``)."""
     from rsvlm.progress import bar
 
     root = Path(root)
@@ -96,6 +99,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                 raise type(e)(f"{e}; {make_again(root, path, paths, str(path))}") from e
             rng = np.random.default_rng(scene_key(scene["scene"], seed))
             recs, skipped, wanted = build_scene_records(scene, masks, cfg, rng, split)
+            for r in recs:  # synth's own ids beside synth's files: a run on both read every id twice
+                r["id"] = prefix + r["id"]
             stats.add_scene(scene, split)
             stats.add_wanted(wanted)
             stats.skipped.update(skipped)
@@ -324,9 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--config", default=None,
                    help="configs/data/NAME.yaml (its instructions section); default: DIR/config.yaml, the set's own")
-    p.add_argument("--seed", type=int, default=0, help="seed of the questions drawn (0 or more; default 0); "
-                   "synth's --seed with the set's own mix makes its records again byte for byte")
-    p.add_argument("--prefix", default="", help="file name prefix, e.g. stage1_")
+    p.add_argument("--seed", type=int, default=0, help="seed of the questions drawn (0 or more; default 0); synth's "
+                   "--seed with the set's own mix makes its records again byte for byte, but for --prefix in their ids")
+    p.add_argument("--prefix", default="", help="prefix of the file names and of the record ids, e.g. stage1_ (ids "
+                   "stage1_s0-000000-optical-cap-0): the records stay apart from synth's in one training run")
     p.add_argument("--tasks", default=None, help=TASKS_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
