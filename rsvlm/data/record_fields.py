@@ -1,5 +1,6 @@
 """Checks of record fields DESIGN.md lists that training does not read, so that a malformed one is named at its line,
-not carried along: an image's ``crs`` and ``transform``, the record's ``id``, and a ``[change]`` record's pair. Each
+not carried along: an image's ``crs`` and ``transform``, the record's ``id``, a ``[change]`` record's pair and a
+``[seg]`` answer's shapes. Each
 says why, for ``records`` to refuse (or, a pair, to count), or returns None. Cannot: tell GDAL's geotransform order
 (c, a, b, f, d, e) from rasterio's (a, b, c, d, e, f); both are 6 numbers.
 """
@@ -11,6 +12,9 @@ import json
 import math
 import numbers
 import posixpath
+
+from rsvlm.data.records_shape import cut_repr
+from rsvlm.tokens import opening_task
 
 TRANSFORM_FORM = ("6 finite numbers, rasterio's affine a, b, c, d, e, f (list(dataset.transform)[:6]; the 9 of "
                   "list(Affine) are taken where the last 3 are 0, 0, 1)")
@@ -29,7 +33,7 @@ def georef_problem(im: dict, f: str) -> tuple[str, str] | None:
     if crs is not None and not ((isinstance(crs, str) and crs.strip()) or (isinstance(crs, dict) and crs)
                                 or (isinstance(crs, int) and not isinstance(crs, bool) and crs > 0)):
         return f"{f}.crs", (f"must be a CRS: a string ('EPSG:32618', WKT), a PROJJSON object or an EPSG code, got "
-                            f"{type(crs).__name__} {crs!r:.40}")
+                            f"{type(crs).__name__} {cut_repr(crs)}")
     if crs is not None and (why := crs_problem(json.dumps(crs, sort_keys=True), True) if isinstance(crs, dict)
                             else crs_problem(crs)):
         return f"{f}.crs", f"{crs!r:.80} is no CRS rasterio reads ({why})"
@@ -87,7 +91,7 @@ def id_problem(rid) -> str | None:
     """Why a record's ``id`` is refused: none (None) where it is a non-blank string or an int. ``true`` was read as the
     id 'True', and a blank one was every such record's id, so predictions matched by id could not be told apart."""
     if isinstance(rid, bool) or not isinstance(rid, (str, int)):
-        return f"must be a string or an integer, got {type(rid).__name__} {rid!r:.40}"
+        return f"must be a string or an integer, got {type(rid).__name__} {cut_repr(rid)}"
     if isinstance(rid, str) and not rid.strip():
         return f"blank ({rid!r}): give each record an id of its own"
     return None
@@ -101,3 +105,26 @@ def pair_problem(task: str | None, images: list) -> str | None:
         return None
     return (f"a [change] record compares two images, before then after, got {len(images)}: give both, each with an "
             "<image> placeholder, in time order")
+
+
+SEG_NOT_REGION = "seg_answer_not_a_region"  # as data_gen's llava converter skips such a record, by the same name
+
+
+def seg_answer_problem(turns: list[dict], task: str | None, meta: dict, asked: int) -> tuple[str, str] | None:
+    """``(field, why)`` where an answer to a ``[seg]`` question holds ``<box>``, ``<obb>`` or ``<point>``: a [seg]
+    answer opens ``<poly>`` or ``<mask>`` alone (``rsvlm.model.grammar.REGION``, DESIGN.md), so a model trained on
+    one learns an answer decoding cannot give; None else. A question is [seg] by its tag, else by ``meta``'s
+    ``turn_tasks`` (a chained chat record's), else by ``task`` where it is the ``asked`` one (``records.task_turn``'s
+    number, 1 for the first user turn). Cannot: tell a box drawn in text (no tag) from words."""
+    said = meta.get("turn_tasks")
+    tasks, k, of = said if isinstance(said, list) else [], 0, None
+    for i, turn in enumerate(turns):
+        if turn["from"] in ("human", "user"):
+            k += 1
+            of = opening_task(turn["value"]) or (tasks[k - 1] if k <= len(tasks) else None) or (
+                task if k == asked else None)
+        elif turn["from"] in ("gpt", "assistant") and of == "seg" and (
+                shapes := [f"<{g}>" for g in ("box", "obb", "point") if f"<{g}>" in turn["value"]]):
+            return (f"conversations[{i}].value", f"a [seg] answer holding {', '.join(shapes)}, which a [seg] answer "
+                    "cannot (only <poly> or <mask>: rsvlm.model.grammar REGION); give boxes as a ground or det record")
+    return None

@@ -19,14 +19,23 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import BLIND, ReadReport
-from rsvlm.data.record_fields import georef_problem, id_problem, images_clash, pair_problem
+from rsvlm.data.record_advice import as_record_fields  # noqa: F401 (re-exported: callers import it from records)
+from rsvlm.data.record_fields import (
+    SEG_NOT_REGION,
+    georef_problem,
+    id_problem,
+    images_clash,
+    pair_problem,
+    seg_answer_problem,
+)
 from rsvlm.data.records_path import check_records_path, pattern_note, records_in  # noqa: F401 (re-exported)
 from rsvlm.data.records_shape import (
     JSON_KINDS,
+    Constants,
     Twice,
+    cut_repr,
     json_line,  # noqa: F401 (re-exported: callers import it from records)
     long_line_wrapper,
     one_object,
@@ -63,10 +72,10 @@ class RecordError(ValueError):
 
 
 def twice_error(where: str, field_name: str, why: str) -> RecordError:
-    """The refusal of a record naming a key twice (``Twice.said``'s ``field_name``, ``why``): counted as "bad field
-    task" where it is a field of the record's own, as "duplicate key" where an object inside it (``meta``'s, a turn's)
-    holds it, which "bad field record" did not tell from a record that is no object."""
-    return RecordError(f"{where}: {why}", field_name, "duplicate key" if field_name == "record" else None)
+    """The refusal of a record naming a key twice (``Twice.said``'s ``field_name``, ``why``), counted as "duplicate
+    key" whether the record's own field (``"task"`` twice: was "bad field task", as a task that is none) or an object
+    inside it (``meta``'s, a turn's) holds it: one reason for one mistake."""
+    return RecordError(f"{where}: {why}", field_name, "duplicate key")
 
 
 def text_encoding(head: bytes) -> str:
@@ -179,7 +188,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     ``need_answer=False`` takes a record with no gpt turn if it ends on a question (a blind test
     set, which ``rsvlm eval`` answers); training and scoring need the answers. A system turn after the first
     is kept: whether the chat template writes one is the template's to say (``train.sft_index.late_system``).
-    ``check_geometry=False`` reads a turn's shapes unchecked (each is decoded in full otherwise): a reader that never
+    ``check_geometry=False`` reads a turn's shapes unchecked (each is decoded in full otherwise, and a [seg] answer
+    holding a box, obb or point refused, ``record_fields.seg_answer_problem``): a reader that never
     reads them leaves that half of the reading out, or checks some records' alone with ``check_shapes`` (eval's
     ground truth: a geometry scorer's own task's, a text scorer's none).
     """
@@ -238,7 +248,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         if convs is not None and not isinstance(convs, list):  # {"a": 1} or "hi" was said "missing or empty"
             kind = "a JSON object" if isinstance(convs, dict) else JSON_KINDS.get(type(convs), type(convs).__name__)
             raise _fail(where, "conversations", f"must be a list of turns ([{{\"from\": \"human\", \"value\": …}}, …]), "
-                                                f"got {kind} {convs!r:.40}")
+                                                f"got {kind} {cut_repr(convs)}")
         raise _fail(where, "conversations", "missing or empty" + (  # a ShareGPT / OpenAI style record said nothing more
             f" (the record has {other!r}: name that key 'conversations'; role/content turns are read)" if other else ""))
     out_convs = []
@@ -283,7 +293,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = {} if obj.get("meta") is None or obj["meta"] == [] else obj["meta"]  # []: PHP's json_encode of an empty map
     if not isinstance(meta, dict):  # "", false or [1] were read as {}
-        raise _fail(where, "meta", f"must be an object, got {type(meta).__name__} {meta!r:.40}")
+        raise _fail(where, "meta", f"must be an object, got {type(meta).__name__} {cut_repr(meta)}")
+    if check_geometry and (bad := seg_answer_problem(out_convs, task, meta, task_turn(out_convs, meta)[0])):
+        raise RecordError(f"{where}: field '{bad[0]}': {bad[1]}", "conversations[].value", SEG_NOT_REGION)
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
 
@@ -336,11 +348,14 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                     try:
                         if _UNDECODED.search(whole):
                             whole.encode("utf-8", "surrogateescape").decode("utf-8")
-                        data = json.loads(whole, object_pairs_hook=(twice := Twice()).hook)
+                        data = json.loads(whole, object_pairs_hook=(twice := Twice()).hook,
+                                          parse_constant=(odd := Constants()).constant)  # NaN: none of JSON's
                     except (json.JSONDecodeError, UnicodeDecodeError) as e:
                         raise RecordError(f"{path}: not valid JSON ({e})") from e
                     for at, (field, why) in (twice.refused_items(data) if isinstance(data, list) else {}).items():
                         data[at] = twice_error(f"{path}[{at}]", field, why)  # each item holding one, kept so
+                    for at, why in (odd.refused_items(data) if isinstance(data, list) else {}).items():
+                        data[at] = RecordError(f"{path}[{at}]: {why}", "json")
                     if key is not None and isinstance(data, list):
                         arrays[key] = data
                     yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
@@ -462,24 +477,6 @@ def with_modalities(record: dict, found: list[str | None]) -> dict:
                          f"{counted(len(record['images']), 'image')}")
     return {**record, "images": [im if im["modality"] is not None else {**im, "modality": m}
                                  for im, m in zip(record["images"], found)]}
-
-
-# rsvlm predict's options, which reading's notes advise; a record says them in its images
-_FLAGS = [(MODALITY,  # "--modality sar or ir"
-           lambda m: '"modality": ' + " or ".join(f'"{w}"' for w in re.findall(r"\w+", m[0])[1:] if w != "or")),
-          (BANDS,  # "--bands B1,B2", "with --bands if not"
-           lambda m: '"bands"' + (": [" + ", ".join(f'"{b}"' for b in m[1].split(",")) + "]" if m[1] else ""))]
-
-
-def as_record_fields(note: str) -> str:
-    """A reading note with its advice to give ``--modality`` or ``--bands`` (rsvlm predict's options,
-    which rsvlm eval and training have not) said as the record's ``"modality"`` / ``"bands"``; the stem's hint
-    that names both (``stem.NAME_BANDS``) and a DEM's or mask's ``read_image`` advice say the record's field alone."""
-    # stem.NAME_BANDS as the field alone; advice.for_cli drops a DEM's, a mask's ", or read_image(…)"
-    note = for_cli(note.replace("--bands" + RECORD_TOO, '"bands" in the record\'s image'))
-    for pattern, said in _FLAGS:
-        note = pattern.sub(lambda m, said=said: said(m) + " in the record", note)
-    return MODALITY_ALONE.sub('a "modality" in the record\'s image', note)  # "give the modality (--modality)"
 
 
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from rsvlm.progress import plural
 
@@ -209,17 +210,18 @@ with keys: one table for both readers' refusals (``[1, 2]``: "a JSON array"). Ea
 for a type JSON does not give."""
 
 
-def json_line(line: str, hook: Callable[[list], dict] | None = None):
+def json_line(line: str, hook: Callable[[list], dict] | None = None, constant: Callable[[str], Any] | None = None):
     """One JSONL line read as JSON. A BOM opening it is read past (files of a Windows editor's joined by
     ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying what to do where the line opens
     with a record separator (``jq --seq``'s \\x1e), ends in a comma (a JSON array's item) or quotes with ' (a
     Python dict's repr). Shared by the records reader and eval's predictions reader. The line's end is no part of
     it: a line cut inside a string was "Invalid control character" (the newline read into the string) where the
     file's last line, cut so, was "Unterminated string", and ``{"id": 1`` was "at column 1" (of the next line).
-    ``hook``: json's ``object_pairs_hook`` (``record_line``'s)."""
+    ``hook``: json's ``object_pairs_hook`` (``record_line``'s); ``constant``: its ``parse_constant``, called for NaN,
+    Infinity and -Infinity, which Python's json reads (and writes) though JSON has none (``refuse_constant``)."""
     text = line.removeprefix("\ufeff").rstrip("\r\n")
     try:
-        return json.loads(text, object_pairs_hook=hook)
+        return json.loads(text, object_pairs_hook=hook, parse_constant=constant)
     except json.JSONDecodeError as e:
         # json's own text may end in "at" ("Unterminated string starting at"): say it once
         raise ValueError(f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno}){_json_hint(text, e)}") \
@@ -283,7 +285,7 @@ class Twice:
         if (found := found or self.first) is None:
             return None
         obj, key, first, last = found
-        said = f"given twice ({first!r:.40}, then {last!r:.40}); JSON keeps the last: write it once"
+        said = f"given twice ({cut_repr(first)}, then {cut_repr(last)}); JSON keeps the last: write it once"
         return (key, f"field {key!r}: {said}") if obj is top else (
             "record", f"key {key!r} of an object in the record {said}")
 
@@ -296,25 +298,72 @@ class Twice:
         where = {id(f[0]): n for n, f in enumerate(self.found)}
         out = {}
         for at, item in enumerate(items):
-            stack, hits = [item], []
-            while stack:
-                node = stack.pop()
-                if isinstance(node, dict):
-                    if id(node) in where:
-                        hits.append(where[id(node)])
-                    stack.extend(node.values())
-                elif isinstance(node, list):
-                    stack.extend(node)
-            if hits:
+            if hits := [where[id(n)] for n in _nodes(item) if isinstance(n, dict) and id(n) in where]:
                 out[at] = self.said(item, self.found[min(hits)])
         return out
 
 
+def not_json(name: str) -> str:
+    """Why ``name`` (NaN, Infinity, -Infinity), read by Python's json, is refused in a record: JSON has no such value;
+    a record keeping one trained or was scored on a nan (``json.dumps`` of a float nan writes it)."""
+    return f"{name} is not JSON, though Python's json.dumps writes a float nan or inf so: write null, or a number"
+
+
+def refuse_constant(name: str):
+    """``json_line``'s ``constant`` for a records file's line: ValueError ``not valid JSON (NaN is not JSON …)``."""
+    raise ValueError(f"not valid JSON ({not_json(name)})")
+
+
+class _Constant(str):
+    """What a JSON array file's NaN (Infinity, -Infinity) is read as: a mark that ``Constants`` finds again."""
+
+
+class Constants:
+    """``json.loads``' ``parse_constant`` for a JSON array file: each NaN, Infinity or -Infinity read as a mark
+    (``_Constant``), and the items holding one named (``refused_items``), each refused alone as a line is."""
+
+    def __init__(self):
+        self.found = False
+
+    def constant(self, name: str) -> _Constant:
+        self.found = True
+        return _Constant(name)
+
+    def refused_items(self, items: list) -> dict[int, str]:
+        """Of ``items``, each holding a mark: its index -> why it is refused (``not_json``'s, of its first)."""
+        if not self.found:
+            return {}
+        out = {}
+        for at, item in enumerate(items):
+            if (mark := next((n for n in _nodes(item) if isinstance(n, _Constant)), None)) is not None:
+                out[at] = f"not valid JSON ({not_json(str(mark))})"
+        return out
+
+
+def _nodes(item: object) -> Iterator[object]:
+    """Every value ``item`` (JSON as read: dicts, lists, scalars) holds, at any depth, it too, depth first."""
+    stack = [item]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def cut_repr(value: object, width: int = 40) -> str:
+    """``value``'s repr, cut to ``width`` characters with "…" where it is longer (``{v!r:.40}`` cut unsaid)."""
+    said = repr(value)
+    return said if len(said) <= width else said[: width - 1] + "…"
+
+
 def record_line(line: str) -> tuple[object, tuple[str, str] | None]:
     """``json_line`` of a records file's line, with ``key_given_twice``'s finding (None where no key is given twice
-    with two values, at any depth, escaped or not): a record's line parsed once."""
+    with two values, at any depth, escaped or not): a record's line parsed once. NaN, Infinity or -Infinity
+    anywhere is refused (``refuse_constant``): ValueError."""
     twice = Twice()
-    obj = json_line(line, twice.hook)
+    obj = json_line(line, twice.hook, refuse_constant)
     return obj, twice.said(obj)
 
 
