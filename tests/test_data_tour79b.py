@@ -104,9 +104,11 @@ def test_a_box_outside_a_seg_answer_is_kept(tmp_path, rec):
     assert [r["id"] for r in recs] == [rec["id"]] and not report.skipped
 
 
-def test_a_reader_that_leaves_shapes_unchecked_keeps_a_seg_box():
-    """eval's ground truth (check_geometry=False, then check_shapes for its scorer's task) is read as before."""
-    rec = normalize_record(_rec("s", "<image>\n[seg] Outline the lake.", BOX), check_geometry=False)
+@pytest.mark.parametrize("how", [{"check_geometry": False}, {"need_answer": False}])
+def test_a_reader_that_trains_on_no_answer_keeps_a_seg_box(how):
+    """eval's ground truth (check_geometry=False, then check_shapes for its scorer's task) is read as before, and
+    rsvlm eval --data (need_answer=False) still asks the question: its reference's form is the scorer's."""
+    rec = normalize_record(_rec("s", "<image>\n[seg] Outline the lake.", BOX), **how)
     assert rec["task"] == "seg"
 
 

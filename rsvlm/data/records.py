@@ -188,8 +188,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     ``need_answer=False`` takes a record with no gpt turn if it ends on a question (a blind test
     set, which ``rsvlm eval`` answers); training and scoring need the answers. A system turn after the first
     is kept: whether the chat template writes one is the template's to say (``train.sft_index.late_system``).
-    ``check_geometry=False`` reads a turn's shapes unchecked (each is decoded in full otherwise, and a [seg] answer
-    holding a box, obb or point refused, ``record_fields.seg_answer_problem``): a reader that never
+    ``check_geometry=False`` reads a turn's shapes unchecked (each is decoded in full otherwise, and, with
+    ``need_answer``, a [seg] answer holding a box refused, ``record_fields.seg_answer_problem``: trained on, it
+    teaches an answer decoding cannot give; ``rsvlm eval --data`` asks its question still): a reader that never
     reads them leaves that half of the reading out, or checks some records' alone with ``check_shapes`` (eval's
     ground truth: a geometry scorer's own task's, a text scorer's none).
     """
@@ -294,7 +295,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     meta = {} if obj.get("meta") is None or obj["meta"] == [] else obj["meta"]  # []: PHP's json_encode of an empty map
     if not isinstance(meta, dict):  # "", false or [1] were read as {}
         raise _fail(where, "meta", f"must be an object, got {type(meta).__name__} {cut_repr(meta)}")
-    if check_geometry and (bad := seg_answer_problem(out_convs, task, meta, task_turn(out_convs, meta)[0])):
+    if check_geometry and need_answer and (bad := seg_answer_problem(out_convs, task, meta, task_turn(out_convs, meta)[0])):
         raise RecordError(f"{where}: field '{bad[0]}': {bad[1]}", "conversations[].value", SEG_NOT_REGION)
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
