@@ -27,6 +27,7 @@ from common import check_keep, keep_option, markdown_table, model_options, warm_
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
+from rsvlm.progress import plural
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,7 +76,7 @@ def main() -> None:
     model, processor = inf.load_model(args.model, "cpu")
     with work_dir(args.keep, "constrained_decoding") as tmp:
         data = tmp / "data"
-        print(f"constrained_decoding: {args.scenes} test scene(s) …", file=sys.stderr)
+        print(f"constrained_decoding: {args.scenes} test {plural('scene', args.scenes)} …", file=sys.stderr)
         made = subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(data), "--n", str(args.scenes),
                                "--seed", str(args.seed), "--config", str(REPO / "configs/default/data_test.yaml"),
                                "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -111,15 +112,15 @@ def main() -> None:
                 failed[c].append(row)
             elif geometry.decode(row["answer"], meta.get("width", 96), meta.get("height", 96)).problems:
                 bad[c][row["task"]] += 1
-    print(f"{n} records of {args.scenes} scenes (seed {args.seed}); batch {args.batch_size}, "
+    print(f"{n} {plural('record', n)} of {args.scenes} {plural('scene', args.scenes)} (seed {args.seed}); batch {args.batch_size}, "
           f"max {args.max_new_tokens} new tokens; threads={torch.get_num_threads()}")
     rows = [[task, str(total[task]), str(bad[False][task]), str(bad[True][task])] for task in sorted(total)]
     rows.append(["all", str(n), str(sum(bad[False].values())), str(sum(bad[True].values()))])
     print(markdown_table(["task", "records", "with problems, free", "with problems, held"], rows))
     for c, rows in failed.items():
         if rows:
-            print(f"\n{len(rows)} record(s) not answered {'held' if c else 'free'} (counted in neither column; first: "
-                  f"{rows[0]['id']}: {rows[0]['error']})")
+            print(f"\n{len(rows)} {plural('record', len(rows))} not answered {'held' if c else 'free'} (counted in "
+                  f"neither column; first: {rows[0]['id']}: {rows[0]['error']})")
     tf, tc = min(times[False]), min(times[True])
     print("\n" + markdown_table(["decoding", "answer tokens", "records/s", "answer tokens/s"],
                                [[name, str(ntok[c]), f"{n / t:.2f}", f"{ntok[c] / t:.1f}"]

@@ -45,6 +45,7 @@ from eval.inputs import ScoreError
 from rsvlm import evaluate, inference
 from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
+from rsvlm.progress import counted
 
 SCORERS = {"hbb": (detection, "mAP50"), "obb": (detection, "mAP50_obb"), "COCO": (detection, "mAP"),
            "AR100": (detection, "AR100")}
@@ -107,9 +108,9 @@ def main() -> None:
     except RecordError as e:
         ap.error(f"--data: {e}")
     if bad:
-        ap.error(f"--data {a.data}: {bad} of {n_det} det record(s) have no meta.width/meta.height (first: id "
-                 f"{first!r}), which eval.detection needs to score their boxes; add each image's size to the "
-                 "record's meta, or leave those records out")
+        ap.error(f"--data {a.data}: {bad} of {counted(n_det, 'det record')} {'has' if bad == 1 else 'have'} no "
+                 f"meta.width/meta.height (first: id {first!r}), which eval.detection needs to score their boxes; add "
+                 "each image's size to the record's meta, or leave those records out")
     model, processor = inference.load_model(a.model, "cpu")
     if err := inference.no_det_classes(processor, a.model):
         raise SystemExit(err)
@@ -146,8 +147,9 @@ def main() -> None:
         table.append([name, f"{sec:.3f}", f"{sec / base:.2f}", f"{cpu:.3f}", f"{cpu / base_cpu:.2f}", *cells, str(cut)])
         dashes += [(name, k if group == "all" else f"{GROUPS[group]} {k}", why) for group, got in sc.items()
                    for k, h in got.items() if (why := no_score(h)) and (group == "all" or k in ("hbb", "obb"))]
-    print(markdown_table(["decoding", "s / record", "× plain", "CPU s / record", "× plain CPU", *SCORERS, f"{GROUPS['generic']} hbb / obb",
-                          f"{GROUPS['named']} hbb / obb", "cut at --max-new-tokens"], table))
+    print(markdown_table(["decoding", "s / record", "× plain", "CPU s / record", "× plain CPU", *SCORERS,
+                          f"{GROUPS['generic']} hbb / obb", f"{GROUPS['named']} hbb / obb", "cut at --max-new-tokens"],
+                         table))
     print(cpu_note())
     if dashes:
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))

@@ -43,7 +43,7 @@ from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
 from rsvlm.model import ImageInput
 from rsvlm.model.stem import StemConfig, match_bands
-from rsvlm.progress import bar
+from rsvlm.progress import bar, counted
 
 SCORERS = {"cls": (classification, "accuracy"), "count": (counting, "accuracy"), "vqa": (vqa, "accuracy"),
            "ground": (grounding, "acc50")}
@@ -163,12 +163,12 @@ def main() -> None:
                       file=sys.stderr)
                 continue
             if modality not in processor.stems:
-                left_out.append(f"{len(recs)} {modality} record(s): the model has no {modality} stem")
+                left_out.append(f"{counted(len(recs), modality + ' record')}: the model has no {modality} stem")
                 continue
             stem = processor.stems[modality]
             recs, why, examples = usable(recs, a.data.parent, stem, f"reading {modality} images")
             if why:  # scored on the others; said below the table
-                left_out.append(f"{sum(why.values())} {modality} record(s): "
+                left_out.append(f"{counted(sum(why.values()), modality + ' record')}: "
                                 + ", ".join(f"{v} {k}" for k, v in why.items()) + f" (first: {examples[0]})")
             if not recs:
                 continue
@@ -194,7 +194,7 @@ def main() -> None:
                     base = base or sc
                     # was '–', the mark the note below explains as 'no score'
                     rows.append((modality, label, BASELINE if k == 0 else fill, len(recs), sc, base))
-                    print(f"{desc}: {len(recs)} records in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+                    print(f"{desc}: {counted(len(recs), 'record')} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     if not rows:
         raise SystemExit(f"missing_bands: nothing to score in {a.data}: " + "; ".join(left_out))
     print(f"\n{a.data}, model {a.model or 'bundled'}; ratio to every band in brackets\n")
@@ -211,8 +211,9 @@ def main() -> None:
     below += [f"left out: {line}" for line in left_out]
     for modality, r in refusals.items():
         runs = sum(row[0] == modality for row in rows)
-        below.append(f"not answered: {len(r['ids'])} {modality} record(s) the model refused in {r['runs']} of {runs} "
-                     f"run(s), answered empty and scored wrong (first: {r['first'][0]}: {r['first'][1]})")
+        below.append(f"not answered: {counted(len(r['ids']), modality + ' record')} the model refused in {r['runs']} "
+                     f"of {counted(runs, 'run')}, answered empty and scored wrong (first: {r['first'][0]}: "
+                     f"{r['first'][1]})")
     if below:  # a line apart from the table: Markdown read a line right under it as one more row
         print("\n" + "\n".join(below))
 

@@ -27,6 +27,7 @@ from data_gen.synth.scene import generate_scene
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 from rsvlm.config import load_config
+from rsvlm.progress import counted
 
 
 def naive_fill(poly: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -86,7 +87,8 @@ def bench_pipeline(n: int, workers: int, cfg: SynthConfig, repeat: int) -> list[
         shutil.rmtree(out, ignore_errors=True)
     for r in range(repeat):
         for k in variants:
-            print(f"synth_throughput: run {r + 1} of {repeat}, {n} scenes, {k} worker(s)", file=sys.stderr)
+            print(f"synth_throughput: run {r + 1} of {repeat}, {counted(n, 'scene')}, {counted(k, 'worker')}",
+                  file=sys.stderr)
             out = Path(tempfile.mkdtemp(prefix=f"synth_bench_{k}_"))
             try:
                 rep = synthesize(out, n, seed=123, cfg=cfg, workers=k, progress=False, verbose=False)
@@ -94,7 +96,7 @@ def bench_pipeline(n: int, workers: int, cfg: SynthConfig, repeat: int) -> list[
                 shutil.rmtree(out, ignore_errors=True)
             if k not in best or rep["seconds"] < best[k][0]:
                 best[k] = (rep["seconds"], rep["cpu_seconds"])
-    return [(f"{k} worker(s)", sec, n, cpu) for k, (sec, cpu) in best.items()]
+    return [(counted(k, "worker"), sec, n, cpu) for k, (sec, cpu) in best.items()]
 
 
 def table(title: str, rows, unit: str) -> str:
@@ -124,11 +126,12 @@ def main(argv=None) -> int:
 
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f} (other processes slow wall-clock times)")
     rows = bench_pipeline(a.n, a.workers, cfg, a.repeat)
-    print(table(f"Pipeline: {a.n} scenes x {len(cfg.modalities)} modalities, {a.size} px, pairs "
+    k = len(cfg.modalities)
+    print(table(f"Pipeline: {counted(a.n, 'scene')} x {k} modalit{'y' if k == 1 else 'ies'}, {a.size} px, pairs "
                 f"{cfg.scene.pairs_fraction}, records included, best of {a.repeat} (baseline: 1 worker)", rows, "scenes"))
     cpu_ms = 1000 * rows[-1][3] / rows[-1][2]
-    print(f"CPU work per scene with {a.workers} workers (main process included): {cpu_ms:.1f} ms -> 10,000 scenes on "
-          f"{a.workers} idle cores: {10000 * cpu_ms / 1000 / a.workers:.0f} s")
+    print(f"CPU work per scene with {counted(a.workers, 'worker')} (main process included): {cpu_ms:.1f} ms -> 10,000 "
+          f"scenes on {counted(a.workers, 'idle core')}: {10000 * cpu_ms / 1000 / a.workers:.0f} s")
     print()
     print("synth_throughput: rasterising object parts", file=sys.stderr)
     print(table("Rasterising object parts (baseline: per-pixel Python loop)", bench_raster(a.size), "parts"))

@@ -34,6 +34,7 @@ from common import ROOT, markdown_table
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 
 KINDS = ("uint8", "uint16", "png", "geopng")  # GeoTIFFs of these dtypes, a PNG (PIL-read), one with a world file (GDAL)
 MIB = 2**20
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
           "(budget.batch_bytes) against the peak RSS of the tiled run less the RSS at its start (MiB)\n")
     print(markdown_table(["case", "windows", "estimate", "measured", "estimate / measured", "check", "run s"], rows))
     if low := sum(r[5] != "ok" for r in rows):
-        sys.exit(f"tile_memory: {low} case(s) where the estimate is below the measured peak (LOW above)")
+        sys.exit(f"tile_memory: {counted(low, 'case')} where the estimate is below the measured peak (LOW above)")
 
 
 if __name__ == "__main__":

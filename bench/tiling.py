@@ -60,6 +60,7 @@ from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, reald
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 
 # the --only cases simulated without a model (tiling_sim/cases.py); all but seams' are rows(rng, n)
 SIM_ROWS = {"slivers": sliver_rows, "junctions": junction_rows, "strips": strip_rows}
@@ -267,7 +268,8 @@ def p1888(ap, args) -> None:
     except (OSError, ValueError) as e:  # a bad label line (ConversionError, naming file and line), an unreadable PNG
         sys.exit(f"tiling: --only p1888: {e}")
     if left_out:
-        print(f"tiling: {left_out} (tile, overlap) pair(s) left out: the overlap not below the tile", file=sys.stderr)
+        print(f"tiling: {counted(left_out, '(tile, overlap) pair')} left out: the overlap not below the tile",
+              file=sys.stderr)
     print_table(p1888_rows(cars, size, pairs, args.seam_noise, args.p1888_draws), len(cars), size, pairs)
 
 
@@ -323,7 +325,7 @@ def main() -> None:
     for flag, kind, default, what in OPTIONS:  # each said with its default, as argparse does not
         ap.add_argument(flag, type=kind, default=default, help=f"{what} (default {default})")
     ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED, "p1888"], default="both",
-                    help="the table(s) to make, each mode described above (default both: memory, then timing)")
+                    help="which tables to make, each mode described above (default both: memory, then timing)")
     ap.add_argument("--windows", choices=["rsvlm", "spread", "shifted"], default="rsvlm",
                     help=f"where the windows of --only {', '.join(SIMULATED)} and p1888 start: rsvlm's (predict's: "
                          "spread evenly where an overlap is asked, edge to edge at overlap 0), spread (evenly at "
@@ -414,7 +416,7 @@ def main() -> None:
             write_scene(path, size)
         res = timing(path, args.tile, args.overlap, args.batch, args.repeat, args.threads)
         base = res[0][2]
-        print(f"\nBatched vs one tile at a time ({size}x{size}, {res[0][4]} tiles, {args.threads} thread(s); "
+        print(f"\nBatched vs one tile at a time ({size}x{size}, {res[0][4]} tiles, {counted(args.threads, 'thread')}; "
               f"settings interleaved, median of {args.repeat} rounds; baseline: batch 1, no prefetch)\n")
         print(markdown_table(["batch_size", "prefetch", "median s", "min s", "tiles/s", "speed-up vs baseline", "objects"],
                              [[str(b), "yes" if pf else "no", f"{med:.2f}", f"{best:.2f}", f"{tiles / med:.1f}",

@@ -25,6 +25,7 @@ from common import markdown_table, steady
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 
 REPO = Path(__file__).resolve().parents[1]
 WORDS = "field river road roof ship harbour forest runway tank bridge".split()
@@ -104,8 +105,8 @@ def main() -> None:
                 print(f"train_throughput: round {k + 1} of {args.repeat}, {b} batching", flush=True)
                 runs[-1][b] = run(data, Path(tmp) / f"{b}_{k}", b, args.steps, args.batch_size)
         res = fastest(runs)
-    print(f"\ntiny recipe, {args.steps} steps, batch {args.batch_size}, {args.n} records, 1 CPU process; "
-          f"timed: steps 2..{args.steps}; each arm's fastest of {args.repeat} run(s)")
+    print(f"\ntiny recipe, {counted(args.steps, 'step')}, batch {args.batch_size}, {counted(args.n, 'record')}, 1 CPU process; "
+          f"timed: steps 2..{args.steps}; each arm's fastest of {counted(args.repeat, 'run')}")
     rows = [[name, f"{r['tokens_per_s']:.0f}", f"{r['non_pad_fraction']:.3f}", str(r["tokens"]), f"{r['seconds']:.1f}",
              str(r["cut"])] for name, r in res.items()]
     g, nv = res["length_grouped"], res["naive"]

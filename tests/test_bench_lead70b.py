@@ -58,7 +58,7 @@ def test_det_decoding_refuses_records_without_sizes_before_loading(tmp_path, mon
     err = capsys.readouterr().err
     assert e.value.code == 2, err
     msg = err.strip().splitlines()[-1]
-    assert f"--data {data}: 2 of 4 det record(s) have no meta.width/meta.height (first: id {rows[1]['id']!r})" in msg
+    assert f"--data {data}: 2 of 4 det records have no meta.width/meta.height (first: id {rows[1]['id']!r})" in msg
     assert "add each image's size to the record's meta, or leave those records out" in msg
     with pytest.raises(AssertionError, match="the model was loaded"):  # --limit 1: the one record taken is sized
         bench_main("det_decoding", monkeypatch, ["--data", str(data), "--limit", "1"])

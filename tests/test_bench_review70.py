@@ -19,7 +19,7 @@ def test_missing_bands_explains_a_dash_a_line_apart_from_its_table(tmp_path, mon
     assert lines[last + 2] == "–: no score; the scorer's reason:", lines[last:]
     assert lines[last + 3].startswith("- count: eval.counting refused the records: "), lines[last:]
     assert lines[last + 6].startswith("(a file named there is the records scored"), lines[last:]
-    assert lines[last + 7].startswith("left out: 1 sar record(s): 1 unreadable image"), lines[last:]
+    assert lines[last + 7].startswith("left out: 1 sar record: 1 unreadable image"), lines[last:]
 
 
 def test_no_score_note_gives_each_reason_once_with_the_rows_it_holds_for(monkeypatch):

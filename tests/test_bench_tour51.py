@@ -54,7 +54,7 @@ def test_missing_bands_leaves_out_unusable_records_with_a_count(tmp_path, monkey
     assert [line.split(" | ")[1:4] for line in table] == [
         ["VV, VH", "n/a (every band)", "2"], ["VV only", "copy", "2"], ["VV only", "mean", "2"],
         ["VH only", "copy", "2"], ["VH only", "mean", "2"]]
-    assert ("left out: 2 sar record(s): 1 unreadable image, 1 image without a band of the stem (no every-band "
+    assert ("left out: 2 sar records: 1 unreadable image, 1 image without a band of the stem (no every-band "
             "baseline)") in out
     assert "sar1: image not found" in out
     assert "no msi record" in err and "sar VV only, copy" in err  # progress and timings on stderr only
@@ -200,7 +200,7 @@ def test_constrained_decoding_shows_each_run_on_stderr(tmp_path, monkeypatch, ca
                                                      "--max-new-tokens", "2"])
     out, err = capsys.readouterr()
     assert "run 1 of 1, free" in err and "run 1 of 1, held" in err and "4/4" in err  # was: silence
-    assert out.startswith("4 records of 1 scenes") and "| ground | 4 |" in out and "run 1" not in out
+    assert out.startswith("4 records of 1 scene (seed") and "| ground | 4 |" in out and "run 1" not in out
 
 
 def test_constrained_decoding_with_every_free_answer_empty_still_prints_its_tables(tmp_path, monkeypatch, capsys,
@@ -373,8 +373,8 @@ def test_constrained_decoding_counts_records_it_could_not_answer_apart(tmp_path,
     bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
     out = capsys.readouterr().out
     assert "| ground | 4 | 3 | 3 |" in out
-    assert "1 record(s) not answered free (counted in neither column; first: " in out and "image not found: a.png" in out
-    assert "1 record(s) not answered held" in out
+    assert "1 record not answered free (counted in neither column; first: " in out and "image not found: a.png" in out
+    assert "1 record not answered held" in out
 
 
 def test_synth_throughput_says_each_run_and_runs_one_worker_once(monkeypatch, capsys):
@@ -391,5 +391,5 @@ def test_synth_throughput_says_each_run_and_runs_one_worker_once(monkeypatch, ca
     monkeypatch.setattr(data_gen.synth.run, "synthesize", synthesize)
     assert bench_main("synth_throughput", monkeypatch, ["--n", "3", "--workers", "1", "--repeat", "2"]) == 0
     out, err = capsys.readouterr()
-    assert calls == [1, 1, 1] and "run 2 of 2, 3 scenes, 1 worker(s)" in err and "rasterising" in err  # a warm-up, 2 runs
-    assert "| 1 worker(s) | 1.00 | 3 |" in out and "synth_throughput:" not in out
+    assert calls == [1, 1, 1] and "run 2 of 2, 3 scenes, 1 worker" in err and "rasterising" in err  # a warm-up, 2 runs
+    assert "| 1 worker | 1.00 | 3 |" in out and "synth_throughput:" not in out

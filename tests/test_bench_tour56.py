@@ -145,7 +145,7 @@ def test_missing_bands_scores_a_refused_record_wrong_and_says_so(tmp_path, monke
     bench_main("missing_bands", monkeypatch, ["--data", str(data), "--model", str(ckpt), "--max-new-tokens", "2"])
     out = capsys.readouterr().out
     assert [line.split(" | ")[3] for line in out.splitlines() if line.startswith("| sar")] == ["2"] * 5
-    assert "not answered: 1 sar record(s) the model refused in 5 of 5 run(s)" in out and "sar1: the prompt is" in out
+    assert "not answered: 1 sar record the model refused in 5 of 5 runs" in out and "sar1: the prompt is" in out
 
 
 def test_ground_assay_refuses_no_oracle_without_an_encoder(monkeypatch, capsys):
@@ -296,5 +296,5 @@ def test_synth_throughput_times_the_baseline_without_warm_up(monkeypatch, capsys
     monkeypatch.setattr(data_gen.synth.run, "synthesize", synthesize)
     assert bench_main("synth_throughput", monkeypatch, ["--n", "3", "--workers", "2", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
-    assert "| 1 worker(s) | 1.00 | 3 |" in out and "| 2 worker(s) | 1.00 | 3 | 3.0 | 1.00x |" in out, out
+    assert "| 1 worker | 1.00 | 3 |" in out and "| 2 workers | 1.00 | 3 | 3.0 | 1.00x |" in out, out
     assert calls == [2, 3, 3]

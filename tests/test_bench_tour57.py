@@ -123,4 +123,4 @@ def test_train_throughput_takes_each_arms_fastest_of_repeated_runs(monkeypatch, 
     monkeypatch.setattr("sys.argv", ["train_throughput", "--steps", "3", "--repeat", "2"])
     mod.main()
     out = capsys.readouterr().out
-    assert "fastest of 2 run(s)" in out and "| ratio grouped / naive | 1.33 | 1.80 |" in out, out
+    assert "fastest of 2 runs" in out and "| ratio grouped / naive | 1.33 | 1.80 |" in out, out

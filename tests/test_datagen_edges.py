@@ -99,7 +99,7 @@ def test_chat_with_nothing_to_chain_is_an_error_and_an_unwritable_out_is_named(t
 
     (tmp_path / "empty.jsonl").write_text("")
     _records(tmp_path / "one.jsonl", n=1)
-    for src, why in (("empty.jsonl", "holds no records"), ("one.jsonl", "each image of its 1 records has one")):
+    for src, why in (("empty.jsonl", "holds no records"), ("one.jsonl", "each image of its 1 record has one")):
         assert main(["chat", "--src", str(tmp_path / src), "--out", str(tmp_path / "chat.jsonl")]) == 2
         assert why in capsys.readouterr().err and not (tmp_path / "chat.jsonl").exists()
     _records(tmp_path / "four.jsonl")

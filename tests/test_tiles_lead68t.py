@@ -41,8 +41,8 @@ def test_p1888_table_has_its_baselines_and_ratios_and_is_the_same_each_run(p1888
     r = _bench(*words, realdata=p1888)
     assert r.returncode == 0, r.stderr[-2000:]
     rows = _table(r.stdout)
-    assert "64 cars" in r.stdout and "1 tiling(s): --tile 76, --overlap 48" in r.stdout
-    for noise in ("no noise", "±1 px noise, 1 draw(s)"):
+    assert "64 cars" in r.stdout and "1 tiling: --tile 76, --overlap 48" in r.stdout
+    for noise in ("no noise", "±1 px noise, 1 draw"):
         whole, kept, merged = (rows[f"{noise}: {how}"] for how in
                                ("one window (no tiling)", "tiled, every view's box kept", "tiled, merged"))
         assert whole == ["1", "0", "0", "0", "0"]
@@ -82,6 +82,6 @@ def test_p1888_pairs_left_out_are_counted(p1888):
     """An overlap not below a tile leaves that (tile, overlap) pair out, said with its count, not silently."""
     r = _bench("--p1888-tiles", "252,300", "--p1888-overlaps", "0,260", "--p1888-draws", "0", realdata=p1888)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "tiling: 1 (tile, overlap) pair(s) left out: the overlap not below the tile" in r.stderr
-    assert "3 tiling(s): --tile 252-300 (2 sides), --overlap 0/260" in r.stdout
+    assert "tiling: 1 (tile, overlap) pair left out: the overlap not below the tile" in r.stderr
+    assert "3 tilings: --tile 252-300 (2 sides), --overlap 0/260" in r.stdout
     assert _table(r.stdout)["no noise: tiled, merged"][0] == "3" and "noise, " not in r.stdout

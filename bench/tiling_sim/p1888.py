@@ -17,6 +17,8 @@ from pathlib import Path
 
 from common import markdown_table
 
+from rsvlm.progress import counted
+
 __all__ = ["int_list", "load_cars", "p1888_rows", "print_table", "realdata_dir", "tilings"]
 
 METRICS = ("off", "stray", "miss05", "miss07")
@@ -121,7 +123,7 @@ def p1888_rows(cars, size, pairs, noise: float, draws: int, progress: bool = Tru
 
     from rsvlm.progress import bar
 
-    settings = [("no noise", 0.0, [0])] + ([(f"±{noise:g} px noise, {draws} draw(s)", noise, range(draws))]
+    settings = [("no noise", 0.0, [0])] + ([(f"±{noise:g} px noise, {counted(draws, 'draw')}", noise, range(draws))]
                                           if noise > 0 and draws > 0 else [])
     rows = []
     for name, z, seeds in settings:
@@ -158,7 +160,7 @@ def print_table(rows: list[tuple], n_cars: int, size, pairs) -> None:
     tiles, overlaps = sorted({t for t, _ in pairs}), sorted({o for _, o in pairs})
     sides = f"{tiles[0]}" if len(tiles) == 1 else f"{tiles[0]}-{tiles[-1]} ({len(tiles)} sides)"
     print(f"\nDOTA P1888 ({size[0]}x{size[1]} px, {n_cars} cars: boxes of its quads clipped to each window), "
-          f"{len(pairs)} tiling(s): --tile {sides}, --overlap {'/'.join(map(str, overlaps))}; sums over the tilings "
+          f"{counted(len(pairs), 'tiling')}: --tile {sides}, --overlap {'/'.join(map(str, overlaps))}; sums over the tilings "
           "(and draws); merged by rsvlm.io.merge_tile_objects; ratio -: both 0, more: only merged above 0\n")
     by = {(name, how): (n, sums) for name, how, n, sums in rows}
     table = []

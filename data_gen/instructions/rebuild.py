@@ -120,10 +120,10 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         if broken:
             raise ValueError(cut_short_error(root, broken, paths))
         check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
-                       f"none of the {len(paths)} scenes is one", by_tasks)
+                       f"none of the {counted(len(paths), 'scene')} is one", by_tasks)
         if not sum(stats.tasks.values()):  # three empty files and exit 0: a training run on them found nothing
             why = ", ".join(f"{k}: {v}" for k, v in stats.skipped.most_common(3)) or "none asked of their images"
-            raise ValueError(f"no record made of the {len(paths)} scenes under {root / 'scenes'} ({why}"
+            raise ValueError(f"no record made of the {counted(len(paths), 'scene')} under {root / 'scenes'} ({why}"
                              + (f"; first image missing: {root / missing[0]}" if missing else "")
                              + f"); no {prefix}train/val/test.jsonl written")
     except BaseException:

@@ -166,7 +166,7 @@ def check_room(out: Path, n: int, cfg: SynthConfig, seed: int, size_is: str = "s
         return
     held = _rewritten(out, n, seed, cfg.modalities)
     if need > free + held:
-        raise OSError(f"output folder {out}: --n {n} scenes of {size_is} {cfg.scene.size} px in "
+        raise OSError(f"output folder {out}: --n {counted(n, 'scene')} of {size_is} {cfg.scene.size} px in "
                       f"{', '.join(cfg.modalities)} take about {need / 1e9:.1f} GB of images at least, and its disk "
                       f"has {(free + held) / 1e9:.1f} GB free{' (with its images/)' if held else ''}: give fewer "
                       "scenes, a smaller --size, fewer --modalities, or an --out on a larger disk")
