@@ -38,6 +38,7 @@ def test_a_masklike_name_without_its_image_stays_unlabelled(tmp_path):
     assert stats["notes"] == {"images_without_label": 1}
 
 
+@pytest.mark.realdata
 def test_the_documented_sirst_example_says_its_mask_as_a_mask(tmp_path, realdata, monkeypatch):
     monkeypatch.chdir(realdata)
     stats, recs = convert(tmp_path / "o", "voc", "--src", "ir_sirst", "--images", "ir_sirst", "--modality", "ir")
@@ -93,7 +94,8 @@ def test_dota_seven_numbers_and_a_two_word_class_is_a_short_line(tmp_path):
     # it was "field 8, 'small', is no number": the line lacks a coordinate, its class is two words
     stats = dota_lines(tmp_path, ["1 2 30 2 30 20 1 small vehicle 0", "10 10 40 10 40 30 10 30 ship 0"])
     assert stats["skipped"] == {"unparsable_line": 1}
-    assert "(7 numbers before the class, not 8 (4 corners x y): 1 2 30 2" in stats["skipped_examples"]["unparsable_line"]
+    assert ("(7 numbers before the class, not 8 (4 corners x y); or field 8, 'small', is no number: 1 2 30 2"
+            in stats["skipped_examples"]["unparsable_line"])
 
 
 def test_dota_a_bad_coordinate_among_numbers_is_still_named(tmp_path):
@@ -142,7 +144,7 @@ def test_llava_placeholder_note_counts_kept_records_alone(tmp_path):
     assert stats["notes"]["added_image_placeholder"] == 1
 
 
-@pytest.mark.parametrize("given", ["256x128", "256 x 128", "256X256", "256,128"])
+@pytest.mark.parametrize("given", ["256x128", "256 x 128", "256X256", "256,128", "256×128"])
 def test_a_width_by_height_tile_is_said_to_be_one_size(tmp_path, given, capsys):
     from data_gen.__main__ import main
 

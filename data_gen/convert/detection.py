@@ -200,7 +200,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
         per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
         per_window = on_data(out, image, windows, per_window, opts.max_nodata)  # None: a window mostly nodata
-        note_near_copies(out, windows, opts.overlap, Path(image).name, opts.tile)
+        note_near_copies(out, windows, opts.overlap, Path(image).name, opts.tile if any(per_window) else None)
         if len(windows) > 1:
             out.note("object_cuts_at_tile_borders", counts["cut"])
             out.note("objects_lost_at_tile_borders", counts["lost"])

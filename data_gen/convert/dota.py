@@ -160,8 +160,9 @@ def _line_problem(parts: list[str]) -> str:
     # "12 34 abc 56 …": not a short line; "1 … 7 small vehicle 0" is (no number between the 7 and the class)
     if n < 7 and len(parts) > 8 and _numbers(parts[n + 1:8] + parts[9:10]):
         return f"field {n + 1}, {parts[n]!r}, is no number (x1 y1 … x4 y4: 8 numbers before the class)"
-    if n < 8:
-        return f"{n} numbers before the class, not 8 (4 corners x y)"
+    if n < 8:  # "1 … 7 abc ship 0" reads as that short line too: its field 8 named, the two not told apart
+        also = f"; or field 8, {parts[7]!r}, is no number" if n == 7 and _numbers(parts[9:10]) else ""
+        return f"{n} numbers before the class, not 8 (4 corners x y){also}"
     if all(re.fullmatch(r"[-+.\d]+", w) for w in parts[8:]):  # "… 10 20 0": a difficult flag, no class before it
         return "no class after the 8 numbers"
     return "a number among the class words"

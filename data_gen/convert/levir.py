@@ -263,8 +263,8 @@ def run(args, out: Output) -> None:
                 mask = mask & ~nodata
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1  # --tile just under the pair's size: near copies, said; over it: kept whole, said
-        note_near_copies(out, windows, args.overlap or 0, lab.name, args.tile)
         with one_image(out, "unreadable_image", str(lab)) as at, contextlib.ExitStack() as stack:  # each decoded once
+            note_near_copies(out, windows, args.overlap or 0, lab.name, args.tile)  # a pair counted once, by its label
             crops = {}
             for tag, p in (("A", a), ("B", b)) if tiled else ():
                 at[0] = str(p)  # skipped at the image that does not decode, not at the label

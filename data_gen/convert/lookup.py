@@ -49,6 +49,14 @@ def every_image(folder: Path | list[Path], out: Output | None = None) -> list[Pa
     return [p for ps in every.values() for p in ps]
 
 
+def masks_beside(files, among=None) -> dict[Path, str]:
+    """Of ``files`` (resolved paths), each named as an image of ``among`` (default ``files``) in its folder plus a mask
+    suffix (``MASK_NAME``), with that image's name: SIRST's ``Misc_100_pixels0.png`` → ``Misc_100.png``."""
+    files = list(files)
+    stems = {(p.parent, p.stem.lower()): p.name for p in (files if among is None else among)}
+    return {p: im for p in files if (m := MASK_NAME.fullmatch(p.stem)) and (im := stems.get((p.parent, m[1].lower())))}
+
+
 def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     """Count the images of ``index`` (``index_images``) that are not among ``used`` (paths: those
     an annotation named, and any label files in the same folder) in ``out``'s notes as
@@ -62,9 +70,7 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
         return Path(p).parent.resolve() / Path(p).name
 
     left = {key(p) for p in index.values()} - {key(p) for p in used}
-    stems = {(p.parent, p.stem.lower()): p.name for p in map(key, index.values())}
-    masks = {p: im for p in left
-             if (m := MASK_NAME.fullmatch(p.stem)) and (im := stems.get((p.parent, m[1].lower())))}
+    masks = masks_beside(left, map(key, index.values()))
     if masks:  # SIRST's Misc_100_pixels0.png beside Misc_100.png was an "image without label"
         first = min(masks)
         out.note("masks_beside_their_images_left_out", len(masks), f"{first} (beside {masks[first]})")

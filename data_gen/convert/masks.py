@@ -391,9 +391,9 @@ def run(args, out: Output) -> None:
         if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1  # --tile just under the image's size: near copies, said; over it: kept whole, said
-        note_near_copies(out, windows, args.overlap or 0, image.name, args.tile)
         with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
+            note_near_copies(out, windows, args.overlap or 0, image.name, args.tile if any(present) else None)
             if args.modality == "optical":  # a PNG's collar: its classes read as ground; or why not looked at
                 note_border(out, image, getattr(crop, "image", None))
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):

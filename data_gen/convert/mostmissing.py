@@ -34,14 +34,23 @@ def unlabelled_said(images, folder, what: str) -> str:
     """``"; 2 images under FOLDER (a.png, b.png) have no WHAT"`` for the files ``images`` (paths, each counted once),
     the first three names given; ``"3 images (2 distinct names)"`` where folders share a name (the distinct names
     alone counted two folders' a.png as one image). "" where there are none. Said where a converter finds no
-    ``what`` at all."""
+    ``what`` at all. A mask beside its image (``lookup.masks_beside``) is said apart, not as an image."""
     from pathlib import Path
+
+    from data_gen.convert.lookup import masks_beside
 
     files = sorted({Path(p).parent.resolve() / Path(p).name for p in images})
     if not files:
         return ""
+    if masks := masks_beside(files):  # SIRST's Misc_100_pixels0.png was said as a second image without a label
+        files = [p for p in files if p not in masks]
+        first = min(masks)
+        whose = "its image" if len(masks) == 1 else "their images"
+        beside = f", and {counted(len(masks), 'mask')} beside {whose} ({first.name} by {masks[first]})"
+    else:
+        beside = ""
     names = sorted({p.name for p in files})
     shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
     distinct = f" ({counted(len(names), 'distinct name')})" if len(names) < len(files) else ""
     return (f"; {counted(len(files), 'image')}{distinct} under {folder} ({shown}) "
-            f"{'has' if len(files) == 1 else 'have'} no {what}")
+            f"{'has' if len(files) == 1 else 'have'} no {what}{beside}")

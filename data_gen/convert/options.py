@@ -34,7 +34,7 @@ def tile_size(v: str) -> int:
     try:
         n = int(v)
     except ValueError:
-        wxh = re.fullmatch(r"\s*\d+\s*[xX*,]\s*\d+\s*", v)  # 256x128: "no tile size" said not why
+        wxh = re.fullmatch(r"\s*\d+\s*[xX×*,]\s*\d+\s*", v)  # 256x128: "no tile size" said not why
         square = " (tiles are square: one size, not width x height)" if wxh else ""
         raise argparse.ArgumentTypeError(f"needs a tile size, a whole number of px of at least {MIN_TILE}, "
                                          f"got {v!r}{square}") from None
