@@ -124,3 +124,21 @@ def test_a_synthetic_set_loses_no_record(tmp_path):
         assert not report.skipped and len(recs) == sum(1 for line in path.open() if line.strip())
         seg += sum(r["task"] == "seg" for r in recs)
     assert seg > 0
+
+
+def test_data_md_says_synths_first_line_as_synth_prints_it_and_what_the_reflow_dropped():
+    """synth's progress without a terminal opens on a line said at once (data_gen.synth.run.start_line); docs/data.md
+    said only 'a line at each tenth', and its reflow had dropped that `sar,optical` is `optical,sar`'s set and that
+    the order note names a set remade in place."""
+    from conftest import REPO
+
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import start_line
+
+    text = (REPO / "docs/data.md").read_text()
+    said = " ".join(text.split())
+    assert f"`{start_line(20, SynthConfig(), 1)}`" in said
+    assert "after a first line at once naming the scenes, size, modalities, workers and the peak memory" in said
+    assert "`sar,optical` gives the same set as `optical,sar`" in said and "remade it in place" in said
+    assert "`seg_answer_not_a_region`" in said and "(`duplicate key`)" in said and "`invalid JSON`" in said
+    assert text.count("\n") < 500
