@@ -184,7 +184,7 @@ def _build(p: argparse.ArgumentParser, a: argparse.Namespace) -> int:
     from rsvlm.tta import MODES
 
     try:
-        bc = load_config(BuildConfig, a.config, a.overrides)
+        bc = load_config(BuildConfig, a.config, a.overrides, typed_in="command line")
     except ConfigError as e:
         p.error(str(e))
     if bc.eval_tta != "none" and bc.eval_tta not in MODES:  # else found by the last stage, hours later

@@ -119,7 +119,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         if parse_override(text)[0] == ["grad_accum"]:
             raise ValueError(f"{text}: the launcher sets grad_accum from the recipe's '# global_batch: N' header "
                              "for the world size; change batch_size, the GPU count or the header instead")
-    cfg = load_config(TrainConfig, recipe, overrides)
+    cfg = load_config(TrainConfig, recipe, overrides, typed_in="command line")
     try:  # expanded as the ranks' preflight does (data.train=~/x was refused here), refused in rsvlm train's words
         recipe_values(cfg, str(recipe), overrides)
     except ValueError as e:  # model.encoders.defualt.width=8: named the entry alone, as if the recipe held it

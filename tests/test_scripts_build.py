@@ -24,7 +24,7 @@ def build(monkeypatch):
     (["--budget-minutes", "0"], "--budget-minutes: '0': give a number of minutes above 0"),  # was: the reference
     (["--budget-minutes", "-5"], "--budget-minutes: '-5': give a number of minutes above 0"),  # was: negative steps
     (["--config", "{tmp}/missing.yaml"], "config file not found: {tmp}/missing.yaml"),  # was: a ConfigError traceback
-    (["bogus=1"], "override 'bogus=1': unknown key 'bogus'"),
+    (["bogus=1"], "override 'bogus=1' (command line): unknown key 'bogus'"),
     (["eval_tta=sideways"], "eval_tta must be none or one of"),  # was: found by the last stage, after the build
     (["--out", "{tmp}/file"], "--out {tmp}/file: is a file"),  # was: a FileExistsError traceback
 ])

@@ -53,7 +53,7 @@ def test_a_carried_base_vocab_the_build_refuses_names_what_set_it(tmp_path, caps
 
     data = make_records(tmp_path / "d", n=4, ir_every=0)
     cfg = recipe(tmp_path)
-    said = "override 'model.llm.base_vocab=999999'"
+    said = "override 'model.llm.base_vocab=999999' (command line)"
     extra = ["model.llm.base_vocab=999999"] if how == "override" else []
     if how != "override":
         d = yaml.safe_load(cfg.read_text())

@@ -94,10 +94,10 @@ def test_a_non_string_llm_config_key_in_a_base_file_names_that_file(tmp_path, ca
 
 
 @pytest.mark.parametrize("override, said", [
-    ("model.llm.config.hidden_sise=64", "override 'model.llm.config.hidden_sise=64': model.llm.config.hidden_sise "
-                                        "is not a LlamaConfig field"),
-    ("model.llm.config.num_attention_heads=5", "{recipe} with override 'model.llm.config.num_attention_heads=5': "
-                                               "model.llm.config: The hidden size (64) is not a multiple")])
+    ("model.llm.config.hidden_sise=64", "override 'model.llm.config.hidden_sise=64' (command line): "
+                                        "model.llm.config.hidden_sise is not a LlamaConfig field"),
+    ("model.llm.config.num_attention_heads=5", "{recipe} with override 'model.llm.config.num_attention_heads=5' "
+                                               "(command line): model.llm.config: The hidden size (64) is not a multiple")])
 def test_an_llm_config_refusal_names_the_override_that_set_it(tmp_path, capsys, override, said):
     """A head count transformers refuses is a refusal of the config whole: the recipe and the override named."""
     path = recipe(tmp_path)

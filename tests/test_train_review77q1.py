@@ -43,7 +43,7 @@ def test_an_override_under_model_encoders_is_not_blamed_for_a_stems_slip(typo):
     error = caught.value
     assert config_by(error, str(base), over) == f"{base}: "
     both = ["model.stems.optical.encoder=defualt", "model.encoders.sar.width=32"]
-    assert config_by(error, str(base), both) == "override 'model.stems.optical.encoder=defualt': "
+    assert config_by(error, str(base), both) == "override 'model.stems.optical.encoder=defualt' (command line): "
 
 
 def test_an_encoder_a_recipe_dropped_names_the_recipe(tmp_path):
@@ -52,4 +52,5 @@ def test_an_encoder_a_recipe_dropped_names_the_recipe(tmp_path):
     recipe.write_text(f"base: {SFT}\nmodel:\n  encoders:\n    default: {ENC}\n")
     error = LinkError("model.stems.sar.encoder 'sar' is not among …", "model.stems.sar.encoder", "model.encoders.sar")
     assert config_by(error, str(recipe), []) == f"{recipe}: "
-    assert config_by(error, str(SFT), ["model.encoders={default: {}}"]) == "override 'model.encoders={default: {}}': "
+    assert config_by(error, str(SFT), ["model.encoders={default: {}}"]) == \
+        "override 'model.encoders={default: {}}' (command line): "

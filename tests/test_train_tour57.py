@@ -142,7 +142,7 @@ def test_hf_style_flags_are_read_as_the_key_value_overrides_they_mean(tmp_path, 
     assert "max_steps must be >= 1, got 0" in capsys.readouterr().err
     assert rsvlm.train.main(["--config", str(cfg), "--max_step=3"]) == 2  # a misspelt key: the loader's list
     err = capsys.readouterr().err
-    assert "override 'max_step=3': unknown key 'max_step'" in err and "max_steps" in err, err
+    assert "override 'max_step=3' (command line): unknown key 'max_step'" in err and "max_steps" in err, err
     assert rsvlm.train.main(["--config", str(cfg), "--lr", "1e-4"]) == 2  # HF's habit: the loader says where
     assert "(did you mean optim.lr=1e-4?)" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # an unknown bare flag is still argparse's error

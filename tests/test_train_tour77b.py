@@ -39,7 +39,7 @@ def test_llm_config_by_names_the_source_of_an_hfconfigerror_alone(tmp_path):
     assert llm_config_by(HFConfigError(said, "model.llm.config.hidden_sise"), str(recipe), []) == f"{recipe}: "
     over = ["model.llm.config.hidden_sise=8"]
     assert llm_config_by(HFConfigError(said, "model.llm.config.hidden_sise"), str(recipe), over) == \
-        "override 'model.llm.config.hidden_sise=8': "
+        "override 'model.llm.config.hidden_sise=8' (command line): "
     assert llm_config_by(ValueError(said), str(recipe), []) == ""  # the words alone no longer count
     tower = "model.encoders.default.hf_config.hidden_sise"  # another transformers config: left as it was
     assert llm_config_by(HFConfigError(f"{tower} is not …", tower), str(recipe), []) == ""

@@ -15,14 +15,14 @@ SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
 
 
 @pytest.mark.parametrize("override, says", [
-    ("model.encoders.defualt.width=8", "rsvlm train: override 'model.encoders.defualt.width=8': model.encoders.defualt: "
-                                       "no stem reads it"),
-    ("model.stems.optical.encoder=defualt", "rsvlm train: override 'model.stems.optical.encoder=defualt': "
-                                            "model.stems.optical.encoder 'defualt' is not among"),
-    ("model.stems.optcal.mean=[0,0,0]", "rsvlm train: override 'model.stems.optcal.mean=[0,0,0]': "
+    ("model.encoders.defualt.width=8", "rsvlm train: override 'model.encoders.defualt.width=8' (command line): "
+                                       "model.encoders.defualt: no stem reads it"),
+    ("model.stems.optical.encoder=defualt", "rsvlm train: override 'model.stems.optical.encoder=defualt' "
+                                            "(command line): model.stems.optical.encoder 'defualt' is not among"),
+    ("model.stems.optcal.mean=[0,0,0]", "rsvlm train: override 'model.stems.optcal.mean=[0,0,0]' (command line): "
                                         "model.stems.optcal.modality is 'optical'"),
-    ("model.encoders={defualt: {width: 8}}", "rsvlm train: override 'model.encoders={defualt: {width: 8}}': "
-                                             "model.stems.optical.encoder 'default' is not among"),
+    ("model.encoders={defualt: {width: 8}}", "rsvlm train: override 'model.encoders={defualt: {width: 8}}' "
+                                             "(command line): model.stems.optical.encoder 'default' is not among"),
 ])
 def test_a_broken_link_names_the_override_that_set_it(override, says, tmp_path, capsys):
     """It named the entry alone ("model.encoders.defualt: no stem reads it …"), as if the recipe had it."""
@@ -58,8 +58,9 @@ def test_config_by_picks_what_set_the_entry(tmp_path):
     assert config_by(stem, str(recipe), []) == f"{base} (a base of {recipe}): "
     both = ["model.stems.optcal.mean=[1,1,1]", "seed=2", "model.stems.optcal.std=[1,1,1]"]
     assert config_by(stem, str(recipe), both) == \
-        "overrides 'model.stems.optcal.mean=[1,1,1]', 'model.stems.optcal.std=[1,1,1]': "
-    assert config_by(stem, str(recipe), ["model.stems={optcal: {}}"]) == "override 'model.stems={optcal: {}}': "
+        "overrides 'model.stems.optcal.mean=[1,1,1]', 'model.stems.optcal.std=[1,1,1]' (command line): "
+    assert config_by(stem, str(recipe), ["model.stems={optcal: {}}"]) == \
+        "override 'model.stems={optcal: {}}' (command line): "
     assert config_by(ValueError("model.stems.optcal …"), str(recipe), []) == ""  # the words alone do not count
     # llm.config refusals keep their naming
     assert config_by(HFConfigError("… hidden_sise", "model.llm.config.hidden_sise"), str(recipe), []) == f"{recipe}: "

@@ -65,8 +65,8 @@ def test_other_refusals_keep_their_wording(tmp_path, capsys):
     (preflight past check_config: here the records file) is not opened with the recipe."""
     said = _refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}",
                      "model.stems.optical.encoder=defualt"], capsys)
-    assert said.startswith("rsvlm train: override 'model.stems.optical.encoder=defualt': model.stems.optical.encoder "
-                           "'defualt' is not among"), said
+    assert said.startswith("rsvlm train: override 'model.stems.optical.encoder=defualt' (command line): "
+                           "model.stems.optical.encoder 'defualt' is not among"), said
     assert said.count("override") == 1, said
     said = _refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}"],
                     capsys)

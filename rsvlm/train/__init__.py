@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             # launcher's variables, the step folder to resume from); 1: failed once the run started
             try:
                 with warnings_as_lines("rsvlm train", first):  # an override's warning: one line, rank 0
-                    cfg = load_config(TrainConfig, args.config, args.overrides)
+                    cfg = load_config(TrainConfig, args.config, args.overrides, typed_in="command line")
                 if why := empty_recipe(args.config, cfg):  # was "data.train: no training file given"
                     raise ValueError(why)
                 recipe_values(cfg, args.config, args.overrides)  # preflight's first check, its refusal blamed

@@ -131,13 +131,14 @@ def key_near(key: str) -> str | None:
 
 
 def set_by(config: str, overrides: list[str], key: str) -> str:
-    """What set dotted ``key`` of a run, to begin an error with as ``load_config`` does: ``override 'K=V'``, the
-    recipe or the ``base:`` file whose value the merge kept (``config_hints.set_in``), else the recipe."""
+    """What set dotted ``key`` of a run, to begin an error with as ``load_config(typed_in="command line")`` does:
+    ``override 'K=V' (command line)`` (every caller's overrides were typed there), the recipe or the ``base:``
+    file whose value the merge kept (``config_hints.set_in``), else the recipe."""
     from rsvlm.config_hints import set_in
     from rsvlm.model.own_llm import overriding
 
     if said := overriding(key, overrides):
-        return f"override {said!r}"
+        return f"override {said!r} (command line)"
     return set_in(config, key) or config
 
 
@@ -155,7 +156,7 @@ def llm_config_by(error: Exception, config: str, overrides: list[str]) -> str:
     # the key whole (a head count transformers refuses) where an override set one of its keys: both named
     under = [repr(o) for o in overrides if (at := split_override(o)[0])[:len(path)] == path and len(at) > len(path)]
     also = ", ".join(under) if under and not by.startswith("override") else ""
-    return f"{by}{f' with override {also}' if also else ''}: "
+    return f"{by}{f' with override {also} (command line)' if also else ''}: "
 
 
 def config_by(error: Exception, config: str, overrides: list[str]) -> str:
@@ -179,7 +180,7 @@ def config_by(error: Exception, config: str, overrides: list[str]) -> str:
     hits = [repr(o) for o in overrides if any((at := split_override(o)[0])[:len(p)] == p or p[:len(at)] == at
                                               for p in paths)]
     if hits:
-        return f"override{'s' if len(hits) > 1 else ''} {', '.join(hits)}: "
+        return f"override{'s' if len(hits) > 1 else ''} {', '.join(hits)} (command line): "
     return f"{set_by(config, [], keys[-1].rsplit('.', 1)[0] if len(keys) > 1 else keys[0])}: "
 
 
