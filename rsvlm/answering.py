@@ -149,14 +149,16 @@ def worded_note(answer) -> str | None:
 
 
 def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False, known: bool = False,
-             text: str = "") -> str:
+             text: str = "", tta: bool = False) -> str:
     """The note on answers that reached the token limit (``what`` reached …), as chat, predict and eval say it:
     the model wrote no EOS within ``max_new_tokens``. It says "may be cut", not "stopped" nor "cut": an answer
     whose last word fell on the last token allowed is whole (its EOS was next), and only running longer tells.
     ``known`` (``is_cut_known``): the limit cut it, said so (was "may be cut" of an answer the grammar had ended
     short, hiding the shape or label the model wanted next); where the answer's ``text`` holds a ``<ref>`` label
-    of ``MAX_LABEL_CHARS`` or more, the label's bound (``grammar.MAX_LABEL_TOKENS``) may have cut it instead, said too."""
-    n = counted(max_new_tokens, "token")
+    of ``MAX_LABEL_CHARS`` or more, the label's bound (``grammar.MAX_LABEL_TOKENS``) may have cut it instead, said too.
+    ``tta``: fused answers (``rsvlm eval --tta``), of which a plain answer or a view's reached the limit, said so."""
+    n = counted(max_new_tokens, "token") + (f"; with --tta: {'their' if many else 'its'} plain answer or a view's did"
+                                            if tta else "")
     it, them = ("they", "them") if many else ("it", "it")
     if known:
         bound = stays = ""

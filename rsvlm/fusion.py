@@ -232,7 +232,9 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
     ``cluster_iou`` and where the smaller lies at least ``cfg.contain`` inside the other ("one box drawn
     tighter": [10, 10, 30, 30] and [6, 6, 36, 36], IoU 0.44; a 10 px box and one 2 px off in x and y, IoU 0.47,
     64 % inside). Best-covered pairs first (then the higher IoU, then by contents: the joins do not hang on
-    the clusters' order), each joined cluster still at most one shape per view. Not joined:
+    the clusters' order), each joined cluster still at most one shape per view and every two clusters in it one
+    ``contain`` inside the other (no chains: one view's loose box over two cars that other views drew apart joined the
+    two into one object; a box drawn in three sizes still joins). Not joined:
     two clusters one view holds both of (two neighbours that view told apart), points (``_iou`` already
     reaches), and a cluster holding a ``piece`` (a crop's cut shape, ``cut_by``: inside the whole one,
     yet no copy of it)."""
@@ -247,7 +249,8 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
             iou, inside = cover(shapes[i], shapes[j])
             if iou >= cfg.cluster_iou / 2 and inside >= cfg.contain:
                 pairs.append((-inside, -iou, *sorted((_key(clusters[i]), _key(clusters[j]))), int(i), int(j)))
-    return joined(clusters, pairs)  # ties by the clusters' contents, not their order: the same joins whatever it is
+    # ties by the clusters' contents, not their order: the same joins whatever it is
+    return joined(clusters, pairs, whole=lambda a, b: cover(shapes[a], shapes[b])[1] >= cfg.contain)
 
 
 def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | None = None,
@@ -373,7 +376,8 @@ def other_kinds(views: list[list[dict]], names: list[str], asked: str | None = N
 def lone(views: list[list[dict]], objs: list[dict], one: bool) -> bool:
     """Whether the shapes ``objs`` of a view are several where the question asks for ``one`` object ([ground]) and the
     identity view (``views[0]``) gave one: no vote (the views' detections of every bus, fused by ``fuse_many``, made
-    25 shapes of the plain answer's one). Cannot tell a [ground] question of several objects ("the two ships")."""
+    25 shapes of the plain answer's one). ``rsvlm.tta`` gives no ``one`` to a [ground] question that reads as asking
+    for several ("the two ships": ``tta_lead.asks_several``)."""
     return one and len(views[0]) == 1 and len(objs) > 1
 
 

@@ -31,8 +31,8 @@ def join_labels(clusters: list[Cluster], shapes: list[dict], iou: Callable[[dict
                 extent: Callable[[dict], np.ndarray], cluster_iou: float) -> list[Cluster]:
     """``clusters`` with those of different labels that are one object joined: no view in common and their
     averaged ``shapes`` (one per cluster) at IoU >= ``cluster_iou`` (best pairs first, ties by the earlier
-    clusters), each joined cluster still at most one shape per view and every two clusters in it such a pair. Unlabelled clusters are left as they are
-    (``fuse_many`` joins them already)."""
+    clusters), each joined cluster still at most one shape per view and every two clusters in it such a pair.
+    Unlabelled clusters are left as they are (``fuse_many`` joins them already)."""
     keys = [{label_key(o["label"]) for _, o in c if o.get("label")} for c in clusters]
     if len({k for ks in keys for k in ks}) < 2:
         return clusters
@@ -42,19 +42,20 @@ def join_labels(clusters: list[Cluster], shapes: list[dict], iou: Callable[[dict
     for i, j in zip(*np.nonzero(np.triu(touch, 1))):
         if keys[i] and keys[j] and keys[i] != keys[j] and (s := iou(shapes[i], shapes[j])) >= cluster_iou:
             pairs.append((-s, int(i), int(j)))
-    return joined(clusters, pairs, whole=True)
+    linked = {frozenset(p[-2:]) for p in pairs}
+    return joined(clusters, pairs, whole=lambda a, b: frozenset((a, b)) in linked)
 
 
-def joined(clusters: list[Cluster], pairs: list[tuple], whole: bool = False) -> list[Cluster]:
+def joined(clusters: list[Cluster], pairs: list[tuple],
+           whole: Callable[[int, int], bool] | None = None) -> list[Cluster]:
     """``clusters`` with the two each of ``pairs`` ends with (``(…, i, j)``, taken in sorted order: what comes before
     ``i`` ranks them) joined where the clusters they are in by then hold no view in common: each joined cluster still
-    at most one shape per view (``join_labels``'s and ``fusion.join_near``'s joining). ``whole``: joined only where
-    every two clusters the join brings together are a pair (``join_labels``': a boat cluster overlapping two ship
-    clusters that do not overlap each other chained all three into one object, a ship lost)."""
+    at most one shape per view (``join_labels``'s and ``fusion.join_near``'s joining). ``whole(a, b)``: joined only
+    where it holds for every two clusters (by index) the join brings together (no chains: a boat cluster overlapping
+    two ship clusters that do not overlap each other joined all three into one object, a ship lost)."""
     members = [list(c) for c in clusters]
     root = list(range(len(clusters)))  # each cluster's index of the cluster it joined
     group = [{k} for k in range(len(clusters))]  # the clusters each root holds
-    linked = {frozenset(p[-2:]) for p in pairs}
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -65,7 +66,7 @@ def joined(clusters: list[Cluster], pairs: list[tuple], whole: bool = False) -> 
         i, j = find(i), find(j)
         if i == j or {v for v, _ in members[i]} & {v for v, _ in members[j]}:
             continue
-        if whole and any(frozenset((a, b)) not in linked for a in group[i] for b in group[j]):
+        if whole and not all(whole(a, b) for a in group[i] for b in group[j]):
             continue
         members[i] += members[j]
         members[j], root[j] = [], i

@@ -39,7 +39,7 @@ from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import Fused, asked_kind, cut_by, fusable, fuse, other_kinds, outvoted, vote, voted_out
-from rsvlm.tta_lead import majority_kind, skipped_note
+from rsvlm.tta_lead import asks_several, majority_kind, skipped_note
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
@@ -275,7 +275,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
         asked = asked_kind(last_question(messages[i]))  # "Use oriented boxes.": 7 of 8 views' obbs lead the plain boxes
-        one = last_task(messages[i]) == "ground"  # one object asked: a view's several shapes are no vote (fusion.lone)
+        # one object asked: a view's several shapes are no vote (fusion.lone), not where several are ("the two ships")
+        one = last_task(messages[i]) == "ground" and not asks_several(last_question(messages[i]))
         if shapes and (other := other_kinds(views[i], seen.get(i, []), asked, one)):  # the plain answer's kind, or most views' to a "None."
             left[i] = sorted(left.get(i, []) + other, key=lambda lo: cfg.views.index(lo[0]))
             fixed[i] = [f for f in fixed[i] if f[0] not in {f"view {v!r}" for v, _ in other}]  # no vote: no repair said

@@ -50,3 +50,20 @@ def majority_kind(plain: list[dict], words: list[tuple[str, str]], answers: int,
         f"test-time augmentation: {n} of the {answers} answers were in words, against the plain answer's "
         f"{kind_words(plain) if plain else 'none'}: the words lead, voted ({', '.join(repr(v) for v, _ in words)}); "
         f"the plain answer{' and the other views' * (answers - n > 1)} left out")
+
+
+# a [ground] question read as asking for several objects (DESIGN.md: a referring expression's answer is one or more
+# boxes): a counting word, or a plural noun (a word ending in "s", not "ss", "us" nor "is": "the buses", not "the bus",
+# "glass" nor "tennis"), the words below read past
+_SEVERAL = re.compile(r"\b(?:all|every|each|both|several|many|multiple|these|those|are|two|three|four|five|six|seven"
+                      r"|eight|nine|ten)\b|\b[a-z]+(?<!s|u|i)s\b", re.I)
+_NOT_PLURAL = frozenset("as was has gas its yes does his plus whereas always perhaps towards afterwards".split())
+
+
+def asks_several(question: str | None) -> bool:
+    """Whether a ``[ground]`` ``question`` reads as asking for several objects ("the two ships", "all planes", "the
+    buses on the left"; ``_SEVERAL``), so that ``fusion.lone`` leaves its views' several shapes their vote (they made
+    25 boxes of a "The bus on the left." answered with one); the shape form it asks (``SHAPE_FORMS``: "Use oriented
+    boxes.") read past. A plural it cannot tell ("the people") reads as one object."""
+    text = SHAPE_FORMS.sub("", question or "")
+    return any(m.group().lower() not in _NOT_PLURAL for m in _SEVERAL.finditer(text))
