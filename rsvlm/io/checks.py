@@ -24,6 +24,7 @@ from rsvlm.io.archives import (  # noqa: F401 (moved to archives.py; imported fr
     vsi_archive,
 )
 from rsvlm.io.archives import natural as _natural
+from rsvlm.io.file_kinds import unread_kind
 from rsvlm.io.headers import (  # noqa: F401 (moved to headers.py; imported from here by readers and tests)
     HEADER_DATA,
     SIDECARS,
@@ -78,8 +79,11 @@ def not_readable(p, what: str, why) -> ImageReadError:
             return ImageReadError(f"{p}: no such page; {page[1]} holds {n} (GTIFF_DIR:1: … GTIFF_DIR:{n}:)")
         if vsi_archive(page[1]) is not None:  # a file its archive does not hold: those it holds
             return ImageReadError(f"{p}: {str(not_readable(page[1], what, why)).removeprefix(f'{page[1]}: ')}")
-    if ("not recognized" in str(why) or "cannot identify" in str(why)) and (start := text_start(p)):
-        return ImageReadError(f"{p}: a text file, not an image (it starts {start!r})")
+    unknown = "not recognized" in str(why) or "cannot identify" in str(why)
+    if unknown and (said := unread_kind(p)):  # a HEIC, a video, a PDF: whole, but "truncated or corrupt" had been said
+        return ImageReadError(said)
+    if unknown and (start := text_start(p)):
+        return ImageReadError(f"{p}: a text file, not an image (it starts {start!r}){_imagery_beside(p)}")
     archive = vsi_archive(p)
     if (found := archive_rasters(archive or Path(p))) is not None:
         kind, vsi, inside = found
@@ -89,6 +93,17 @@ def not_readable(p, what: str, why) -> ImageReadError:
         return ImageReadError(said + (rasters if inside else f"as {vsi}{archive or p}/<file> (it holds no .tif, .jp2 or "
                                       "image file)") + ", or unpack it and give the file")
     return ImageReadError(f"{p}: {what} ({why})")
+
+
+def _imagery_beside(p) -> str:
+    """Where text file ``p`` is a product's metadata (a Sentinel-1 productInfo.json, a .SAFE's manifest.safe) and its
+    folder holds rasters (down to its GRANULE/*/IMG_DATA): "; its folder holds imagery; give …" naming them
+    (``_folder_hint``); "" where it holds none, or ``p`` is named as a raster (an error page saved as scene.tif)."""
+    p = Path(p)
+    if _is_raster(p) or vsi_archive(p) is not None or not p.parent.is_dir():
+        return ""
+    hint = _folder_hint(p.parent)
+    return f"; its folder {p.parent} holds imagery{hint}" if hint else ""
 
 
 def _pages(file: str) -> int:
@@ -247,13 +262,20 @@ def _pair_folders(d: Path) -> tuple[Path, Path, list[Path]] | None:
 
 
 def _pair_folders_hint(p: Path, before: Path, after: Path, both: list[Path]) -> str:
-    """The folder hint for a change pair's folders (``_pair_folders``): a pair as two ``--image``, and a loop."""
+    """The folder hint for a change pair's folders (``_pair_folders``): a pair as two ``--image``, and a loop (passing
+    over a before image of no namesake in the after folder, counted)."""
+    from rsvlm.progress import counted
+
     where = "" if before.parent == p else f" (in {before.parent.relative_to(p)})"
-    return (f"; it holds change pairs{where}: {len(both)} names in both {before.name}/ (before) and {after.name}/ "
-            f"(after); give a pair as two --image, before then after: rsvlm predict --task change --image "
-            f"{shlex.quote(str(both[0]))} --image {shlex.quote(str(after / both[0].name))}; for each pair: for f in "
-            f"{_globs(both)}; do n=$(basename \"$f\"); rsvlm predict --task change --image \"$f\" --image "
-            f"{shlex.quote(str(after))}/\"$n\" ... --out \"$n.json\"; done (docs/cli.md)")
+    alone = sum(f.is_file() and _is_raster(f) for f in _entries(before)) - len(both)
+    alone_said = f"; {counted(alone, 'raster')} of {before.name}/ without one in {after.name}/, passed over" if alone \
+        else ""
+    then = "[ -e \"$g\" ] || continue; " if alone else ""
+    return (f"; it holds change pairs{where}: {counted(len(both), 'name')} in both {before.name}/ (before) and "
+            f"{after.name}/ (after){alone_said}; give a pair as two --image, before then after: rsvlm predict --task "
+            f"change --image {shlex.quote(str(both[0]))} --image {shlex.quote(str(after / both[0].name))}; for each "
+            f"pair: for f in {_globs(both)}; do n=$(basename \"$f\"); g={shlex.quote(str(after))}/\"$n\"; {then}rsvlm "
+            f"predict --task change --image \"$f\" --image \"$g\" ... --out \"$n.json\"; done (docs/cli.md)")
 
 
 def _pair_names(found: list[Path]) -> tuple[str, str, list[tuple[Path, Path]]] | None:
@@ -284,11 +306,14 @@ def _pair_names_hint(found: list[Path], pairs: tuple[str, str, list[tuple[Path, 
     after = f"{cut}{b}{next(iter(sfx))}" if len(sfx) == 1 else f"{cut}{b}.${{f##*.}}"  # the before file's suffix
     rest = len(found) - 2 * len(both)
     beside = f"; {counted(rest, 'other raster')} beside them" if rest else ""
+    paired = {f for f, _ in both}  # a before image of no after one the loop's glob takes: passed over
+    then = f"[ -e \"{after}\" ] || continue; " if any(f not in paired and f.name.endswith(tuple(a + x for x in sfx))
+                                             for f in found) else ""
     return (f"; it holds {len(both)} change pair{'s' * (len(both) > 1)} (*{a} before, *{b} after"
-            f"{beside}); give a pair as two "
-            f"--image, before then after: rsvlm predict --task change --image {shlex.quote(str(both[0][0]))} --image "
-            f"{shlex.quote(str(both[0][1]))}; for each pair: for f in {_globs([f for f, _ in both], a)}; do rsvlm "
-            f"predict --task change --image \"$f\" --image \"{after}\" ... --out \"{cut}.json\"; done (docs/cli.md)")
+            f"{beside}); give a pair as two --image, before then after: rsvlm predict --task change --image "
+            f"{shlex.quote(str(both[0][0]))} --image {shlex.quote(str(both[0][1]))}; for each pair: for f in "
+            f"{_globs([f for f, _ in both], a)}; do {then}rsvlm predict --task change --image \"$f\" --image "
+            f"\"{after}\" ... --out \"{cut}.json\"; done (docs/cli.md)")
 
 
 def _band_files(found: list[Path]) -> tuple[list[Path], str]:
