@@ -245,7 +245,7 @@ _PLACED_SUBJECT = re.compile(r"[A-Za-z'-]+\s+(?:on|in|at|to|from)\s+the\s+(?:(?:
                              r"(\s+(?:side|part|half|corner|edge)(?:\s+of\s+the\s+(?:image|scene|picture))?)?\s+$", re.I)
 _LEFT_OBJECT = re.compile(r"\s+(?:the|its|their|this|that|these|those|a|an)\s+"
                           r"(?!(?:left|right|top|bottom|side|sides|edge|corner|half|part|middle|centre|center)\b)[A-Za-z]", re.I)
-_CLAUSE_END = re.compile(r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I)
+_DEPART_END = re.compile(r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I)  # a verb's clause ends (a joiner too)
 
 
 def is_departed(text: str, start: int, end: int) -> bool:
@@ -255,7 +255,7 @@ def is_departed(text: str, start: int, end: int) -> bool:
     right.". Not read: a subject placed otherwise ("The car by the left gate left."), which stays a side."""
     head = _clause_head(text, start)
     placed = _PLACED_SUBJECT.search(head)
-    if placed and (_LEFT_OBJECT.match(text, end) or (placed.group(1) or placed.group(2)) and _CLAUSE_END.match(text, end)):
+    if placed and (_LEFT_OBJECT.match(text, end) or (placed.group(1) or placed.group(2)) and _DEPART_END.match(text, end)):
         return True  # "on the top left." is a corner, "on the top left the lot." (a transposed view's) and "in the top
         # part of the image left." (no corner: its noun came between) departures
     after = re.search(r"[.!?;\n](?!\d)", text[end:])
@@ -275,7 +275,7 @@ def corner_departures(text: str) -> list[re.Match]:
     reads as a corner, so the text has no image under one (it was asked, and said back, as the corner)."""
     return [m for m in re.finditer(r"(?<![^\W_])left(?![^\W_])", text, re.I)
             if (placed := _PLACED_SUBJECT.search(_clause_head(text, m.start()))) and placed.group(1)
-            and not placed.group(2) and not _LEFT_OBJECT.match(text, m.end()) and _CLAUSE_END.match(text, m.end())]
+            and not placed.group(2) and not _LEFT_OBJECT.match(text, m.end()) and _DEPART_END.match(text, m.end())]
 
 
 def _clause_head(text: str, start: int) -> str:
