@@ -11,7 +11,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".avif")  # .avif: GDAL here has no AVIF
 TIFF_SUFFIXES = (".tif", ".tiff")
 # a product folder's subfolders of no band files (a .SAFE's web page, masks, quick-looks), passed over by hints
 NOT_BAND_FOLDERS = ("html", "qi_data", "aux_data", "datastrip", "rep_info", "preview", "support", "annotation")

@@ -24,6 +24,7 @@ from rsvlm.io.archives import (  # noqa: F401 (moved to archives.py; imported fr
     vsi_archive,
 )
 from rsvlm.io.archives import natural as _natural
+from rsvlm.io.file_kinds import unread_kind
 from rsvlm.io.headers import (  # noqa: F401 (moved to headers.py; imported from here by readers and tests)
     HEADER_DATA,
     SIDECARS,
@@ -78,8 +79,11 @@ def not_readable(p, what: str, why) -> ImageReadError:
             return ImageReadError(f"{p}: no such page; {page[1]} holds {n} (GTIFF_DIR:1: … GTIFF_DIR:{n}:)")
         if vsi_archive(page[1]) is not None:  # a file its archive does not hold: those it holds
             return ImageReadError(f"{p}: {str(not_readable(page[1], what, why)).removeprefix(f'{page[1]}: ')}")
-    if ("not recognized" in str(why) or "cannot identify" in str(why)) and (start := text_start(p)):
-        return ImageReadError(f"{p}: a text file, not an image (it starts {start!r})")
+    unknown = "not recognized" in str(why) or "cannot identify" in str(why)
+    if unknown and (said := unread_kind(p)):  # a HEIC, a video, a PDF: whole, but "truncated or corrupt" had been said
+        return ImageReadError(said)
+    if unknown and (start := text_start(p)):
+        return ImageReadError(f"{p}: a text file, not an image (it starts {start!r}){_imagery_beside(p)}")
     archive = vsi_archive(p)
     if (found := archive_rasters(archive or Path(p))) is not None:
         kind, vsi, inside = found
@@ -89,6 +93,17 @@ def not_readable(p, what: str, why) -> ImageReadError:
         return ImageReadError(said + (rasters if inside else f"as {vsi}{archive or p}/<file> (it holds no .tif, .jp2 or "
                                       "image file)") + ", or unpack it and give the file")
     return ImageReadError(f"{p}: {what} ({why})")
+
+
+def _imagery_beside(p) -> str:
+    """Where text file ``p`` is a product's metadata (a Sentinel-1 productInfo.json, a .SAFE's manifest.safe) and its
+    folder holds rasters (down to its GRANULE/*/IMG_DATA): "; its folder holds imagery; give …" naming them
+    (``_folder_hint``); "" where it holds none, or ``p`` is named as a raster (an error page saved as scene.tif)."""
+    p = Path(p)
+    if _is_raster(p) or vsi_archive(p) is not None or not p.parent.is_dir():
+        return ""
+    hint = _folder_hint(p.parent)
+    return f"; its folder {p.parent} holds imagery{hint}" if hint else ""
 
 
 def _pages(file: str) -> int:

@@ -12,6 +12,7 @@ import numpy as np
 
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import ImageReadError, not_readable
+from rsvlm.io.file_kinds import MAGIC, UNREAD, held_format  # noqa: F401 (MAGIC, held_format: imported from here)
 from rsvlm.io.fills import nodata_valid
 from rsvlm.io.large import PIL_DTYPES, DecodedWhole
 from rsvlm.io.pngcheck import check_whole_png
@@ -35,10 +36,11 @@ def exif_note(turn) -> list[str]:
 # The one format each image extension names (.img, .dat, .bin name none: ENVI's and ERDAS's both) and the format each
 # of GDAL's drivers and PIL's format names reads; a file whose extension names another than its own is said so
 NAMED_FORMAT = {".tif": "TIFF", ".tiff": "TIFF", ".jp2": "JPEG 2000", ".j2k": "JPEG 2000", ".png": "PNG",
-                ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WebP", ".bmp": "BMP"}
+                ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WebP", ".bmp": "BMP",
+                ".avif": "AVIF", ".pdf": "PDF"}
 READ_FORMAT = {"GTiff": "TIFF", "COG": "TIFF", "TIFF": "TIFF", "JP2OpenJPEG": "JPEG 2000", "JP2KAK": "JPEG 2000",
                "JP2ECW": "JPEG 2000", "JP2MrSID": "JPEG 2000", "JPEG2000": "JPEG 2000", "PNG": "PNG", "JPEG": "JPEG",
-               "MPO": "JPEG", "GIF": "GIF", "WEBP": "WebP", "BMP": "BMP"}
+               "MPO": "JPEG", "GIF": "GIF", "WEBP": "WebP", "BMP": "BMP", "AVIF": "AVIF", "PDF": "PDF"}
 
 
 def misnamed_note(path: Path, read_as: str) -> str | None:
@@ -52,8 +54,9 @@ def misnamed_note(path: Path, read_as: str) -> str | None:
 def _misnamed_kind(path: Path, read_as: str) -> str | None:
     """"a TIFF named .jp2" (``misnamed_note``), else None."""
     named = NAMED_FORMAT.get(path.suffix.lower())
-    held = READ_FORMAT.get(read_as, f"file GDAL's {read_as} driver reads,")  # ENVI: "a file GDAL's ENVI driver reads"
-    return None if named is None or held == named else f"a {held} named {path.suffix}"
+    held = READ_FORMAT.get(read_as) or (read_as if read_as in READ_FORMAT.values() else  # held_format's "JPEG 2000"
+                                        f"file GDAL's {read_as} driver reads,")  # ENVI: "a file GDAL's ENVI driver reads"
+    return None if named is None or held == named else f"a{'n' * (held == 'AVIF')} {held} named {path.suffix}"
 
 
 def misnamed_notes(read: list[tuple[Path, str]]) -> list[str]:
@@ -66,30 +69,13 @@ def misnamed_notes(read: list[tuple[Path, str]]) -> list[str]:
     return [f"{kind}: {', '.join(names)}{' each' * (len(names) > 1)} read as one" for kind, names in groups.items()]
 
 
-# a file's first bytes → the format they start (a damaged file's format is said from them, as GDAL or PIL could not)
-MAGIC = ((b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"),
-         (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
-         (b"\xffO\xffQ", "JPEG 2000"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"))
-
-
-def held_format(path) -> str | None:
-    """The format ``path``'s first bytes start (``MAGIC``: TIFF, PNG, JPEG, JPEG 2000, GIF); None where they start
-    none of these or it is no file here (a GDAL archive path, a URL)."""
-    try:
-        with open(path, "rb") as f:
-            start = f.read(12)
-    except (OSError, ValueError):
-        return None
-    return next((fmt for magic, fmt in MAGIC if start.startswith(magic)), None)
-
-
 def with_misnamed(err: ImageReadError, names: list) -> ImageReadError:
     """``err`` (a file of ``names`` that would not read, named first in it) with "; a TIFF named .jp2, read as one"
     where its first bytes are of another format than its extension names, as a misnamed file that reads is noted
     (``misnamed_notes``): the error had spoken of TIFF tiles for a file named .jp2, unexplained."""
     name = next((n for n in names if str(err).startswith(f"{n}:")), None)
-    if type(err) is not ImageReadError or name is None or (held := held_format(name)) is None:
-        return err
+    if type(err) is not ImageReadError or name is None or (held := held_format(name)) in (None, *UNREAD):
+        return err  # (a HEIC, a video, a PDF: said by ``file_kinds.unread_kind``, none read as one)
     kind = _misnamed_kind(Path(str(name)), held)
     return ImageReadError(f"{err}; {kind}, read as one") if kind and kind not in str(err) else err
 
