@@ -359,7 +359,7 @@ def _crs_member(crs: str) -> dict:
     if epsg in LON_LAT_URNS:
         name = LON_LAT_URNS[epsg]
     elif crs.is_geographic:
-        name = _lon_lat_wkt(crs.to_wkt())
+        name = _lon_lat(crs)
     elif epsg_treats_as_northingeasting(crs):
         name = _east_first(crs, epsg)
     else:
@@ -423,6 +423,16 @@ def _east_first_wkt(wkt: str) -> str | None:
 
     m = re.search(r'(AXIS\["[^"]*",NORTH\]),(AXIS\["[^"]*",EAST\])(,AUTHORITY\["EPSG","\d+"\])?\]$', wkt)
     return None if m is None else f"{wkt[:m.start()]}{m[2]},{m[1]}]"
+
+
+def _lon_lat(crs) -> str:
+    """A geographic CRS named longitude first: its WKT 1 so (``_lon_lat_wkt``); one GDAL writes only as WKT 2 (which
+    that text rewrite missed: latitude first had been kept) by its PROJJSON's axes swapped (``_east_first_projjson``),
+    else its WKT as it is."""
+    wkt = crs.to_wkt()
+    if wkt.startswith(("GEOGCS[", "COMPD_CS[")):
+        return _lon_lat_wkt(wkt)
+    return _east_first_projjson(crs) or wkt
 
 
 def _lon_lat_wkt(wkt: str) -> str:
