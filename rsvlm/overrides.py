@@ -223,8 +223,8 @@ def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type
     names; "" where it drops none. A mapping of entries (``model.stems={…}``) given whole replaces, as docs say:
     not looked into. Limits: a section whose class has no default for a field counts its every key held."""
     tp = _unwrap_optional(_annotation(cls, path))[0] if cls is not None else None
-    if not dataclasses.is_dataclass(tp) or not isinstance(held, dict):
-        return ""
+    if not dataclasses.is_dataclass(tp) or not isinstance(held, dict) or set(given) - set(_field_types(tp)):
+        return ""  # a key it has not: refused after, by from_dict, and a warning beside that said too much
     try:
         default = to_dict(tp())
     except TypeError:

@@ -31,11 +31,14 @@ def test_config_modules_keep_room_under_the_line_limit():
 def _warned(cls, path, overrides):
     import warnings
 
-    from rsvlm.config import load_config
+    from rsvlm.config import ConfigError, load_config
 
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        cfg = load_config(cls, path, overrides)
+        try:
+            cfg = load_config(cls, path, overrides)
+        except ConfigError as e:  # the config or its refusal, and what was warned of beside it
+            cfg = e
     return cfg, [str(w.message) for w in said]
 
 
@@ -74,6 +77,7 @@ def test_a_model_configs_llm_given_whole_drops_its_name_or_path():
     "model.llm={config: {a: 1}, chat_template: rsvlm, lora_r: 4, lora_alpha: 8}",  # it keeps every key the file set
     "ckpt={every: 50, keep: 2}",  # the rest of ckpt is the default already
     "model.llm.lora_r=8",
+    "model.llm={lora_rank: 8}",  # refused for its key: no warning beside the refusal
 ])
 def test_a_mapping_that_drops_nothing_is_not_warned_of(override):
     from rsvlm.train.config import TrainConfig
