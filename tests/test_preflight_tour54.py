@@ -371,9 +371,10 @@ def test_an_llm_whose_weights_are_cut_or_missing_a_shard_is_refused_before_the_r
 
 
 @pytest.mark.parametrize("overrides,says", [
-    (["model.llm.target_modules=[q_prj,v_proj]"],
-     "model.llm.target_modules: ['q_prj'] match no module of this LlamaForCausalLM; its linear layers are"),
+    (["model.llm.target_modules=[q_prj,v_proj]"],  # the override named since stop 79
+     "override 'model.llm.target_modules=[q_prj,v_proj]' (command line): model.llm.target_modules: ['q_prj'] match no module of this LlamaForCausalLM; its linear layers are"),
     (["model.trainable.encoder=lora", "model.encoders.sar.lora_target_modules=[fc1]"],
+     "override 'model.encoders.sar.lora_target_modules=[fc1]' (command line): "
      "model.encoders.sar.lora_target_modules: ['fc1'] match no module of this OpenClipEncoder; its linear layers are "
      "['c_fc', 'c_proj']"),  # attn.out_proj: nn.MultiheadAttention reads its weight, a LoRA there is never used
 ])

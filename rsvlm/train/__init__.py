@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from rsvlm.config import ConfigError, load_config
+    from rsvlm.config_bases import value_blamed
     from rsvlm.overrides import warnings_as_lines
 
     # as rsvlm.cli: bitsandbytes (imported by peft) logs that it cannot fetch an optional CPU kernel
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated
     from rsvlm.train.checkpoint import latest_checkpoint, resume_hint
     from rsvlm.train.config import TrainConfig, global_batch_note
+    from rsvlm.train.init_from import check_lora_base
     from rsvlm.train.resume import OutDirRefused
     from rsvlm.train.run import exit_if_meeting, lost_group, lost_group_line, preflight
 
@@ -72,7 +74,13 @@ def main(argv: list[str] | None = None) -> int:
                     raise ValueError(why)
                 recipe_values(cfg, args.config, args.overrides)  # preflight's first check, its refusal blamed
                 scans: dict = {}  # its checks' transformers-source lookups, for the build (one lookup a key)
-                shapes = preflight(cfg, scans)  # its meta LLM, for the build
+                try:
+                    shapes = preflight(cfg, scans)  # its meta LLM, for the build
+                    check_lora_base(cfg)  # a .bin-only base: its final/ was refused by every later load
+                except ValueError as e:  # model.stems.optical.bands=[R,G]: "model.stems.optical: …", unblamed
+                    if type(e) is not ValueError or not str(e).startswith("model."):  # LinkError, HFConfigError:
+                        raise  # config_by names what set them; a file's refusal (ckpt.resume: a cut file) its file
+                    raise ValueError(value_blamed(str(e), None, args.overrides)) from None
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
                     print(f"rsvlm train: {config_by(e, args.config, args.overrides)}{e}"
@@ -138,8 +146,8 @@ def recipe_values(cfg, config: str, overrides: list[str]) -> None:
     from rsvlm.config_bases import value_blamed
     from rsvlm.train.config import check_config, expand_home
 
-    expand_home(cfg)  # as preflight, before the check: its words name the paths as preflight's did
     try:
+        expand_home(cfg)  # as preflight, before the check: its words name the paths as preflight's did
         check_config(cfg)
     except ValueError as e:
         if type(e) is not ValueError:

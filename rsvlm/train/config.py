@@ -177,17 +177,26 @@ class TrainConfig:
 
 
 def expand_home(cfg: TrainConfig) -> None:
-    """``~`` in the config's paths (the records files and image roots, ``out_dir``, ``init_from``,
-    ``dist.deepspeed``, ``ckpt.resume``) made the user's home, as a shell would have: a config is no shell, so
-    ``data.train: ~/sets/train.jsonl`` was "not found" and ``out_dir: ~/runs/x`` made a folder named ``~``."""
-    def home(p: str | None) -> str | None:
-        return os.path.expanduser(p) if isinstance(p, str) and p.startswith("~") else p
+    """``~`` and ``$VAR`` / ``${VAR}`` in the config's paths (the records files and image roots, ``out_dir``,
+    ``init_from``, ``dist.deepspeed``, ``ckpt.resume``) made what a shell would have made them: a config is no
+    shell, so ``data.train: ~/sets/train.jsonl`` was "not found" and ``out_dir: ~/runs/x`` (or ``$HOME/runs/x``)
+    made a folder named ``~`` (``$HOME``) in the working directory. ValueError naming the key and the variable
+    where one is not set (it was kept as written). Cannot: a shell's ``${VAR:-default}`` forms."""
+    def home(p: str | None, key: str) -> str | None:
+        if not isinstance(p, str):
+            return p
+        out = os.path.expandvars(os.path.expanduser(p) if p.startswith("~") else p)
+        if unset := re.search(r"\$(\w+|\{[^}]*\})", out):
+            raise ValueError(f"{key}: {p!r} names {unset[0]}, which is not set in the environment (a config's "
+                             "paths expand ~ and $VAR as a shell would): set it, or write the path out")
+        return out
 
-    cfg.data.train, cfg.data.root = home(cfg.data.train), home(cfg.data.root)
-    for src in cfg.data.extra:
-        src.path, src.root = home(src.path), home(src.root)
-    cfg.out_dir, cfg.init_from, cfg.dist.deepspeed = home(cfg.out_dir), home(cfg.init_from), home(cfg.dist.deepspeed)
-    cfg.ckpt.resume = home(cfg.ckpt.resume)  # ckpt.resume=~/runs/x/checkpoints/step_40 was "not found"
+    cfg.data.train, cfg.data.root = home(cfg.data.train, "data.train"), home(cfg.data.root, "data.root")
+    for i, src in enumerate(cfg.data.extra):
+        src.path, src.root = home(src.path, f"data.extra[{i}].path"), home(src.root, f"data.extra[{i}].root")
+    cfg.out_dir, cfg.init_from = home(cfg.out_dir, "out_dir"), home(cfg.init_from, "init_from")
+    cfg.dist.deepspeed = home(cfg.dist.deepspeed, "dist.deepspeed")
+    cfg.ckpt.resume = home(cfg.ckpt.resume, "ckpt.resume")  # ckpt.resume=~/runs/x/checkpoints/step_40 was "not found"
 
 
 def frozen_quantised_problem(model: VLMConfig, prefix: str) -> str | None:

@@ -259,3 +259,23 @@ def init_vision(model, ckpt_dir: Path, rank: int = 0) -> None:
         print(f"[rsvlm.train] init_from: {k} resized from {saved[k][0]} to {state[k].shape[0]} positions "
               f"({'the fixed sin-cos ones of this grid' if fixed else 'bicubic'})", file=sys.stderr)
     model.load_state_dict(state, strict=False)
+
+
+def check_lora_base(cfg) -> None:
+    """FileNotFoundError where a LoRA run (``model.trainable.llm: lora``, saved adapter-only) is on a local or
+    cached base of pickled weights alone (``pytorch_model.bin``, no ``model.safetensors`` nor its index): it
+    trained, and every later load of its final/ (chat, eval, merge-lora: ``ckpt_files.check_files``) refused it
+    with these words; now refused before the first step. A full or frozen LLM is saved whole, in safetensors,
+    so its base's format does not matter. A hub name not in the cache is left to the build."""
+    from rsvlm.model.ckpt_files import _pickles, base_folder  # check_files' own words for such a folder
+
+    llm = cfg.model.llm
+    if cfg.model.trainable.llm != "lora" or not llm.name_or_path or (folder := base_folder(llm.name_or_path)) is None:
+        return
+    if not folder.is_dir() or any((folder / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json")):
+        return
+    if pickled := _pickles(folder):
+        raise FileNotFoundError(
+            f"model.llm.name_or_path: {folder}: no *.safetensors LLM weights{pickled}: a LoRA run saves its adapter "
+            "alone on this base, and rsvlm chat, eval and merge-lora refuse its final/ so; re-save the base with "
+            "safetensors (from_pretrained then save_pretrained), or train model.trainable.llm=full")

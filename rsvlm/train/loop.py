@@ -46,7 +46,7 @@ from rsvlm.train.chatter import write_setup_log
 from rsvlm.train.checkpoint import barrier, write_summary
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
 from rsvlm.train.export import export_step  # noqa: F401 (scripts/export_step.py imports it from here)
-from rsvlm.train.init_from import carry_merged, init_vision
+from rsvlm.train.init_from import carry_merged, check_lora_base, init_vision
 from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
@@ -182,6 +182,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     if not checked:
         scans = {} if scans is None else scans
         shapes = preflight(cfg, scans)
+        check_lora_base(cfg)  # rsvlm train runs it after preflight too
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 
