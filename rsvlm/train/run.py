@@ -187,11 +187,13 @@ def lost_group_line(e: BaseException, out_dir: str | Path) -> str:
             f"(its own output says why); {how}; {ckpt.resume_hint(out_dir)}")
 
 
-def meet(init) -> None:
+def meet(init, device: torch.device | None = None) -> None:
     """``init()`` (the process group's rendezvous) on a helper thread that SIGINT and SIGTERM are kept from, while
     this one waits in Python, where their handlers run: a rank waiting in torch's C++ rendezvous took them only
     when it gave up (rank 0 alone: 12 s; a rank whose rank 0 never started: 4 min at dist.timeout_s=120, with a
-    C++ stack dump). The helper cannot be stopped: the process exits around it."""
+    C++ stack dump). The helper cannot be stopped: the process exits around it. A CUDA ``device`` is made the
+    helper's current GPU too: each thread has its own, GPU 0 at first, so whatever NCCL's set-up took from it
+    (a context, a guessed device) would be GPU 0 on every rank. Not tried on NCCL here (no GPU)."""
     import signal
     import threading
 
@@ -200,24 +202,33 @@ def meet(init) -> None:
     def run() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # the kernel picks this one
         try:
+            if device is not None and device.type == "cuda":
+                torch.cuda.set_device(device)  # as setup_distributed set it on the main thread
             init()
         except BaseException as e:  # raised again here, on the main thread
             box.append(e)
 
     helper = threading.Thread(target=run, name="rsvlm-rendezvous", daemon=True)
     helper.start()
-    while helper.is_alive():
-        helper.join(0.2)
+    try:
+        while helper.is_alive():
+            helper.join(0.2)
+    except BaseException as e:  # a stop taken while waiting (SIGTERM's Terminated, Ctrl-C): for exit_if_meeting
+        e.in_rendezvous = True
+        raise
     if box:
         raise box[0]
 
 
 def exit_if_meeting(code: int) -> None:
-    """Exits the process at once (``os._exit(code)``, streams flushed) where ``meet``'s helper is still waiting:
-    Python's exit around it then took 6 s more in torch's teardown. Returns otherwise."""
+    """Exits the process at once (``os._exit(code)``, streams flushed) where the exception being handled
+    (``sys.exc_info``) stopped ``meet``'s wait, or its helper is still waiting: Python's exit then took 4 s to 6 s
+    more in torch's teardown. Returns otherwise. (Rank 0's helper ends as the stop comes: asking the helper alone
+    missed it.)"""
     import threading
 
-    if any(t.name == "rsvlm-rendezvous" and t.is_alive() for t in threading.enumerate()):
+    if getattr(sys.exc_info()[1], "in_rendezvous", False) or any(
+            t.name == "rsvlm-rendezvous" and t.is_alive() for t in threading.enumerate()):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
@@ -244,9 +255,9 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False,
             from rsvlm.train.chatter import kept
 
             with kept(None if cfg.log.verbose else said):  # each rank's "… built successfully", every start
-                meet(lambda: deepspeed.init_distributed(dist_backend=backend, timeout=timeout))
+                meet(lambda: deepspeed.init_distributed(dist_backend=backend, timeout=timeout), device)
         else:
-            meet(lambda: torch.distributed.init_process_group(backend, timeout=timeout))
+            meet(lambda: torch.distributed.init_process_group(backend, timeout=timeout), device)
     except torch.distributed.DistError as e:  # was a DistStoreError traceback ("1/2 clients joined")
         where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
         raise ProcessGroupError(f"the {world} processes did not all meet at {where} within dist.timeout_s="
