@@ -68,10 +68,14 @@ def test_a_sigterm_reaches_a_rank_waiting_in_the_rendezvous_for_a_store_never_st
     from rsvlm.train.run import meet
 
     port = _free_port()
-    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
     t0 = time.monotonic()
-    with StopOnTerm(), pytest.raises(Terminated):
-        meet(lambda: torch.distributed.TCPStore("127.0.0.1", port, 2, False, timeout=timedelta(seconds=8)))
+    try:
+        with StopOnTerm(), pytest.raises(Terminated):
+            timer.start()
+            meet(lambda: torch.distributed.TCPStore("127.0.0.1", port, 2, False, timeout=timedelta(seconds=8)))
+    finally:
+        timer.cancel()  # a wait that ended first: no SIGTERM after StopOnTerm, which would end the test session
     assert time.monotonic() - t0 < 6.0  # about 1.2 s; the C++ wait alone ends at 8 s (slack for a loaded CI)
     for t in threading.enumerate():  # its store gives up by itself (no later test finds it waiting)
         if t.name == "rsvlm-rendezvous":
