@@ -206,7 +206,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {line}", file=sys.stderr)
     if n_cut:  # under the grammar a cut answer reads as a whole one: scored as if it were
         what = f"{n_cut} of the {counted(len(todo), 'answer')} of this run"
-        print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=n_cut > 1)} (another --out, as answers are "
+        print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=n_cut > 1, tta=tta is not None)} (another --out, as answers are "
               f"resumed, not replaced); {'it is' if n_cut == 1 else 'they are'} marked \"cut\": true in {part}", file=sys.stderr)
     if n_past:  # generate's warning a batch at a time named no record
         print(f"rsvlm eval: warning: {inf.context_note(n_past, len(todo), inf.context_of(model))}; {'it is' if n_past == 1 else 'they are'} "

@@ -69,7 +69,7 @@ def test_an_answer_is_cut_where_generate_did_not_finish_it(processor, monkeypatc
 def test_an_answer_short_of_min_objects_under_the_grammar_is_cut(processor):
     """The grammar opens no shape the token limit cannot close, and the --min-objects push lets go
     only then: the answer ends on EOS (finished) with fewer objects than asked, cut by the limit."""
-    model = Says(processor, lambda p: (BOX, True))
+    model = Says(processor, lambda p: (BOX, False))  # no answer finished: every one reached the limit
     asked = [_ask("[det] ships"), _ask("[cls] What scene?")]
     out = inf.generate_answers(model, processor, asked, [[_image()], [_image()]], 20, min_objects=3)
     assert [a.cut for a in out] == [True, False]  # the [cls] question is not held to 3 objects
@@ -227,3 +227,16 @@ def test_chat_says_a_view_answer_was_cut_or_refused(processor):
     repl.answerer = lambda: refuse
     assert repl.fused(BOX, [0.9]) == (BOX, [0.9])
     assert "view 'h' could not be asked (past the LLM's context); the plain answer is kept" in out.getvalue()
+
+
+def test_eval_with_tta_says_a_cut_fused_answer_may_be_its_plain_or_a_views(processor, tmp_path, capsys):
+    """Stop 79: under --tta the fused answer is marked cut where its plain answer or a view's reached the limit;
+    the run's note said only 'reached the token limit', as if the written answer were the cut one."""
+    from rsvlm import evaluate
+
+    data = _records(tmp_path, ["[det] first ships", "[det] first planes"])
+    model = Says(processor, lambda p: (BOX, False))  # no answer finished: every one reached the limit
+    evaluate.run(model, processor, data, tmp_path / "pred.jsonl", max_new_tokens=9, progress=False,
+                 tta=tta.FuseConfig(views=("", "h")))
+    assert ("2 of the 2 answers of this run reached the token limit (9 tokens; with --tta: their plain answer or a "
+            "view's did)") in capsys.readouterr().err
