@@ -27,4 +27,5 @@ mkdir -p outputs
 .venv/bin/rsvlm predict --image rsvlm/assets/samples/harbour_optical.png --task det \
   --out outputs/quickstart.json --vis outputs/quickstart.png
 echo "[setup] answer and objects: outputs/quickstart.json; overlay: outputs/quickstart.png"
+echo "[setup] the bundled model is a 6.3M-parameter demonstration trained on synthetic scenes: expect wrong labels on real imagery (docs/default-model.md)"
 echo "[setup] chat with the scene: .venv/bin/rsvlm chat --image rsvlm/assets/samples/harbour_optical.png"
