@@ -105,3 +105,13 @@ def test_resuming_on_fewer_records_after_an_epochs_end_begins_the_next_epoch(tmp
     assert [ln["epoch"] for ln in metrics if ln.get("step") in (8, 9) and "epoch" in ln] == [1, 2], metrics
     state = json.loads((out / "checkpoints" / "step_000009" / "trainer_state_rank0.json").read_text())
     assert (state["epoch"], state["micro_in_epoch"], state["epoch_micro_batches"]) == (1, 1, 6)
+
+
+def test_meet_without_pthread_sigmask_still_meets(monkeypatch):
+    """Windows' signal module has no pthread_sigmask: the helper's AttributeError was raised as the rendezvous's."""
+    from rsvlm.train import run
+
+    monkeypatch.delattr(signal, "pthread_sigmask")
+    seen: list[int] = []
+    run.meet(lambda: seen.append(1))
+    assert seen == [1]

@@ -200,7 +200,8 @@ def meet(init, device: torch.device | None = None) -> None:
     box: list[BaseException] = []
 
     def run() -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # the kernel picks this one
+        if hasattr(signal, "pthread_sigmask"):  # none on Windows: its AttributeError stopped every launch
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # the kernel picks this one
         try:
             if device is not None and device.type == "cuda":
                 torch.cuda.set_device(device)  # as setup_distributed set it on the main thread
