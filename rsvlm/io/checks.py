@@ -263,13 +263,15 @@ def _pair_folders(d: Path) -> tuple[Path, Path, list[Path]] | None:
 
 def _pair_folders_hint(p: Path, before: Path, after: Path, both: list[Path]) -> str:
     """The folder hint for a change pair's folders (``_pair_folders``): a pair as two ``--image``, and a loop (passing
-    over a before image of no namesake in the after folder, counted)."""
+    over a before image of no namesake in the after folder); the rasters of either folder with no namesake in the
+    other are counted."""
     from rsvlm.progress import counted
 
     where = "" if before.parent == p else f" (in {before.parent.relative_to(p)})"
     alone = sum(f.is_file() and _is_raster(f) for f in _entries(before)) - len(both)
-    alone_said = f"; {counted(alone, 'raster')} of {before.name}/ without one in {after.name}/, passed over" if alone \
-        else ""
+    alone_after = sum(f.is_file() and _is_raster(f) for f in _entries(after)) - len(both)
+    alone_said = "".join(f"; {counted(n, 'raster')} of {d.name}/ without one in {o.name}/, passed over"
+                         for n, d, o in ((alone, before, after), (alone_after, after, before)) if n)
     then = "[ -e \"$g\" ] || continue; " if alone else ""
     return (f"; it holds change pairs{where}: {counted(len(both), 'name')} in both {before.name}/ (before) and "
             f"{after.name}/ (after){alone_said}; give a pair as two --image, before then after: rsvlm predict --task "
@@ -278,42 +280,54 @@ def _pair_folders_hint(p: Path, before: Path, after: Path, both: list[Path]) -> 
             f"predict --task change --image \"$f\" --image \"$g\" ... --out \"$n.json\"; done (docs/cli.md)")
 
 
-def _pair_names(found: list[Path]) -> tuple[str, str, list[tuple[Path, Path]]] | None:
+def _pair_names(found: list[Path]) -> tuple[str, str, list[tuple[Path, Path, str, str]]] | None:
     """The change pairs among ``found`` (one folder's rasters) named by ``PAIR_WORDS`` endings after ``_`` or ``-``
-    (LEVIR-CD's x_A.png and x_B.png), as the first ending pair any file has: (before's ending, after's, the pairs);
-    None where none pairs."""
+    (LEVIR-CD's x_A.png and x_B.png), of the first word pair any file has, in any case: (before's word, after's,
+    the pairs as (before, after, before's ending, after's ending as written: ``_A``, ``_b``)); None where none
+    pairs."""
     by_name = {f.name.lower(): f for f in found}
     for a, b in PAIR_WORDS:
-        pairs, ends = [], None
+        pairs = []
         for f in found:
             m = re.fullmatch(rf"(.*[_-])({a})(\.[^.]+)", f.name, re.I)
             if m and (g := by_name.get(f"{m[1]}{b}{m[3]}".lower())) is not None:
-                ends = ends or (m[1][-1] + m[2], g.name[len(m[1]) - 1:-len(m[3])])
-                pairs.append((f, g))
+                pairs.append((f, g, m[1][-1] + m[2], g.name[len(m[1]) - 1:-len(m[3])]))
         if pairs:
-            return (*ends, pairs)
+            return a, b, pairs
     return None
 
 
-def _pair_names_hint(found: list[Path], pairs: tuple[str, str, list[tuple[Path, Path]]]) -> str:
+def _pair_names_hint(found: list[Path], pairs: tuple[str, str, list[tuple[Path, Path, str, str]]]) -> str:
     """The folder hint for change pairs named x_A.png and x_B.png among ``found`` (``_pair_names``): a pair as two
-    ``--image``, and a loop over the before ones; the rasters of no pair counted."""
+    ``--image``, and a loop over the before ones for each way their endings are written (``*_A.png`` misses
+    ``y_a.png``: a shell glob is case-sensitive); the rasters of no pair counted."""
     from rsvlm.progress import counted
 
-    a, b, both = pairs
-    sfx = {f.suffix for f, _ in both}
-    cut = f"${{f%{a}{next(iter(sfx))}}}" if len(sfx) == 1 else f"${{f%{a}.*}}"
-    after = f"{cut}{b}{next(iter(sfx))}" if len(sfx) == 1 else f"{cut}{b}.${{f##*.}}"  # the before file's suffix
+    _, _, both = pairs
+    groups: dict[tuple, list[tuple[Path, Path]]] = {}
+    for f, g, a, b in both:  # a pair of suffixes that differ (x_A.PNG, x_B.png) is looped over on its own
+        groups.setdefault((a, b, None if f.suffix == g.suffix else (f.suffix, g.suffix)), []).append((f, g))
+    loops = []
+    for (a, b, odd), group in groups.items():
+        sfx = {f.suffix for f, _ in group}
+        if odd or len(sfx) == 1:
+            s_a, s_b = odd or (next(iter(sfx)),) * 2
+            cut, after = f"${{f%{a}{s_a}}}", f"${{f%{a}{s_a}}}{b}{s_b}"
+        else:
+            cut = f"${{f%{a}.*}}"
+            after = f"{cut}{b}.${{f##*.}}"  # the before file's suffix
+        paired = {f for f, _ in group}  # a file the loop's glob takes that is no before image of this group
+        then = f"[ -e \"{after}\" ] || continue; " if any(f not in paired and f.name.endswith(tuple(a + x for x in sfx))
+                                                 for f in found) else ""
+        loops.append(f"for f in {_globs([f for f, _ in group], a)}; do {then}rsvlm predict --task change --image "
+                     f"\"$f\" --image \"{after}\" ... --out \"{cut}.json\"; done")
     rest = len(found) - 2 * len(both)
     beside = f"; {counted(rest, 'other raster')} beside them" if rest else ""
-    paired = {f for f, _ in both}  # a before image of no after one the loop's glob takes: passed over
-    then = f"[ -e \"{after}\" ] || continue; " if any(f not in paired and f.name.endswith(tuple(a + x for x in sfx))
-                                             for f in found) else ""
-    return (f"; it holds {len(both)} change pair{'s' * (len(both) > 1)} (*{a} before, *{b} after"
+    ends = [" or ".join(dict.fromkeys(f"*{k[i]}" for k in groups)) for i in (0, 1)]
+    return (f"; it holds {len(both)} change pair{'s' * (len(both) > 1)} ({ends[0]} before, {ends[1]} after"
             f"{beside}); give a pair as two --image, before then after: rsvlm predict --task change --image "
-            f"{shlex.quote(str(both[0][0]))} --image {shlex.quote(str(both[0][1]))}; for each pair: for f in "
-            f"{_globs([f for f, _ in both], a)}; do {then}rsvlm predict --task change --image \"$f\" --image "
-            f"\"{after}\" ... --out \"{cut}.json\"; done (docs/cli.md)")
+            f"{shlex.quote(str(both[0][0]))} --image {shlex.quote(str(both[0][1]))}; for each pair: "
+            f"{'; '.join(loops)} (docs/cli.md)")
 
 
 def _band_files(found: list[Path]) -> tuple[list[Path], str]:
