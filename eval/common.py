@@ -263,7 +263,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_bad_references"] = n_unscorable(report)  # of them, the unscorable: their ids are known
     # of them, a bad shape's, a blind one's and another bad field's (their ids read too); the rest, of unknown id (no
     # JSON, a bad id): all five add up
-    scores["n_gt_bad_shapes"] = len(skipped - report.skipped_ids - fields) - scores["n_gt_bad_references"]
+    scores["n_gt_bad_shapes"] = report.shapes  # lines, not ids (a blind line sharing a bad shape's id hid it)
     scores["n_gt_bad_blind"], scores["n_gt_bad_fields"] = blind_and_fields(report, fields)  # lines, not ids
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scored = {it.id for it in items}  # the records scored (their ids); another task's repeats are that script's to say

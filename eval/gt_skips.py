@@ -21,11 +21,22 @@ class LineReport(ReadReport):
 
     lines: Counter = field(default_factory=Counter, repr=False)
     blind: Counter = field(default_factory=Counter, repr=False)  # of them, the blind ones (their question alone)
+    # each id's lines by reason: the reader keeps one reason an id (its last line's), and a task refusal gave an id's
+    # every line that one
+    reasons: dict = field(default_factory=dict, repr=False)
+    shapes: int = 0  # lines ``eval.inputs.load_gt`` skipped for a bad shape (n_gt_bad_shapes: was one an id)
 
     def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
         self.lines[str(raw["id"])] += 1
         self.blind[str(raw["id"])] += said.endswith(BLIND)
+        self.reasons.setdefault(str(raw["id"]), Counter())[reason] += 1
         super().note_skipped_id(raw, task, reason, said)
+
+
+def line_reasons(report: ReadReport, rid: str, last: str) -> Counter:
+    """The skipped lines of ``rid`` by reason where ``report`` is a ``LineReport``, else ``last`` (the reason the
+    reader kept) once a line, as ``n_lines`` counts them."""
+    return Counter((getattr(report, "reasons", None) or {}).get(rid) or {last: n_lines(report, {rid})})
 
 
 def n_lines(report: ReadReport, ids: set[str]) -> int:

@@ -102,7 +102,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, the blind ones
     and those of another bad field (``eval.gt_skips``: as the reader's report keeps them), which
     ``malformed`` (where given) gets alone; not the id of a record whose JSON or id is what is wrong."""
-    from eval.gt_skips import LineReport, id_read_skips, n_lines, reader_skips
+    from eval.gt_skips import LineReport, id_read_skips, line_reasons, n_lines, reader_skips
     from rsvlm.data.records import read_records
 
     kept, other, records = [], Counter(), []
@@ -130,6 +130,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
                 else:  # as rsvlm eval skips it (its check_geometry)
                     reason, said = f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e)
                 n_said, n_mine = len(report.examples), n_mine + 1
+                if isinstance(report, LineReport) and not isinstance(e, BadReference):
+                    report.shapes += 1  # a line each (n_gt_bad_shapes)
                 report.drop(reason, said)
                 said = report.examples[-1] if len(report.examples) > n_said else said  # at its line
                 if wanted:
@@ -150,9 +152,9 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
             malformed.update(found.task)
         for rid, task in found.task.items():
             if task in tasks and rid in found.kept:  # one keep cannot tell is the file's share alone
-                n = n_lines(report, {rid})  # each line of a repeated id, as the whole file's share and the score file
-                bad[task] += n
-                whys[task][found.why[rid][0]] += n
+                # each line of a repeated id, by its own reason, as the whole file's share and the score file
+                bad[task] += (n := line_reasons(report, rid, found.why[rid][0])).total()
+                whys[task].update(n)
                 firsts.setdefault(task, found.why[rid][1])
         if skipped is not None:
             skipped.update(found.task)
