@@ -72,6 +72,10 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         notes.append(f"{counted(len(differing), 'id')} repeated with another answer than {their(len(differing))} first line's, which "
                      f"is the one scored (first: {differing[0]}); two runs' answers in one file? (a location one bin or "
                      "pixel apart is the same answer)")
+    if past := [i for i in preds.past_errors if i in scored]:  # was the error row scored, the answer after it unread
+        notes.append(f"{counted(len(past), 'id')} {'has' if len(past) == 1 else 'have'} an error row rsvlm eval wrote (\"error\") on "
+                     f"{their(len(past))} first line and an answer on a later one, which is the one scored (first: {past[0]}); "
+                     "two runs' answers joined by cat? (rsvlm eval --retry-errors with one --out answers its error rows again)")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
     if note := normalised_objects_note(items) or outside_objects_note(items):

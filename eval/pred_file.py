@@ -28,6 +28,8 @@ class PredictionFile:
     n_text_answers: int = 0  # lines without an "answer" (or "objects"), scored on their "text"
     repeats: Counter = field(default_factory=Counter)  # id -> later lines that repeat it, in the order first repeated
     differing: list[str] = field(default_factory=list)  # repeated ids whose later line answers otherwise (same_answer)
+    # ids whose first line is an error row rsvlm eval wrote and a later line answers: that answer is the one scored
+    past_errors: list[str] = field(default_factory=list)
     bad_examples: list[str] = field(default_factory=list)
     json_array: bool = False  # the file is one JSON array of predictions, not JSONL
 
@@ -43,7 +45,8 @@ def load_predictions(path: str | Path) -> PredictionFile:
     ``question_id`` (the key LLaVA's and GeoChat's eval scripts write), one without an ``answer`` (or
     ``objects``) is scored on its ``text`` (LLaVA's ``model_vqa``). Bad lines (not JSON, no id) and repeated
     ids are counted, never fatal: the records they were meant for are then scored as missing (first
-    prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``). A file
+    prediction of an id wins, but for an error row ``rsvlm eval`` wrote, which the id's first line without an
+    ``error`` replaces: ``past_errors``; the ids whose later lines answer otherwise are listed in ``differing``). A file
     that is one JSON object without an id (an ``{id: answer}`` mapping) raises ScoreError saying what to do."""
     path = Path(path)
     if path.exists() and not path.is_file() and not path.is_dir():  # --pred <(jq …), /dev/stdin: read once, whole
@@ -166,7 +169,11 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
         pid = str(obj["id"])
         if pid in out.by_id:
             out.repeats[pid] += 1
-            first = out.by_id[pid][1]
+            order, first = out.by_id[pid]
+            if _is_error_row(first) and not _is_error_row(obj):  # two runs joined by `cat`: the run that answered
+                out.by_id[pid] = (order, obj)
+                out.past_errors.append(pid)
+                continue
             if pid not in differing and not same_answer(first, obj):
                 differing.add(pid)  # a set beside the list: the list's `in` made two appended runs' file quadratic
                 out.differing.append(pid)
@@ -176,6 +183,11 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
         raise ScoreError(f"{path} is {kind} (its first line: {first_bad.strip()[:80]!r}), not JSONL: predictions are "
                          "one {id, task, answer} object a line, with \"objects\" in pixels where given (docs/eval.md)")
     return first_obj
+
+
+def _is_error_row(row: dict) -> bool:
+    """A row ``rsvlm eval`` answered empty with an ``error`` (``eval.flags.is_errored``'s rule)."""
+    return isinstance(row.get("error"), str)
 
 
 LOC_TOLERANCE = 1  # <loc_N> bins (0.1% of a side): two runs' answers this close are one answer (a GPU's rounding)
