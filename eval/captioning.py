@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eval import common
-from eval.counts import counted
+from eval.counts import counted, their
 from eval.text import caption_text, strip_end_tokens
 
 HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
@@ -221,6 +221,9 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
     if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
         notes.append(f"{counted(len(wordless), 'record', 'has/have')} no reference with a word (first: {wordless[0]}; a reference of "
                      f"geometry or punctuation alone): {'it scores' if len(wordless) == 1 else 'they score'} 0 whatever the answer")
+    if short := [it.id for i, it, st in zip(range(len(items)), items, statuses)
+                 if st == common.OK and cands[i][0] != EMPTY and len(cands[i][0].split()) < 4]:
+        notes.append(short_answers_note(short, len(items)))
     # Java's warnings of them are taken off stderr: a reference's (a ground truth read in the wrong encoding) said too
     for side, what in (("cand", ("answer", "holds/hold")),
                        ("ref", ("record", "has a reference holding/have references holding"))):
@@ -243,6 +246,18 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         by_task[t] = sum(1 for it in items if it.record["task"] == t)
     return {**out, **common.counts(items, statuses), "tokenizer": "ptb" if use_java else "python",
             "n_records_by_task": by_task, "notes": notes}
+
+
+def short_answers_note(short: list[str], n: int) -> str:
+    """What is said of the answers ``short`` (their ids) of fewer than 4 words, of ``n`` scored: BLEU-4 and CIDEr
+    beside METEOR and ROUGE-L read as if the model failed where it answered in a word as asked ("ship")."""
+    said = ("the one answer is" if n == 1 else f"all {n} answers are" if len(short) == n else
+            f"{len(short)} of the {n} answers {'is' if len(short) == 1 else 'are'}")
+    return (f"{said} shorter than 4 words (first: "
+            f"{short[0]}): BLEU-4 counts the 4-word runs of the whole set, none in {their(len(short), 'it/them')}, so it is 0 "
+            "where every answer is that short and lower the more are; CIDEr averages 1- to 4-word runs, so an exact "
+            "one-word answer scores at most a quarter of a whole match, and any answer 0 in a set of one record (a "
+            "word's weight is its rarity over the set's records); METEOR and ROUGE-L score short answers as they are")
 
 
 def dropped_chars(chars: set[str], cap: int = 8) -> str:
