@@ -37,11 +37,13 @@ class AnswersRead:
     ``ids``, not kept apart: a second set of 200k ids), each line that is no JSON object with a string
     id (``bad``: ``PATH:N: why``; blank lines and a last line without its newline aside), whether a row holds
     ``conversations`` (``holds_records``: the --data file given as --out) and whether it is no UTF-8 text
-    (``not_text``: read no further, its parts not read)."""
+    (``not_text``: read no further, its parts not read); ``n_rows``: the rows with a string id in all of them (more
+    than ``ids`` where an id is on several lines: the stamp warning says both)."""
 
     ids: set[str]
     stale: list[str] | None = None
     n_own: int = 0
+    n_rows: int = 0
     bad: list[str] = field(default_factory=list)
     holds_records: bool = False
     not_text: bool = False
@@ -77,6 +79,7 @@ def read_answers(out: Path, records: dict[str, dict] | None = None) -> AnswersRe
                             read.bad.append(f"{f}:{n}: {why}")
                     if has_id:
                         read.ids.add(rid)
+                        read.n_rows += 1
                         yield row
             except UnicodeDecodeError:
                 if f != out:

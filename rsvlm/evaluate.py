@@ -347,7 +347,7 @@ def _main(args) -> int:
     if err := check_stamp(Path(args.out), stamp, held.ids, old):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
-    stamp, warning = unstamped_answers(Path(args.out), stamp, held.ids, old)
+    stamp, warning = unstamped_answers(Path(args.out), stamp, held.ids, old, held.n_rows)
     # answered again (run), this run's count or one an older rsvlm eval's stamp carries: no longer unchecked
     if "unchecked_answers" in stamp and held.stale:
         stamp, warning = less_unchecked(stamp, warning, len(held.stale))

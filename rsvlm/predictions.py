@@ -300,11 +300,12 @@ def _first_line_of(out: Path, ids: set[str]) -> str | None:
     return None
 
 
-def unstamped_answers(out: Path, stamp: dict, held: set[str] | None = None, old=...) -> tuple[dict, str | None]:
+def unstamped_answers(out: Path, stamp: dict, held: set[str] | None = None, old=..., rows: int = 0) -> tuple[dict, str | None]:
     """``stamp`` to write beside ``out``, and a warning when ``out`` already holds answers that no
     readable ``OUT.run.json`` vouches for (an older rsvlm eval, another tool, a deleted stamp): they
     are resumed as they are, unchecked, and the stamp then counts them (``unchecked_answers``), so
-    that the scorers can say so. ``held``: ``answered_ids(out)``, ``old``: ``read_stamp(out)``, where read already."""
+    that the scorers can say so. ``held``: ``answered_ids(out)``, ``old``: ``read_stamp(out)``, where read already;
+    ``rows``: the lines holding them (``eval_out.AnswersRead.n_rows``), said where more than the answers (0: not known)."""
     n = len(answered_ids(out) if held is None else held)
     old = read_stamp(out) if old is ... else old
     if old is not None or not n:
@@ -313,7 +314,7 @@ def unstamped_answers(out: Path, stamp: dict, held: set[str] | None = None, old=
     why = "cannot be read" if stamp_path(out).exists() else "is missing"
     who, s, delete = _holders(out)
     return {**stamp, "unchecked_answers": n}, (
-        f"{who} hold{s} {counted(n, 'answer')} but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
+        f"{who} hold{s} {counted(n, 'answer')}{f' on {rows} lines ({rows - n} repeating an id)' if rows > n else ''} but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
         f"wrote them): they are kept as they are, unchecked against this model and options; {delete} to "
         "answer every record afresh")
 
