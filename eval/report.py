@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> dict:
         "metrics by task and modality, the records counted, and what answered each predictions file. --dir runA "
         "runB sets two runs' rows side by side and says where they do not compare (other ground truth, other "
         "settings, a task one run lacks); --out report.md writes report.json beside it. Exit status 2 on input it "
-        "cannot read (docs/eval.md, Report)."))
+        "cannot read (docs/eval-report.md)."))
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scores", nargs="+", type=Path, help="score JSON files")
     src.add_argument("--dir", nargs="+", type=Path,
