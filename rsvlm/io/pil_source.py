@@ -201,9 +201,15 @@ class ArraySource:
         return raw, nodata_valid(self, raw, valid, nodata)  # a given or found one: every source's rule
 
     def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):
-        step = max(1, int(np.ceil(max(self.width, self.height) / max_side)))
+        """The whole image at most ``max_side`` a side, of the size and pixels GDAL's nearest read gives
+        (``RasterioSource.read_decimated``): a whole step of ``ceil(side / max_side)`` had read a 2100 px PNG at
+        1050 px for ``read_shrunk(2048)``, where the same image as a TIFF was read at 2048."""
+        step = max(1.0, max(self.width, self.height) / max_side)
+        h, w = max(1, round(self.height / step)), max(1, round(self.width / step))
+        rows = (2 * np.arange(h) + 1) * self.height // (2 * h)  # each output pixel's centre, exact (GDAL's nearest)
+        cols = (2 * np.arange(w) + 1) * self.width // (2 * w)
         raw, valid = self.read((0, 0, self.width, self.height), indexes, nodata)
-        return raw[:, ::step, ::step], None if valid is None else valid[::step, ::step]
+        return raw[:, rows][:, :, cols], None if valid is None else valid[rows][:, cols]
 
     def close(self):
         pass

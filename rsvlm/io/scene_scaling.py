@@ -191,6 +191,8 @@ def resolve_values(scene, g, declared: list, declares) -> None:
             scene.notes.append(f"stretch ({how}{f', {scene.unit}' if scene.unit in ('dB', 'K') else ''}): {rng}")
     else:
         scene.unit = sc.to_physical(np.zeros((1, 1, 1), src.dtype), modality, scene.cfg)[2]
+        if len(scene.cfg.stretch) == 1 and len(set(scene.indexes)) == 1 < len(scene.indexes):  # a grey file read as
+            scene.cfg.stretch = [list(scene.cfg.stretch[0])] * len(scene.indexes)  # R = G = B: its one range (refused)
         if len(scene.cfg.stretch) != len(scene.indexes):  # one band's range would be broadcast over all
             raise ValueError(f"{name}: scaling.stretch has {len(scene.cfg.stretch)} bands, image has {len(scene.indexes)}")
     if modality == "sar" and scene.unit == "unit":  # a SAR chip saved as JPEG / PNG: its grey is kept as it is
