@@ -120,7 +120,8 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
         sizes = []
         left = len(group)
         while left >= 2:
-            k = min(int(rng.integers(2, turns + 1)), left)
+            # a --turns past int64 ("high is out of bounds for int64") draws as the most int64 takes, no cap either way
+            k = min(int(rng.integers(2, min(turns, 2**63 - 2) + 1)), left)
             sizes.append(k)
             left -= k
         if left and sizes:
@@ -170,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         check_turns(a.turns, a.seed)  # before --src is read through under a progress bar
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    if empty := next((f"--{k}" for k in ("src", "out") if not getattr(a, k).strip()), None):  # Path("") is "."
+        print(f"error: {empty} is empty; give a records file (e.g. DIR/train.jsonl, DIR/chat.jsonl)", file=sys.stderr)
         return 2
     src, out = Path(a.src), Path(a.out)
     try:  # not found (a pipe, a '*' pattern): said after an empty "chat: read 0record" bar; a folder, naming

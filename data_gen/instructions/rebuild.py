@@ -60,6 +60,9 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if "/" in prefix or "\\" in prefix:
         raise ValueError(f"prefix {prefix!r} is a file name prefix, not a folder: the records stay in {root}, "
                          "as their image paths are relative to it")
+    if prefix.startswith("."):  # '.' wrote .train.jsonl …, which ls and file dialogs hide
+        raise ValueError(f"prefix {prefix!r} opens with '.': the files would be hidden ({prefix + 'train.jsonl'!r} …); "
+                         "give e.g. stage1_")
     if prefix != prefix.strip():  # --prefix ' ' wrote " train.jsonl" beside synth's train.jsonl, unsaid
         raise ValueError(f"prefix {prefix!r} begins or ends with white space: the files would be named "
                          f"{prefix + 'train.jsonl'!r} …, hard to tell from others; give e.g. stage1_")
@@ -70,11 +73,16 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(no_scenes(root))
+    if folder := next((f for n in (*(f"{s}.jsonl" for s in SPLITS), "stats.json")
+                       if (f := root / f"{prefix}{n}").is_dir()), None):  # found after the work, "Is a directory"
+        raise ValueError(f"{folder} is a folder, where this rebuild writes a file: give another --prefix, or move it")
     stats, missing, rendered, no_split, change_gone = Stats(), [], set(), [], 0
     broken: list[tuple[Path, str]] = []  # cut short: every one is named, after the rest are checked; no record written
     owner: dict[str, Path] = {}  # scene id -> its file: a copy under another name doubled its records' ids
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
+    target = root / f"{prefix}stats.json"
+    stats_part = target.with_name(target.name + ".partial")  # renamed with the records, as they are
     try:
         for path in bar(paths, desc="rebuild: scenes", unit="scene", disable=not progress):  # was "records"
             try:
@@ -126,25 +134,27 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             raise ValueError(f"no record made of the {counted(len(paths), 'scene')} under {root / 'scenes'} ({why}"
                              + (f"; first image missing: {root / missing[0]}" if missing else "")
                              + f"); no {prefix}train/val/test.jsonl written")
+        files.close()
+        report = stats.report()
+        if lone := pairs_without_change(cfg, stats):
+            report["pairs_without_change_record"] = lone
+        if missing:
+            report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
+            if change_gone:  # pair scenes whose every change record was left out so (pairs_without_change_record: the draw's)
+                report["missing_images"]["pairs_left_without_change_record"] = change_gone
+        if no_split:
+            report["scenes_without_split"] = {"scenes": len(no_split), "first": str(no_split[0])}
+        if unfinished:
+            report["unfinished_run"] = str(root / "train.jsonl.partial")
+        report.update(scene_counts(target))  # synth's counts of the scenes, which a rebuild does not remake
+        # a stats file that cannot be written (a folder of its name, a full disk) left the three .partial files behind
+        stats_part.write_text(json.dumps(report, indent=1) + "\n")
+        stats_part.replace(target)  # first: a folder of its name is refused before the records replace any
+        files.commit()
     except BaseException:
         files.abort()
+        stats_part.unlink(missing_ok=True)
         raise
-    files.close()
-    report = stats.report()
-    if lone := pairs_without_change(cfg, stats):
-        report["pairs_without_change_record"] = lone
-    if missing:
-        report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
-        if change_gone:  # pair scenes whose every change record was left out so (pairs_without_change_record: the draw's)
-            report["missing_images"]["pairs_left_without_change_record"] = change_gone
-    if no_split:
-        report["scenes_without_split"] = {"scenes": len(no_split), "first": str(no_split[0])}
-    if unfinished:
-        report["unfinished_run"] = str(root / "train.jsonl.partial")
-    target = root / f"{prefix}stats.json"
-    report.update(scene_counts(target))  # synth's counts of the scenes, which a rebuild does not remake
-    target.write_text(json.dumps(report, indent=1) + "\n")
-    files.commit()
     return report
 
 
@@ -353,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     config = a.config
     if config is None and (Path(a.dir) / "config.yaml").is_file():
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
+    report = None  # the rebuild's, once its files are written
     try:
         cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
         by_tasks = a.tasks is not None
@@ -386,8 +397,12 @@ def main(argv: list[str] | None = None) -> int:
         print(error_line(e, a.config), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"interrupted: no {a.prefix}train/val/test.jsonl written in {a.dir} (any earlier ones are as they were)",
-              file=sys.stderr)
+        if report is not None:  # in the report printed after: the files are whole (it said 'no … written')
+            print(f"interrupted: {a.dir} holds the whole {a.prefix}train/val/test.jsonl and {a.prefix}stats.json; the "
+                  "report and notes after them not printed", file=sys.stderr)
+        else:
+            print(f"interrupted: no {a.prefix}train/val/test.jsonl written in {a.dir} (any earlier ones are as they "
+                  "were)", file=sys.stderr)
         return 130
     return 0
 

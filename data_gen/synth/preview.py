@@ -157,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     root, out = Path(a.dir), Path(a.out)
     if a.scale < 1:
         p.error(f"--scale must be >= 1, got {a.scale}")
+    if not a.out.strip():  # Path("") is ".": the PNGs were written into the current folder, as synth refuses to
+        p.error(f"--out is empty (it would write into the current folder); give one, e.g. --out {root / 'preview'}")
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         from data_gen.instructions.rebuild import no_scenes
