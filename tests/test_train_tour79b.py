@@ -139,3 +139,33 @@ def test_an_unset_variable_in_a_path_is_refused_naming_it_and_makes_nothing(tmp_
     assert line.startswith(f"rsvlm train: {r}: data.train: '${{RSVLM_NOPE}}/a.jsonl' names ${{RSVLM_NOPE}}, "), line
     assert line.endswith("(line 3 of r.yaml)"), line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]  # no folder named $RSVLM_NOPE
+
+
+def test_a_final_save_that_fails_midway_leaves_the_last_runs_final_whole(tmp_path, monkeypatch, capsys):
+    """A resumed run saved into the last run's final/ in place: killed after vision.safetensors, final/ held this
+    run's vision side with the last run's adapter and config, and loaded without a word. It is now written
+    beside it and renamed."""
+    from rsvlm.model import checkpoint as model_ckpt
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "batch_size=4", "ckpt.every=1", "device=cpu"]
+    assert train_main([*argv, "max_steps=1"]) == 0
+    before = {p.relative_to(out / "final"): p.read_bytes() for p in (out / "final").rglob("*") if p.is_file()}
+    real = model_ckpt.save_tokenizer
+
+    def cut(tok, folder):  # after vision.safetensors, before the LLM's part
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(model_ckpt, "save_tokenizer", cut)
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto"]) == 1
+    assert "No space left" in capsys.readouterr().err
+    now = {p.relative_to(out / "final"): p.read_bytes() for p in (out / "final").rglob("*") if p.is_file()}
+    assert now == before  # was: a new vision.safetensors beside the old adapter and train_config.yaml
+    assert (out / "final.tmp" / "vision.safetensors").is_file()  # the cut save, under a name nothing loads
+    monkeypatch.setattr(model_ckpt, "save_tokenizer", real)
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto"]) == 0
+    assert not (out / "final.tmp").exists() and not (out / "final.old").exists()
+    assert "max_steps: 2" in (out / "final" / "train_config.yaml").read_text()

@@ -136,14 +136,28 @@ def _adapter_only(cfg: TrainConfig) -> bool:
 
 
 def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
-    """The model in DESIGN.md's checkpoint layout (adapter-only where the LLM has LoRA and a base on disk)."""
+    """The model in DESIGN.md's checkpoint layout (adapter-only where the LLM has LoRA and a base on disk),
+    written into ``final.tmp`` and renamed: a resumed run's save went into the last run's ``final/``, so a kill
+    midway left it half new, half old (this run's vision.safetensors, the last run's adapter), loadable unsaid.
+    A kill between the two renames leaves no ``final/`` (``final.old`` and ``final.tmp``, each whole)."""
+    import os
+    import shutil
+
     out = Path(cfg.out_dir) / "final"
+    tmp, old = out.with_name("final.tmp"), out.with_name("final.old")
     with engine.gathered():
         if rank == 0:
-            with run_warnings():  # a .bin-only base's note was Python's two-line UserWarning (FILE:LINE: …)
-                engine.module.save_pretrained(out, adapter_only=_adapter_only(cfg))
-                save_config(cfg, out / "train_config.yaml")
-                carry_merged(cfg, out)  # a merged base's record: it was lost here
+            shutil.rmtree(tmp, ignore_errors=True)  # a killed save's
+            # a .bin-only base's note was Python's two-line UserWarning (FILE:LINE: …); it names final/
+            with run_warnings((str(tmp), str(out))):
+                engine.module.save_pretrained(tmp, adapter_only=_adapter_only(cfg))
+                save_config(cfg, tmp / "train_config.yaml")
+                carry_merged(cfg, tmp)  # a merged base's record: it was lost here
+            if out.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
     return out
 
 

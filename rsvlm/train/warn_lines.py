@@ -15,13 +15,14 @@ def run_warning(text: str) -> None:
 
 
 @contextlib.contextmanager
-def run_warnings():
+def run_warnings(staged: tuple[str, str] | None = None):
     """Within: each warning raised is said on leaving (also where the block raises) as ``run_warning``, in the
     order raised. The filters in force still apply (an ignored one stays unsaid, one said once already at its
-    place is said again); what a library logs or prints itself is not caught."""
+    place is said again); what a library logs or prints itself is not caught. ``staged``: (a folder written
+    within, the name it gets after) for the warnings' words, which name the folder as it will be."""
     with warnings.catch_warnings(record=True) as said:
         try:
             yield
         finally:
             for w in said:
-                run_warning(str(w.message))
+                run_warning(str(w.message).replace(*staged) if staged else str(w.message))
