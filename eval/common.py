@@ -272,6 +272,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     repeated = [i for i in preds.repeats if i in scored]
     scores["n_pred_duplicate_ids"] = sum(preds.repeats[i] for i in repeated)
     scores["n_pred_duplicate_ids_differing"] = sum(i in scored for i in preds.differing)
+    scores["n_pred_error_rows_passed"] = sum(i in scored for i in preds.past_errors)  # an answer after an error row
     not_in_gt = [pid for pid in preds.by_id if pid not in all_ids]  # other tasks' are not
     scores["n_pred_not_in_gt"] = len(not_in_gt)
     # every line accounted for: scored, a record not scored here (another task's, no task's, unsized), a skipped

@@ -50,7 +50,9 @@ def count_notes(scores: dict) -> list[str]:
            for key, noun, verbs, what in (
         ("n_missing", "record", "has/have", "no prediction, scored as wrong" if missing else None),
         ("n_pred_bad_lines", "line", "", "of the predictions file unreadable"),
-        ("n_pred_duplicate_ids", "prediction", "repeats/repeat", "an id (the first one counts)"),
+        ("n_pred_duplicate_ids", "prediction", "repeats/repeat", "an id (the first one counts" + (
+            ", the first without an error where an error row of rsvlm eval's opens it)" if scores.get(
+                "n_pred_error_rows_passed") else ")")),
         ("n_pred_not_in_gt", "prediction", "names/name", f"no record of the ground truth{unread}")) if what and (n := scores.get(key))]
     if note := lines_note(scores):
         out.append(note)

@@ -65,6 +65,9 @@ def test_an_error_row_followed_by_an_answer_scores_the_answer(tmp_path, capsys):
     assert (s["accuracy"], s["n_pred_errors"], s["n_pred_duplicate_ids"], s["n_pred_duplicate_ids_differing"]) == (1.0, 0, 2, 1)
     assert any(n.startswith("1 id has an error row rsvlm eval wrote (\"error\") on its first line and an answer on a "
                             "later one, which is the one scored (first: a)") for n in s["notes"])
+    assert s["n_pred_error_rows_passed"] == 1
+    assert "note: 2 predictions repeat an id (the first one counts, the first without an error where an error row of " \
+        "rsvlm eval's opens it); first: a" in capsys.readouterr().out
 
 
 def test_an_answer_followed_by_an_error_row_keeps_the_answer(tmp_path):
