@@ -47,7 +47,7 @@ def test_windows_line_ends_are_not_taken_for_lone_crs():
     assert cr_lines("a\r\rb") == ["a", "", "b"]
 
 
-def _png(path: Path, w: int = 16, h: int = 16, bands: int = 3) -> Path:
+def png_file(path: Path, w: int = 16, h: int = 16, bands: int = 3) -> Path:
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,7 +56,7 @@ def _png(path: Path, w: int = 16, h: int = 16, bands: int = 3) -> Path:
     return path
 
 
-def _folder_error(p: Path) -> str:
+def folder_error(p: Path) -> str:
     from rsvlm.io.checks import check_image_path
 
     with pytest.raises(FileNotFoundError) as e:
@@ -64,7 +64,7 @@ def _folder_error(p: Path) -> str:
     return str(e.value)
 
 
-def _run_loop(said: str, tmp_path: Path) -> list[str]:
+def run_loop(said: str, tmp_path: Path) -> list[str]:
     """The hint's "for each pair" shell loop run by bash, rsvlm an echo: the commands it would run."""
     loop = said.split("for each pair: ", 1)[1].removesuffix(" (docs/cli.md)")
     out = subprocess.run(["bash", "-c", 'rsvlm() { echo "$*"; }; ' + loop], capture_output=True, text=True,
@@ -79,32 +79,32 @@ def test_a_levir_cd_folder_of_a_b_and_label_gets_the_change_pair_usage(tmp_path)
     root = tmp_path / "LEVIR-CD"
     for name in ("test_2.png", "test_10.png"):
         for sub in ("A", "B", "label"):
-            _png(root / "test" / sub / name, bands=1 if sub == "label" else 3)
-    said = _folder_error(root)
+            png_file(root / "test" / sub / name, bands=1 if sub == "label" else 3)
+    said = folder_error(root)
     a, b = root / "test" / "A", root / "test" / "B"
     assert "it holds change pairs (in test): 2 names in both A/ (before) and B/ (after)" in said, said
     assert (f"rsvlm predict --task change --image {a / 'test_2.png'} --image {b / 'test_2.png'};") in said, said
     assert "separate images" not in said
-    assert _run_loop(said, tmp_path) == [f"predict --task change --image {a / n} --image {b / n} ... --out {n}.json"
+    assert run_loop(said, tmp_path) == [f"predict --task change --image {a / n} --image {b / n} ... --out {n}.json"
                                          for n in ("test_10.png", "test_2.png")]  # the shell's order
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="the hint's loop is a bash one; no bash here")
 def test_a_folder_of_pairs_by_name_gets_the_change_pair_usage(tmp_path):
     for name in ("x_A.png", "x_B.png", "y_A.tif", "y_B.tif", "z.png"):
-        _png(tmp_path / "pairs" / name)
+        png_file(tmp_path / "pairs" / name)
     (tmp_path / "pairs" / "notes.txt").write_text("no raster")
-    said = _folder_error(tmp_path / "pairs")
+    said = folder_error(tmp_path / "pairs")
     d = tmp_path / "pairs"
     assert "it holds 2 change pairs (*_A before, *_B after; 1 other raster beside them)" in said, said
     assert f"--image {d / 'x_A.png'} --image {d / 'x_B.png'};" in said, said
-    assert _run_loop(said, tmp_path) == [
+    assert run_loop(said, tmp_path) == [
         f"predict --task change --image {d / 'x_A.png'} --image {d / 'x_B.png'} ... --out {d / 'x'}.json",
         f"predict --task change --image {d / 'y_A.tif'} --image {d / 'y_B.tif'} ... --out {d / 'y'}.json"]
 
 
 def test_the_real_levir_pair_gets_the_change_pair_usage(realdata):
-    said = _folder_error(realdata / "cd_levir")
+    said = folder_error(realdata / "cd_levir")
     d = realdata / "cd_levir"
     assert (f"--image {d / 'test_7_0256_0512_A.png'} --image {d / 'test_7_0256_0512_B.png'};") in said, said
 
@@ -112,9 +112,9 @@ def test_the_real_levir_pair_gets_the_change_pair_usage(realdata):
 def test_separate_images_of_several_suffixes_get_a_loop_over_those_suffixes(tmp_path):
     """The loop's glob was DIR/* for a folder of .png and .tif: its notes.txt and labels.json were run too."""
     for name in ("a.png", "b.tif", "c.PNG"):
-        _png(tmp_path / name, 16 + len(name), 16)
+        png_file(tmp_path / name, 16 + len(name), 16)
     (tmp_path / "notes.txt").write_text("x")
-    said = _folder_error(tmp_path)
+    said = folder_error(tmp_path)
     assert f"(for f in {tmp_path}/*.PNG {tmp_path}/*.png {tmp_path}/*.tif; do rsvlm predict" in said, said
 
 
@@ -123,7 +123,7 @@ def test_chat_image_of_a_pair_folder_says_how_to_load_the_pair_in_the_chat(ckpt,
     from test_predict_edges import chat_repl
 
     for name in ("x_A.png", "x_B.png"):
-        _png(tmp_path / "pair dir" / name)
+        png_file(tmp_path / "pair dir" / name)
     repl, out = chat_repl(ckpt)
     d = tmp_path / "pair dir"
     assert repl.handle(f"/image '{d}'")
