@@ -427,6 +427,8 @@ def _talk(repl: ChatREPL) -> int:
     except ImportError:
         pass
     echo = not sys.stdin.isatty()  # piped questions: no terminal echoes them after the prompt
+    with contextlib.suppress(AttributeError, ValueError):  # a strict stdin's bad byte lost its read-ahead's lines
+        sys.stdin.reconfigure(errors="surrogateescape")  # each such line is refused by itself (tokens.py)
     read, failed = 0, []  # lines read; (number, line) of those that failed
     queued, split = [], 0  # the lines after the first of a line holding lone CRs (cr_lines); how many it held
     while True:
