@@ -206,10 +206,13 @@ class ArraySource:
         1050 px for ``read_shrunk(2048)``, where the same image as a TIFF was read at 2048."""
         step = max(1.0, max(self.width, self.height) / max_side)
         h, w = max(1, round(self.height / step)), max(1, round(self.width / step))
-        rows = (2 * np.arange(h) + 1) * self.height // (2 * h)  # each output pixel's centre, exact (GDAL's nearest)
-        cols = (2 * np.arange(w) + 1) * self.width // (2 * w)
         raw, valid = self.read((0, 0, self.width, self.height), indexes, nodata)
-        return raw[:, rows][:, :, cols], None if valid is None else valid[rows][:, cols]
+        if (h, w) == (self.height, self.width):  # no smaller: as read (an index copy took 0.3 s at 2048 px)
+            return raw, valid
+        rows = (2 * np.arange(h) + 1) * self.height // (2 * h)  # each output pixel's centre, exact (GDAL's nearest)
+        cols = (2 * np.arange(w) + 1) * self.width // (2 * w)  # np.take: 4000 to 2048 px in 0.03 s (fancy: 0.1-0.24)
+        return (raw.take(rows, axis=-2).take(cols, axis=-1),
+                None if valid is None else valid.take(rows, axis=0).take(cols, axis=1))
 
     def close(self):
         pass
