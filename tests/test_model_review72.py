@@ -96,7 +96,9 @@ def test_the_model_s_own_image_path_names_the_python_argument(tiny_vlm):
                  lambda: model.generate(torch.tensor([[1, 2]]), images=[[five]], max_new_tokens=1)):
         with pytest.raises(ValueError) as e:
             call()
-        assert "name them (ImageInput(..., bands=[...])) to pick the model's 2" in str(e.value), str(e.value)
+        said = ("name them, 5 names in their order (ImageInput(..., bands=[...]), e.g. ImageInput(..., "
+                "bands=['B1', 'B2', 'B3', 'B4', 'B5']) with each band's real name) to pick the model's 2")
+        assert said in str(e.value), str(e.value)
         assert "--bands" not in str(e.value)
 
 

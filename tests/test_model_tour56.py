@@ -166,8 +166,10 @@ def test_more_unnamed_bands_than_the_stem_takes_says_naming_them_picks_them():
     s2 = [f"B{i:02d}" for i in range(1, 13)] + ["B8A"]
     cfg = _stem(["B02", "B03", "B04", "B08"])
     x = np.random.default_rng(0).random((13, 8, 8), dtype=np.float32)
-    with pytest.raises(ValueError, match=r"^s2.tif: modality 'msi' expects 4 bands .*, got 13; name them "
-                                         r"\(--bands, or \"bands\" in a record's image\) to pick the model's 4 from them$"):
+    with pytest.raises(ValueError, match=r"^s2.tif: modality 'msi' expects 4 bands .*, got 13; name them, 13 names in "
+                                         r"their order \(--bands, or \"bands\" in a record's image, e.g. --bands "
+                                         r"B1,B2,B3,B4,B5,B6,B7,B8,B9,B10,B11,B12,B13 with each band's real name\) "
+                                         r"to pick the model's 4 from them$"):
         prepare(cfg, x, 8, name="s2.tif")  # was: 'got 13' alone
     named = prepare(cfg, x, 8, s2)  # the hint holds: named, the four are picked
     assert torch.allclose(named[2], (torch.from_numpy(x[3]) - 0.1) / 0.1, atol=1e-5)  # B04

@@ -79,12 +79,14 @@ def test_band_advice_names_the_python_argument(session, tiny_vlm):
     session.reset()
     with pytest.raises(ValueError) as e:
         session.ask("[cls] What scene?", images=five)
-    assert "name them (ImageInput(..., bands=[...])) to pick the model's 2" in str(e.value)
+    said = ("name them, 5 names in their order (ImageInput(..., bands=[...]), e.g. ImageInput(..., "
+            "bands=['B1', 'B2', 'B3', 'B4', 'B5']) with each band's real name) to pick the model's 2")
+    assert said in str(e.value)
     assert "--bands" not in str(e.value) and '"bands"' not in str(e.value)
     _, processor = tiny_vlm
     with pytest.raises(ValueError, match=r"ImageInput\(\.\.\., bands=\[\.\.\.\]\)"):
         processor("<image>\n[cls] What scene?", [five])
-    with pytest.raises(ValueError, match=r"\(--bands, or \"bands\" in a record's image\)"):  # the CLI's check: its own
+    with pytest.raises(ValueError, match=r"\(--bands, or \"bands\" in a record's image, e.g\. --bands B1,"):  # the CLI's check
         processor.band_notes(five)
 
 

@@ -130,9 +130,12 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         if filling and n_channels == 1:
             return _filled([0] + [None] * (len(want) - 1), want, fill,
                            [f"1 unnamed band taken as {want[0]} (name it with {NAME_BANDS})"])
-        hint = f"; name them ({NAME_BANDS}) to fill the missing ones" if filling and n_channels < len(want) else ""
+        # how many names, in which order ("name them" alone left a 5-band file's count and order to guess)
+        name_them = (f"; name them, {n_channels} names in their order ({NAME_BANDS}, e.g. --bands "
+                     f"{','.join(f'B{i + 1}' for i in range(n_channels))} with each band's real name)")
+        hint = f"{name_them} to fill the missing ones" if filling and n_channels < len(want) else ""
         if n_channels > len(want):  # a 13-band Sentinel-2 file for a 4-band stem: named, its bands are picked
-            hint = f"; name them ({NAME_BANDS}) to pick the model's {len(want)} from them"
+            hint = f"{name_them} to pick the model's {len(want)} from them"
         elif n_channels == 1 and m == "optical" and len(want) == 3:  # an (H,W) grey array: the readers repeat
             # a grey file's band (into R, G, B: a stem of other bands is told its count alone)
             hint = "; a grey image is R = G = B, as the readers read one: repeat its band (np.stack([a.squeeze()] * 3))"
