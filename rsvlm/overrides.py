@@ -223,7 +223,7 @@ def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type
     names; "" where it drops none. A mapping of entries (``model.stems={…}``) given whole replaces, as docs say:
     not looked into. Limits: a section whose class has no default for a field counts its every key held."""
     tp = _unwrap_optional(_annotation(cls, path))[0] if cls is not None else None
-    if not dataclasses.is_dataclass(tp) or not isinstance(held, dict) or set(given) - set(_field_types(tp)):
+    if not dataclasses.is_dataclass(tp) or not isinstance(held, dict) or _unknown_inside(given, tp):
         return ""  # a key it has not: refused after, by from_dict, and a warning beside that said too much
     try:
         default = to_dict(tp())
@@ -238,6 +238,23 @@ def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type
     return (f"override {text!r}: a mapping given whole replaces {key}, so {shown}, as set by {source}, "
             f"{'go back to their defaults' if many else 'goes back to its default'}; to change only what it names, "
             f"give {' '.join(_one_by_one(key, given, tp))}")
+
+
+def _unknown_inside(given: dict, tp: type) -> bool:
+    """Whether ``given``, a mapping for a section of class ``tp``, holds a key it has not at any depth, through
+    sections and mappings of them (``model={llm: {lora_rank: 8}}``, ``model={stems: {sar: {bnds: [VV]}}}``)."""
+    ftypes = _field_types(tp)
+    for k, v in given.items():
+        if k not in ftypes:
+            return True
+        sub = _unwrap_optional(ftypes[k])[0]
+        entry = typing.get_args(sub)[-1] if typing.get_origin(sub) is dict else None  # model.stems' StemConfig
+        if not isinstance(v, dict):
+            continue
+        if dataclasses.is_dataclass(sub) and _unknown_inside(v, sub) or dataclasses.is_dataclass(entry) and any(
+                isinstance(e, dict) and _unknown_inside(e, entry) for e in v.values()):
+            return True
+    return False
 
 
 def _dropped(held: dict, given: dict, default: dict, tp: type, at: str = "") -> list[str]:

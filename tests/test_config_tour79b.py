@@ -78,6 +78,8 @@ def test_a_model_configs_llm_given_whole_drops_its_name_or_path():
     "ckpt={every: 50, keep: 2}",  # the rest of ckpt is the default already
     "model.llm.lora_r=8",
     "model.llm={lora_rank: 8}",  # refused for its key: no warning beside the refusal
+    "model={llm: {lora_rank: 8}}",  # so too a key deeper in (review 79: warned, offering model.llm.lora_rank=8)
+    "model={stems: {optical: {modality: optical, bnds: [R]}}}",  # and one in an entry of a mapping of sections
 ])
 def test_a_mapping_that_drops_nothing_is_not_warned_of(override):
     from rsvlm.train.config import TrainConfig
