@@ -134,7 +134,7 @@ def test_a_reference_size_that_is_no_pixel_count_is_named_not_a_traceback(tmp_pa
     gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
     pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "ground", "answer": rec["conversations"][1]["value"]}])
     # was ValueError, OverflowError; a NaN or Infinity line is no JSON, refused as read (stop 79), naming its line
-    said = r"gt\.jsonl:1: not valid JSON \((NaN|Infinity) is not JSON" if bad in (float("inf"),) or bad != bad \
+    said = r"gt\.jsonl:1: not valid JSON \((NaN|Infinity) is not JSON" if bad != bad or bad == float("inf") \
         else "record 'a': meta.width/meta.height"
     with pytest.raises(common.ScoreError, match=said):
         grounding.main(["--gt", gt, "--pred", pred])

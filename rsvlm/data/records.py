@@ -295,7 +295,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     meta = {} if obj.get("meta") is None or obj["meta"] == [] else obj["meta"]  # []: PHP's json_encode of an empty map
     if not isinstance(meta, dict):  # "", false or [1] were read as {}
         raise _fail(where, "meta", f"must be an object, got {type(meta).__name__} {cut_repr(meta)}")
-    if check_geometry and need_answer and (bad := seg_answer_problem(out_convs, task, meta, task_turn(out_convs, meta)[0])):
+    if check_geometry and need_answer and (bad := seg_answer_problem(out_convs, task, meta, lambda: task_turn(out_convs, meta)[0])):
         raise RecordError(f"{where}: field '{bad[0]}': {bad[1]}", "conversations[].value", SEG_NOT_REGION)
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
