@@ -37,3 +37,18 @@ def test_unnamed_bands_are_told_how_many_names_to_give_in_their_order(n, fill, e
                                  f"image, e.g. --bands {names} with each band's real name) {end}"), str(e.value)
     assert f"(--bands, e.g. --bands {names} with" in for_cli(str(e.value))
     assert f"e.g. /image x.tif msi {names} with" in for_chat(str(e.value), "x.tif", "msi")
+
+
+def test_an_avif_where_pil_has_no_avif_says_so_without_a_pillow_warning(tmp_path, monkeypatch, recwarn):
+    """pyproject pins pillow>=10; AVIF came in 11.2, where features.check('avif') warned "Unknown feature" first."""
+    from PIL import features
+
+    from rsvlm.io.file_kinds import unread_kind
+
+    monkeypatch.setattr(features, "get_supported_modules", lambda: ["pil", "webp"])  # an older pillow's
+    monkeypatch.setattr(features, "check", lambda f: pytest.fail("check() warns of a feature it does not know"))
+    p = tmp_path / "a.avif"
+    p.write_bytes(b"\0\0\0\x1cftypavif" + b"\0" * 64)
+    assert unread_kind(p) == (f"{p}: an AVIF (an AV1 photo format), which neither GDAL nor PIL here reads: convert "
+                              f"it (e.g. magick {p} {tmp_path / 'a.png'}) and give the converted file")
+    assert not recwarn.list

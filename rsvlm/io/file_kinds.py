@@ -45,7 +45,8 @@ def unread_kind(path) -> str | None:
     if held == "AVIF":
         from PIL import features
 
-        if features.check("avif"):  # PIL reads it: a damaged one is said so, its kind added
+        if "avif" in features.get_supported_modules():  # PIL reads it: a damaged one is said so, its kind added
+            # (check("avif") warned "Unknown feature 'avif'" on stderr under a pillow older than 11.2, pyproject's >=10)
             return None
     if held not in (*UNREAD, "AVIF"):
         return None
@@ -61,5 +62,6 @@ def unread_kind(path) -> str | None:
     if held == "PDF":
         return (f"{p}: a PDF{named}, not an image (GDAL here does not read PDFs); give the image it was made from, or "
                 f"render its page (e.g. pdftoppm -png -r 300 -singlefile {given} {shlex.quote(str(p.with_suffix('')))})")
-    return (f"{p}: a{'n' * (held == 'AVIF')} {held}{named} (a phone's photo format), which neither GDAL nor PIL here "
-            f"reads: convert it (e.g. magick {given} {out}) and give the converted file")
+    kind = f"an AVIF{named} (an AV1 photo format)" if held == "AVIF" else f"a {held}{named} (a phone's photo format)"
+    return (f"{p}: {kind}, which neither GDAL nor PIL here reads: convert it (e.g. magick {given} {out}) and give the "
+            "converted file")
