@@ -108,6 +108,7 @@ def synth_main(argv: list[str]) -> int:
     from data_gen.argv import error_line, given_twice
     from data_gen.synth.run import synthesize
     from rsvlm.config import ConfigError
+    from rsvlm.overrides import warnings_as_lines
 
     p = synth_parser()
     a = p.parse_args(argv)
@@ -119,7 +120,8 @@ def synth_main(argv: list[str]) -> int:
         print(f"error: {clash}", file=sys.stderr)
         return 2
     try:
-        cfg = synth_config(a, a.config)
+        with warnings_as_lines("synth"):  # scene={size: 32}'s: one line, not Python's two-line UserWarning
+            cfg = synth_config(a, a.config)
         if a.config and not _has_settings(a.config):  # a file cut short or saved blank read as the defaults, unsaid
             print(f"note: --config {a.config} holds no settings (empty, or comments only): the built-in defaults are "
                   "used, with any options given", file=sys.stderr)

@@ -81,7 +81,9 @@ TASKS_HELP = ("comma list of tasks to make records of, any case, each once, e.g.
 def load_with_tasks(path, overrides: list[str], tasks: str | None):
     """The SynthConfig of config file ``path`` (None: the defaults) with ``overrides``, then ``--tasks``
     (None: none; synth's and rebuild's): a task it names whose weight is 0 there gets 1. ConfigError /
-    ValueError naming what is wrong."""
+    ValueError naming what is wrong. An override's warning (``scene={size: 32}``) is warned once, by the first read."""
+    import warnings
+
     from data_gen.synth.config import SynthConfig
     from rsvlm.config import load_config
 
@@ -90,9 +92,11 @@ def load_with_tasks(path, overrides: list[str], tasks: str | None):
         return load_config(SynthConfig, path, overrides)
     first = [*overrides, *task_overrides(tasks)]
     cfg = load_config(SynthConfig, path, first)
-    check_left_out(path, overrides, tasks, cfg.instructions.task_weights)
-    then = [*overrides, *task_overrides(tasks, cfg.instructions.task_weights)]  # a named task at weight 0 → 1
-    return cfg if then == first else load_config(SynthConfig, path, then)  # read again only where one is
+    with warnings.catch_warnings():  # the same words read again: warned twice (synth: warning: … twice)
+        warnings.simplefilter("ignore", UserWarning)
+        check_left_out(path, overrides, tasks, cfg.instructions.task_weights)
+        then = [*overrides, *task_overrides(tasks, cfg.instructions.task_weights)]  # a named task at weight 0 → 1
+        return cfg if then == first else load_config(SynthConfig, path, then)  # read again only where one is
 
 
 def check_named(path) -> None:

@@ -7,7 +7,7 @@ say) next to the original files, the record ids opening with the prefix too. Sce
 stored in their JSON. Only the ``instructions`` part of the config is used; scenes, sizes and
 modalities are what was written. Without ``--config`` the mix is the set's own (``DIR/config.yaml``,
 which synth writes), so key=value overrides change that mix, and the synth seed with no override
-remakes synth's records (their ids prefixed).
+remakes synth's records (with a prefix, their ids open with it).
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         raise ValueError(f"prefix {prefix!r} is a file name prefix, not a folder: the records stay in {root}, "
                          "as their image paths are relative to it")
     if prefix.startswith("."):  # '.' wrote .train.jsonl …, which ls and file dialogs hide
-        raise ValueError(f"prefix {prefix!r} opens with '.': the files would be hidden ({prefix + 'train.jsonl'!r} …); "
-                         "give e.g. stage1_")
+        raise ValueError(f"prefix {prefix!r} opens with '.': the files would be hidden "
+                         f"({prefix + 'train.jsonl'!r} …); give e.g. stage1_")
     if prefix != prefix.strip():  # --prefix ' ' wrote " train.jsonl" beside synth's train.jsonl, unsaid
         raise ValueError(f"prefix {prefix!r} begins or ends with white space: the files would be named "
                          f"{prefix + 'train.jsonl'!r} …, hard to tell from others; give e.g. stage1_")
@@ -140,7 +140,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             report["pairs_without_change_record"] = lone
         if missing:
             report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
-            if change_gone:  # pair scenes whose every change record was left out so (pairs_without_change_record: the draw's)
+            if change_gone:  # pair scenes whose every change record was left out so (the draw's:
+                # pairs_without_change_record)
                 report["missing_images"]["pairs_left_without_change_record"] = change_gone
         if no_split:
             report["scenes_without_split"] = {"scenes": len(no_split), "first": str(no_split[0])}
@@ -334,6 +335,7 @@ def _numbers_of(value, shape: tuple[int, ...]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     from data_gen.argv import given_twice, record_values
     from rsvlm.config import ConfigError
+    from rsvlm.overrides import warnings_as_lines
 
     p = record_values(Parser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0]))
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
@@ -352,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.seed < 0:  # was found after "instructions from …", as if the rebuild had begun, without naming --seed
         print(f"error: --seed {a.seed}: seed must be >= 0, got {a.seed}", file=sys.stderr)
         return 2
-    other = [o for o in a.overrides if not o.startswith("instructions.")]
+    other = [o for o in a.overrides if not o.startswith(("instructions.", "instructions="))]  # ={…}: the section
     if other:  # scenes, sizes and modalities are what was written: such a key would be ignored
         print(f"error: rebuild only uses instructions.* keys; {other[0]!r} would change nothing", file=sys.stderr)
         return 2
@@ -365,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
     report = None  # the rebuild's, once its files are written
     try:
-        cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
+        with warnings_as_lines("rebuild"):  # instructions={…}'s: one line, not Python's two-line UserWarning
+            cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
         by_tasks = a.tasks is not None
         # a file's obb_fraction: 3 named no file
         with blaming_config(config, [*a.overrides, *(["instructions.task_weights="] if by_tasks else [])]):
