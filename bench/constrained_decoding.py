@@ -112,8 +112,8 @@ def main() -> None:
                 failed[c].append(row)
             elif geometry.decode(row["answer"], meta.get("width", 96), meta.get("height", 96)).problems:
                 bad[c][row["task"]] += 1
-    print(f"{n} {plural('record', n)} of {args.scenes} {plural('scene', args.scenes)} (seed {args.seed}); batch {args.batch_size}, "
-          f"max {args.max_new_tokens} new tokens; threads={torch.get_num_threads()}")
+    print(f"{n} {plural('record', n)} of {args.scenes} {plural('scene', args.scenes)} (seed {args.seed}); "
+          f"batch {args.batch_size}, max {args.max_new_tokens} new tokens; threads={torch.get_num_threads()}")
     rows = [[task, str(total[task]), str(bad[False][task]), str(bad[True][task])] for task in sorted(total)]
     rows.append(["all", str(n), str(sum(bad[False].values())), str(sum(bad[True].values()))])
     print(markdown_table(["task", "records", "with problems, free", "with problems, held"], rows))

@@ -126,8 +126,7 @@ def main(argv=None) -> int:
 
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f} (other processes slow wall-clock times)")
     rows = bench_pipeline(a.n, a.workers, cfg, a.repeat)
-    k = len(cfg.modalities)
-    print(table(f"Pipeline: {counted(a.n, 'scene')} x {k} modalit{'y' if k == 1 else 'ies'}, {a.size} px, pairs "
+    print(table(f"Pipeline: {counted(a.n, 'scene')} x {counted(len(cfg.modalities), 'modality')}, {a.size} px, pairs "
                 f"{cfg.scene.pairs_fraction}, records included, best of {a.repeat} (baseline: 1 worker)", rows, "scenes"))
     cpu_ms = 1000 * rows[-1][3] / rows[-1][2]
     print(f"CPU work per scene with {counted(a.workers, 'worker')} (main process included): {cpu_ms:.1f} ms -> 10,000 "

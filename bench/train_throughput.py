@@ -105,8 +105,8 @@ def main() -> None:
                 print(f"train_throughput: round {k + 1} of {args.repeat}, {b} batching", flush=True)
                 runs[-1][b] = run(data, Path(tmp) / f"{b}_{k}", b, args.steps, args.batch_size)
         res = fastest(runs)
-    print(f"\ntiny recipe, {counted(args.steps, 'step')}, batch {args.batch_size}, {counted(args.n, 'record')}, 1 CPU process; "
-          f"timed: steps 2..{args.steps}; each arm's fastest of {counted(args.repeat, 'run')}")
+    print(f"\ntiny recipe, {counted(args.steps, 'step')}, batch {args.batch_size}, {counted(args.n, 'record')}, "
+          f"1 CPU process; timed: steps 2..{args.steps}; each arm's fastest of {counted(args.repeat, 'run')}")
     rows = [[name, f"{r['tokens_per_s']:.0f}", f"{r['non_pad_fraction']:.3f}", str(r["tokens"]), f"{r['seconds']:.1f}",
              str(r["cut"])] for name, r in res.items()]
     g, nv = res["length_grouped"], res["naive"]

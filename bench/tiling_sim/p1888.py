@@ -160,8 +160,8 @@ def print_table(rows: list[tuple], n_cars: int, size, pairs) -> None:
     tiles, overlaps = sorted({t for t, _ in pairs}), sorted({o for _, o in pairs})
     sides = f"{tiles[0]}" if len(tiles) == 1 else f"{tiles[0]}-{tiles[-1]} ({len(tiles)} sides)"
     print(f"\nDOTA P1888 ({size[0]}x{size[1]} px, {n_cars} cars: boxes of its quads clipped to each window), "
-          f"{counted(len(pairs), 'tiling')}: --tile {sides}, --overlap {'/'.join(map(str, overlaps))}; sums over the tilings "
-          "(and draws); merged by rsvlm.io.merge_tile_objects; ratio -: both 0, more: only merged above 0\n")
+          f"{counted(len(pairs), 'tiling')}: --tile {sides}, --overlap {'/'.join(map(str, overlaps))}; sums over the "
+          "tilings (and draws); merged by rsvlm.io.merge_tile_objects; ratio -: both 0, more: only merged above 0\n")
     by = {(name, how): (n, sums) for name, how, n, sums in rows}
     table = []
     for name, how, n, sums in rows:

@@ -223,10 +223,12 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         elif not any(r["images"] for r in records):
             why = f"none of its {counted(len(records), 'record')} has an image"
         elif (late := sum(late_system(r) for r in records if r["images"])) == sum(bool(r["images"]) for r in records):
-            why = f"each of its {counted(late, 'record')} with an image holds a system turn after its first, joined with none"
+            why = (f"each of its {counted(late, 'record')} with an image holds a system turn after its first, joined "
+                   "with none")
         else:
             multi = sum(sum(ROLES[t["from"]] == "user" for t in r["conversations"]) > 1 for r in records)
-            why = f"each image of its {counted(len(records), 'record')} has one record{_UNDER if system_splits(records) else ''}" + (
+            under = _UNDER if system_splits(records) else ""
+            why = f"each image of its {counted(len(records), 'record')} has one record{under}" + (
                 f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
             why += f"; {late} hold a system turn after their first, joined with none" if late else ""
             why += "; chat joins the questions asked of one image: give it two or more of each" + (
