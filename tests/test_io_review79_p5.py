@@ -52,3 +52,13 @@ def test_an_avif_where_pil_has_no_avif_says_so_without_a_pillow_warning(tmp_path
     assert unread_kind(p) == (f"{p}: an AVIF (an AV1 photo format), which neither GDAL nor PIL here reads: convert "
                               f"it (e.g. magick {p} {tmp_path / 'a.png'}) and give the converted file")
     assert not recwarn.list
+
+
+def test_a_pdf_named_png_is_not_told_to_render_over_itself(tmp_path):
+    """pdftoppm -singlefile scan.png scan wrote scan.png over the PDF it was reading."""
+    from rsvlm.io.file_kinds import unread_kind
+
+    (tmp_path / "scan.png").write_bytes(b"%PDF-1.4\n" + b"\0" * 64)
+    (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4\n" + b"\0" * 64)
+    assert unread_kind(tmp_path / "scan.png").endswith(f"-singlefile {tmp_path / 'scan.png'} {tmp_path / 'scan-page'})")
+    assert unread_kind(tmp_path / "doc.pdf").endswith(f"-singlefile {tmp_path / 'doc.pdf'} {tmp_path / 'doc'})")

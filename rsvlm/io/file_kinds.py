@@ -59,9 +59,10 @@ def unread_kind(path) -> str | None:
     if held == VIDEO:
         return (f"{p}: an {held}{named}, not an image; take a frame from it (e.g. ffmpeg -i {given} -frames:v 1 "
                 f"{out}) and give that")
-    if held == "PDF":
+    if held == "PDF":  # pdftoppm adds .png: scan.png's own name would be written over the PDF it reads
+        page = p.with_name(f"{p.stem}-page") if suffix == ".png" else p.with_suffix("")
         return (f"{p}: a PDF{named}, not an image (GDAL here does not read PDFs); give the image it was made from, or "
-                f"render its page (e.g. pdftoppm -png -r 300 -singlefile {given} {shlex.quote(str(p.with_suffix('')))})")
+                f"render its page (e.g. pdftoppm -png -r 300 -singlefile {given} {shlex.quote(str(page))})")
     kind = f"an AVIF{named} (an AV1 photo format)" if held == "AVIF" else f"a {held}{named} (a phone's photo format)"
     return (f"{p}: {kind}, which neither GDAL nor PIL here reads: convert it (e.g. magick {given} {out}) and give the "
             "converted file")
