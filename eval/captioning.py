@@ -254,8 +254,8 @@ def short_answers_note(short: list[str], n: int) -> str:
     said = ("the one answer is" if n == 1 else f"all {n} answers are" if len(short) == n else
             f"{len(short)} of the {n} answers {'is' if len(short) == 1 else 'are'}")
     return (f"{said} shorter than 4 words (first: "
-            f"{short[0]}): BLEU-4 counts the 4-word runs of the whole set, none in {their(len(short), 'it/them')}, so it is 0 "
-            "where every answer is that short and lower the more are; CIDEr averages 1- to 4-word runs, so an exact "
+            f"{short[0]}): BLEU-4 counts the 4-word runs of the whole set, none in {their(len(short), 'it/them')}, so it is "
+            "near 0 where every answer is that short (3e-5 where each is one word: a 0 count is smoothed) and lower the more are; CIDEr averages 1- to 4-word runs, so an exact "
             "one-word answer scores at most a quarter of a whole match, and any answer 0 in a set of one record (a "
             "word's weight is its rarity over the set's records); METEOR and ROUGE-L score short answers as they are")
 
