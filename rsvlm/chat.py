@@ -483,6 +483,8 @@ def cr_lines(line: str) -> list[str]:
 def _ended(read: int, failed: list[tuple[int, str]], piped: bool) -> int:
     """A chat's status once its ``read`` lines are done: 1 where it was ``piped`` and lines ``failed`` (their numbers
     and words, the first five said on stderr), else 0 (a terminal's user saw each error as it came)."""
+    if piped and not read:  # < empty.txt: the model loaded, and the chat ended saying nothing
+        print("rsvlm chat: its standard input was empty: no line read, nothing asked", file=sys.stderr, flush=True)
     if not (piped and failed):
         return 0
     from rsvlm.progress import counted

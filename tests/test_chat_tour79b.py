@@ -93,3 +93,12 @@ def test_a_byte_not_utf8_is_shown_as_its_escape():
 
     assert shown("caf\udce9 \x1b[2J") == "caf\\xe9 \\x1b[2J"
     assert first_control("caf\udce9") is None  # such a line is refused as not UTF-8 (tokens.py), not as a control
+
+
+def test_an_empty_piped_stdin_is_said(ckpt, geotiff, tmp_path):
+    """rsvlm chat < empty.txt loaded the model and ended, status 0, with no word of having read nothing."""
+    run = _chat_piped(ckpt, geotiff, b"", tmp_path)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    assert "rsvlm chat: its standard input was empty: no line read, nothing asked" in run.stderr.decode()
+    run = _chat_piped(ckpt, geotiff, b"\n", tmp_path)  # a blank line was read: not said
+    assert run.returncode == 0 and "was empty" not in run.stderr.decode()
