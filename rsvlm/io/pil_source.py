@@ -12,7 +12,7 @@ import numpy as np
 
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import ImageReadError, not_readable
-from rsvlm.io.file_kinds import MAGIC, UNREAD, held_format  # noqa: F401 (MAGIC, held_format: imported from here)
+from rsvlm.io.file_kinds import UNREAD, held_format  # noqa: F401 (held_format: imported from here by tests)
 from rsvlm.io.fills import nodata_valid
 from rsvlm.io.large import PIL_DTYPES, DecodedWhole
 from rsvlm.io.pngcheck import check_whole_png
@@ -80,11 +80,6 @@ def with_misnamed(err: ImageReadError, names: list) -> ImageReadError:
     return ImageReadError(f"{err}; {kind}, read as one") if kind and kind not in str(err) else err
 
 
-def _tiff_start(path: Path) -> bool:
-    """Whether ``path`` starts as a TIFF (classic or BigTIFF, either byte order) does."""
-    return held_format(path) == "TIFF"
-
-
 class _ForGdal(Exception):
     """An image PIL would not read as it is: past its decompression-bomb guard, or colour with 16
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
@@ -130,7 +125,7 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
     except Image.DecompressionBombError as e:
         raise _ForGdal(str(e)) from e
     except UnidentifiedImageError as e:
-        if _tiff_start(path):  # a TIFF PIL cannot open (complex SAR) named .png: "not a readable image" had ended it
+        if held_format(path) == "TIFF":  # a TIFF PIL cannot open (complex SAR) named .png: "not a readable image" had ended it
             raise _Misnamed(misnamed_note(path, "TIFF")) from e
         if importlib.util.find_spec("rasterio") is not None:  # a PNG whose header is damaged: GDAL says it truncated or
             raise _ForGdal(f"PIL cannot identify it ({e})") from e  # corrupt, with what to do ("not a readable image")
