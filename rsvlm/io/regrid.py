@@ -49,12 +49,13 @@ def _bounds(d) -> str:
 def grid_refusal(p: str, first_path: str, attr: str, d, first) -> ValueError:
     """The refusal of band file ``p`` whose ``attr`` (``crs``, or ``footprint``: its bounds, for a coarser file or
     one of the finest's pixel size on another grid) differs from ``first_path``'s: with the command that fixes it."""
-    fix = (f"gdalwarp -t_srs {first.crs} -tr {_pixel(first)[0]:.12g} {_pixel(first)[1]:.12g} -te "
-           f"{_bounds(first)} -r bilinear {p} {Path(p).with_name(Path(p).stem + '_on_grid.tif')}")
     if first.crs is None or d.crs is None:  # gdalwarp takes no "-t_srs None" and warps no file without a CRS
         bare = first_path if first.crs is None else p
-        fix = (f"give {bare} its CRS (gdal_edit.py -a_srs EPSG:<code> {bare}), or give a georeferenced band "
-               "file first" if first.crs is None else f"give {bare} its CRS (gdal_edit.py -a_srs EPSG:<code> {bare})")
+        fix = f"give {bare} its CRS (gdal_edit.py -a_srs EPSG:<code> {bare})" + (
+            ", or give a georeferenced band file first" if first.crs is None else "")
+    else:
+        fix = (f"gdalwarp -t_srs {first.crs} -tr {_pixel(first)[0]:.12g} {_pixel(first)[1]:.12g} -te "
+               f"{_bounds(first)} -r bilinear {p} {Path(p).with_name(Path(p).stem + '_on_grid.tif')}")
     said = {"crs": lambda x: x.crs, "footprint": lambda x: f"bounds {_bounds(x)}"}[attr]
     return ValueError(f"{p}: {attr} ({said(d)}) differs from {first_path}'s ({said(first)}); band files "
                       f"must share one grid (only files of different resolutions on one footprint and CRS are "
