@@ -37,14 +37,7 @@ def unused_llm_config(overrides: list[str], name: str) -> str | None:
     it keeps), else None. Was: ignored without a word. Cannot tell a typo from a real field: none of them is read.
     ``llm.config=null`` or ``{}`` (written beside ``llm.name_or_path=BASE``) asks for no config: not named;
     ``llm={config: {…}}`` (the whole section as a mapping) is named as ``llm.config.…=`` is."""
-    from rsvlm.overrides import parse_override
-
-    unused = []
-    for o in overrides:
-        path, value = parse_override(o)
-        if _unused_llm_keys(path, value):  # a mapping's other keys are used: its unused ones are named in it
-            keys = _mapping_unused(value) if path == ["llm"] else []
-            unused.append(f"{' and '.join(keys)} in {o!r}" if keys else repr(o))
+    unused = [said for o in overrides if (said := _unused_said(o))]
     if not unused:
         return None
     return (f"override{'s' if len(unused) > 1 else ''} {', '.join(unused)} not used: the LLM is loaded "
@@ -52,13 +45,19 @@ def unused_llm_config(overrides: list[str], name: str) -> str | None:
             f"build a random LLM only where llm.name_or_path names none); drop {'them' if len(unused) > 1 else 'it'}")
 
 
-def _unused_llm_keys(path: list[str], value) -> bool:
-    """Whether override ``path=value`` sets ``llm.config`` (to more than null or ``{}``) or ``llm.loc_init``,
-    by its dotted key or inside a mapping given for ``llm`` (was: ``llm={config: {hidden_size: 64}}`` unsaid)."""
+def _unused_said(override: str) -> str | None:
+    """How ``override`` is named where it sets ``llm.config`` (to more than null or ``{}``) or ``llm.loc_init``:
+    by its dotted key, ``'llm.config.x=1'``, or inside a mapping given for ``llm`` (was: ``llm={config: {…}}``
+    unsaid), by the keys not used, ``llm.config in 'llm={…}'`` (its other keys are used); else None."""
+    from rsvlm.overrides import parse_override
+
+    path, value = parse_override(override)
     if path == ["llm"] and isinstance(value, dict):
-        return bool(_mapping_unused(value))
-    return path[:2] == ["llm", "loc_init"] or path[:2] == ["llm", "config"] and not (
-        len(path) == 2 and value in (None, {}))
+        keys = _mapping_unused(value)
+        return f"{' and '.join(keys)} in {override!r}" if keys else None
+    if path[:2] == ["llm", "loc_init"] or path[:2] == ["llm", "config"] and not (len(path) == 2 and value in (None, {})):
+        return repr(override)
+    return None
 
 
 def _mapping_unused(value: dict) -> list[str]:
