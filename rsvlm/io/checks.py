@@ -203,9 +203,10 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     ``MANY_BANDS``) as separate images: a shell loop of ``rsvlm predict``, or ``rsvlm eval`` over records."""
     found, seen, level = [], 0, [p]
     for _ in range(depth):
-        if pair := next(filter(None, map(_pair_folders, level)), None):  # before any raster beside them
+        listed = [_entries(d) for d in level]  # each folder listed once, for its pair folders and its rasters
+        if pair := next(filter(None, map(_pair_folders, listed)), None):  # before any raster beside them
             return _pair_folders_hint(p, *pair)
-        entries = [f for d in level for f in _entries(d)]
+        entries = [f for es in listed for f in es]
         # natural order of the name before its suffix: good.png before good2.png, img9 before img10
         found = sorted((f for f in entries if f.is_file() and _is_raster(f)),
                        key=lambda f: (_natural(f.with_suffix("")), f.suffix))
@@ -248,10 +249,11 @@ def _globs(files: list[Path], head: str = "") -> str:
 PAIR_WORDS = (("A", "B"), ("before", "after"), ("pre", "post"), ("t1", "t2"), ("time1", "time2"), ("im1", "im2"))
 
 
-def _pair_folders(d: Path) -> tuple[Path, Path, list[Path]] | None:
-    """``d``'s subfolders named as a change pair's before and after (``PAIR_WORDS``, in any case), and the rasters
-    of the before one that the after one holds under the same name; None where there are none."""
-    subs = {f.name.lower(): f for f in _entries(d) if f.is_dir()}
+def _pair_folders(entries: list[Path]) -> tuple[Path, Path, list[Path]] | None:
+    """The subfolders among ``entries`` (one folder's) named as a change pair's before and after (``PAIR_WORDS``, in
+    any case), and the rasters of the before one that the after one holds under the same name; None where there are
+    none."""
+    subs = {f.name.lower(): f for f in entries if f.is_dir()}
     for a, b in PAIR_WORDS:
         if a.lower() in subs and b.lower() in subs:
             after = {f.name for f in _entries(subs[b.lower()]) if f.is_file() and _is_raster(f)}
