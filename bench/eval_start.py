@@ -26,9 +26,9 @@ from eval.captioning import is_worded
 from eval.change import is_change_map
 from eval.common import require_at_least_one, require_out_file
 from eval.counting import reference_count
+from eval.gt_skips import LineReport
 from eval.inputs import ScoreError, load_gt
 from rsvlm.argparsing import Parser
-from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records import RecordError, read_records
 from rsvlm.progress import bar
 
@@ -54,7 +54,7 @@ def before(gt: Path, tasks: tuple[str, ...], keep=None) -> list[dict]:
 def read_now(gt: Path, tasks: tuple[str, ...], keep, shapes: bool, check) -> tuple[list[dict], int]:
     """``load_gt`` as the scorer reads ``gt`` (its ``check`` of the references): (its records kept, the count it
     skipped: an unscorable reference's record was left out of the row's count unsaid, the baseline reading it)."""
-    report = ReadReport(str(gt))
+    report = LineReport(str(gt))  # the scorers' (eval.common.evaluate's)
     return load_gt(gt, tasks, keep, shapes, report=report, check=check)[0], report.n_skipped
 
 

@@ -226,7 +226,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
             raise
 
     records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := LineReport(str(args.gt)),
-                                      checked if check else None, skipped := set(), fields := set())  # ids read
+                                      checked if check else None, skipped := set())  # ids read
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     answered = sum(i in preds.by_id for i in skipped)  # a bad shape's too: was unscored unsaid
@@ -264,7 +264,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     # of them, a bad shape's, a blind one's and another bad field's (their ids read too); the rest, of unknown id (no
     # JSON, a bad id): all five add up
     scores["n_gt_bad_shapes"] = report.shapes  # lines, not ids (a blind line sharing a bad shape's id hid it)
-    scores["n_gt_bad_blind"], scores["n_gt_bad_fields"] = blind_and_fields(report, fields)  # lines, not ids
+    scores["n_gt_bad_blind"], scores["n_gt_bad_fields"] = blind_and_fields(report)  # lines, not ids
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scored = {it.id for it in items}  # the records scored (their ids); another task's repeats are that script's to say
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, scored))  # scored by their ids

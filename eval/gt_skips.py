@@ -15,44 +15,32 @@ from rsvlm.data.read_report import BLIND, ReadReport
 
 @dataclass
 class LineReport(ReadReport):
-    """A ``ReadReport`` that also counts the skipped lines of each id read (``lines``): ``skipped_read_ids`` keeps
-    one entry an id, so two broken lines sharing one id were counted once in ``n_gt_bad_fields``/``n_gt_bad_blind``
-    and the other called a malformed record of unknown id."""
+    """A ``ReadReport`` that also counts the skipped lines of each id read, by reason (``reasons``):
+    ``skipped_read_ids`` keeps one entry an id, so two broken lines sharing one id were counted once in
+    ``n_gt_bad_fields``/``n_gt_bad_blind`` and the other called a malformed record of unknown id."""
 
-    lines: Counter = field(default_factory=Counter, repr=False)
-    blind: Counter = field(default_factory=Counter, repr=False)  # of them, the blind ones (their question alone)
     # each id's lines by reason: the reader keeps one reason an id (its last line's), and a task refusal gave an id's
     # every line that one
     reasons: dict = field(default_factory=dict, repr=False)
+    blind: int = 0  # of them, the blind lines (their question alone)
     shapes: int = 0  # lines ``eval.inputs.load_gt`` skipped for a bad shape (n_gt_bad_shapes: was one an id)
 
     def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
-        self.lines[str(raw["id"])] += 1
-        self.blind[str(raw["id"])] += said.endswith(BLIND)
+        self.blind += said.endswith(BLIND)
         self.reasons.setdefault(str(raw["id"]), Counter())[reason] += 1
         super().note_skipped_id(raw, task, reason, said)
 
 
-def line_reasons(report: ReadReport, rid: str, last: str) -> Counter:
-    """The skipped lines of ``rid`` by reason where ``report`` is a ``LineReport``, else ``last`` (the reason the
-    reader kept) once a line, as ``n_lines`` counts them."""
-    return Counter((getattr(report, "reasons", None) or {}).get(rid) or {last: n_lines(report, {rid})})
+def n_lines(report: LineReport, ids: set[str]) -> int:
+    """The skipped lines of ``ids`` (a repeated id's each; one an id ``report`` counted no line of)."""
+    return sum(n.total() if (n := report.reasons.get(i)) else 1 for i in ids)
 
 
-def n_lines(report: ReadReport, ids: set[str]) -> int:
-    """The skipped lines of ``ids`` where ``report`` is a ``LineReport`` (a repeated id's each), else one an id."""
-    lines = getattr(report, "lines", None)
-    return sum(lines[i] or 1 for i in ids) if lines is not None else len(ids)
-
-
-def blind_and_fields(report: ReadReport, fields: set[str]) -> tuple[int, int]:
+def blind_and_fields(report: LineReport) -> tuple[int, int]:
     """``n_gt_bad_blind`` and ``n_gt_bad_fields``: the reader's skipped lines whose id it read, blind or of another
     bad field (a bad field's line sharing a blind one's id was called blind, one sharing a sound record's id was of
-    unknown id); where ``report`` is no ``LineReport``, one an id of ``report.skipped_ids`` and of ``fields``."""
-    if not isinstance(report, LineReport):
-        return len(report.skipped_ids), len(fields)
-    blind = sum(report.blind.values())
-    return blind, sum(report.lines.values()) - blind
+    unknown id)."""
+    return report.blind, sum(n.total() for n in report.reasons.values()) - report.blind
 
 
 @dataclass

@@ -27,6 +27,7 @@ from eval.gt_refusal import (  # noqa: F401  (eval.inputs.NAME, as before the sp
     task_refusal,
     too_malformed,
 )
+from eval.gt_skips import LineReport
 from eval.pred_file import (  # noqa: F401  (eval.inputs.NAME, as before the split: the scorers and tests use them)
     PredictionFile,
     _read_text,
@@ -34,7 +35,6 @@ from eval.pred_file import (  # noqa: F401  (eval.inputs.NAME, as before the spl
     foreign_tasks,
     load_predictions,
 )
-from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records import GZIP_ERRORS, REENCODE, RecordError, open_bytes
 from rsvlm.data.records_shape import json_line
 from rsvlm.geometry.codec import REPAIRED
@@ -81,9 +81,9 @@ def crossing_obb_advice(refusal: str) -> str:
 
 
 def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], bool] | None = None, geometry: bool = True,
-            decoded: dict | None = None, report: ReadReport | None = None,
-            check: Callable[[dict], object] | None = None, skipped: set[str] | None = None,
-            malformed: set[str] | None = None) -> tuple[list[dict], Counter, set[str]]:
+            decoded: dict | None = None, report: LineReport | None = None,
+            check: Callable[[dict], object] | None = None,
+            skipped: set[str] | None = None) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
@@ -100,9 +100,9 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     decoding it twice. ``check`` (a kept record of ``tasks``) raises ``BadReference`` for a reference the scorer cannot
     score: skipped and counted as a malformed record is (``reference: …`` reasons), the file refused by the same share.
     ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, the blind ones
-    and those of another bad field (``eval.gt_skips``: as the reader's report keeps them), which
-    ``malformed`` (where given) gets alone; not the id of a record whose JSON or id is what is wrong."""
-    from eval.gt_skips import LineReport, id_read_skips, line_reasons, n_lines, reader_skips
+    and those of another bad field (``eval.gt_skips``: as the reader's report keeps them); not the id of a record
+    whose JSON or id is what is wrong. ``report``: a ``LineReport`` (it counts the skipped lines, not ids)."""
+    from eval.gt_skips import id_read_skips, n_lines, reader_skips
     from rsvlm.data.records import read_records
 
     kept, other, records = [], Counter(), []
@@ -130,8 +130,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
                 else:  # as rsvlm eval skips it (its check_geometry)
                     reason, said = f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e)
                 n_said, n_mine = len(report.examples), n_mine + 1
-                if isinstance(report, LineReport) and not isinstance(e, BadReference):
-                    report.shapes += 1  # a line each (n_gt_bad_shapes)
+                report.shapes += not isinstance(e, BadReference)  # a line each (n_gt_bad_shapes)
                 report.drop(reason, said)
                 said = report.examples[-1] if len(report.examples) > n_said else said  # at its line
                 if wanted:
@@ -148,13 +147,11 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     if id_read_skips(report):  # a bad field's: the ids and tasks the reader kept (was "names no record")
         found = reader_skips(report, ids | {r["id"] for r in records})  # the blind ones' ids are in ids: not found
         ids.update(found.task)
-        if malformed is not None:
-            malformed.update(found.task)
         for rid, task in found.task.items():
             if task in tasks and rid in found.kept:  # one keep cannot tell is the file's share alone
                 # each line of a repeated id, by its own reason, as the whole file's share and the score file
-                bad[task] += (n := line_reasons(report, rid, found.why[rid][0])).total()
-                whys[task].update(n)
+                bad[task] += report.reasons[rid].total()
+                whys[task].update(report.reasons[rid])
                 firsts.setdefault(task, found.why[rid][1])
         if skipped is not None:
             skipped.update(found.task)
