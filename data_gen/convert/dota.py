@@ -54,7 +54,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
-from data_gen.convert.lookup import every_image, find_image, index_images, note_unlabelled
+from data_gen.convert.lookup import find_image, index_images, note_unlabelled
 from data_gen.convert.mostmissing import unlabelled_said, warn_most_missing
 from data_gen.convert.text import read_lines, skip_undecodable
 from rsvlm.progress import counted
@@ -205,7 +205,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{label_dir}: not a folder")
     allowed = class_filter(",".join(DOTA_CLASSES) if args.classes is None else args.classes,
                            chosen=args.classes is not None)
-    index = index_images(image_dir, out)
+    index = index_images(image_dir, out, every := {})  # every: each image once, for a refusal below
     files = files_with_suffix(label_dir, ".txt", recursive=False, out=out)  # P0001.TXT too
     if not files:
         xml = [p for p in files_with_suffix(label_dir, ".xml", recursive=False)
@@ -214,7 +214,7 @@ def run(args, out: Output) -> None:
             f"; it holds {counted(len(xml), '.xml file')} ({xml[0].name}): VOC / DIOR annotations are read by "
             "python -m "
             f"data_gen convert voc --src {label_dir}" if xml else _pairs_hint(label_dir))
-            + unlabelled_said(every_image(image_dir, out), image_dir, "labelTxt file")))  # label files found elsewhere: unsaid
+            + unlabelled_said([p for ps in every.values() for p in ps], image_dir, "labelTxt file")))  # label files found elsewhere: unsaid
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)

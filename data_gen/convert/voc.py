@@ -61,7 +61,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
-from data_gen.convert.lookup import every_image, find_image, index_images, note_unlabelled
+from data_gen.convert.lookup import find_image, index_images, note_unlabelled
 from data_gen.convert.mostmissing import unlabelled_said, warn_most_missing
 from data_gen.tiling import finite_coords
 from rsvlm.progress import counted
@@ -195,7 +195,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{src}: not a folder")
     image_dirs = [args.images] if args.images is not None else default_image_dirs(src)
     image_dir = " + ".join(str(d) for d in image_dirs)  # named by missing_image
-    index = index_images(image_dirs, out)  # DIOR's JPEGImages-trainval and -test: the first alone left half missing
+    index = index_images(image_dirs, out, every := {})  # DIOR's JPEGImages-trainval and -test: the first alone left half missing
     allowed = class_filter(args.classes)
     files = [p for p in files_with_suffix(src, ".xml", out=out)  # 00001.XML too
              if not p.name.lower().endswith(".aux.xml")]  # not GDAL's sidecars
@@ -203,7 +203,7 @@ def run(args, out: Output) -> None:
         txt = files_with_suffix(src / "labelTxt" if (src / "labelTxt").is_dir() else src, ".txt", recursive=False)
         raise ConversionError(f"{src}: no .xml files" + (  # a DOTA folder given to voc said no more
             f"; it holds {counted(len(txt), '.txt file')} ({txt[0].name}): if they are DOTA labelTxt files, python -m "
-            f"data_gen convert dota --src {src} reads them" if txt else "") + unlabelled_said(every_image(image_dirs, out), image_dir,
+            f"data_gen convert dota --src {src} reads them" if txt else "") + unlabelled_said([p for ps in every.values() for p in ps], image_dir,
                                                                                                ".xml file"))
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which
