@@ -86,7 +86,8 @@ def test_band_advice_names_the_python_argument(session, tiny_vlm):
     _, processor = tiny_vlm
     with pytest.raises(ValueError, match=r"ImageInput\(\.\.\., bands=\[\.\.\.\]\)"):
         processor("<image>\n[cls] What scene?", [five])
-    with pytest.raises(ValueError, match=r"\(--bands, or \"bands\" in a record's image, e.g\. --bands B1,"):  # the CLI's check
+    # the CLI's check
+    with pytest.raises(ValueError, match=r"\(--bands, or \"bands\" in a record's image, e.g\. --bands B1,"):
         processor.band_notes(five)
 
 

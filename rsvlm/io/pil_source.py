@@ -54,8 +54,9 @@ def misnamed_note(path: Path, read_as: str) -> str | None:
 def _misnamed_kind(path: Path, read_as: str) -> str | None:
     """"a TIFF named .jp2" (``misnamed_note``), else None."""
     named = NAMED_FORMAT.get(path.suffix.lower())
-    held = READ_FORMAT.get(read_as) or (read_as if read_as in READ_FORMAT.values() else  # held_format's "JPEG 2000"
-                                        f"file GDAL's {read_as} driver reads,")  # ENVI: "a file GDAL's ENVI driver reads"
+    # a driver's (GTiff), held_format's ("JPEG 2000"), else ENVI's "a file GDAL's ENVI driver reads"
+    held = READ_FORMAT.get(read_as) or (read_as if read_as in READ_FORMAT.values() else
+                                        f"file GDAL's {read_as} driver reads,")
     return None if named is None or held == named else f"a{'n' * (held == 'AVIF')} {held} named {path.suffix}"
 
 
