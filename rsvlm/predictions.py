@@ -291,12 +291,12 @@ def _first_line_of(out: Path, ids: set[str]) -> str | None:
     """``ID at FILE:LINE``: the first line of ``out`` (then of its rank parts) answering one of ``ids``, for the
     stale-answers refusal (was the least id alone, in a file of thousands); None where none is read again."""
     for f in answer_files(out):
-        with contextlib.suppress(OSError, UnicodeDecodeError), f.open(encoding="utf-8-sig", newline="") as fh:
-            for n, line in enumerate(fh, 1):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            for n, line in enumerate(answer_lines(f), 1):  # numbered as _objects' bad lines are
                 with contextlib.suppress(ValueError):
-                    if isinstance(row := json_line(line.lstrip("\ufeff")), dict) and isinstance(row.get("id"), str) \
-                            and row["id"] in ids:  # ["x"]: unhashable
-                        return f"{row['id']} at {f}:{n}"
+                    if isinstance(row := json_line(line), dict) and isinstance(rid := row.get("id"), str) \
+                            and rid in ids:  # ["x"]: unhashable
+                        return f"{rid} at {f}:{n}"
     return None
 
 
