@@ -90,10 +90,11 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         notes.append(f"{counted(len(failed), 'prediction', 'carries/carry')} an 'error' from rsvlm eval and {'scores' if len(failed) == 1 else 'score'} as wrong "
                      f"(first: {failed[0].record['id']}: {failed[0].pred['error'][:200]})")
     if cut := [it for it in items if is_cut(it)]:  # under the grammar a cut answer reads as a whole one
-        limit = ((scores["run"] or {}).get("options") or {}).get("max_new_tokens")
+        options = (scores["run"] or {}).get("options") or {}
+        limit = options.get("max_new_tokens")
         at = f" of {limit} tokens ({stamp_of(args.pred).name})" if isinstance(limit, int) else ""
         # a fused answer is cut where one view's was: a 'None.' the views voted for was told 'a detection without …'
-        tta = ((scores["run"] or {}).get("options") or {}).get("tta") not in (None, "none")
+        tta = options.get("tta") not in (None, "none")
         views = " (with --tta: its plain answer or a view's did, and the fused answer may be whole)" * tta
         notes.append(f"{counted(len(cut), 'answer')} reached rsvlm eval's token limit{at} (\"cut\": true) and may be cut{views}; "
                      f"{'it is scored as it stands' if len(cut) == 1 else 'they are scored as they stand'}, as if whole: a detection without its later objects, a caption "
