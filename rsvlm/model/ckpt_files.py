@@ -86,6 +86,12 @@ def _pickles(folder: Path) -> str:
            "safetensors.torch.save_file)" if found else ""
 
 
+def safetensors_llm(folder: Path) -> bool:
+    """Whether LLM folder ``folder`` holds its weights under a safetensors name transformers reads
+    (model.safetensors, or its index), without which it reads pytorch_model.bin (a pickle)."""
+    return any((folder / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json"))
+
+
 def check_files(root: Path, llm_cfg) -> None:
     """FileNotFoundError naming the part of checkpoint ``root`` that is missing or is not safetensors,
     before anything is built: vision.safetensors, the LLM folder's weights (a local one, or a hub name's in the
@@ -99,7 +105,7 @@ def check_files(root: Path, llm_cfg) -> None:
     llm_dir = Path(llm_cfg.name_or_path)
     llm_dir = llm_dir if llm_dir.is_dir() else hub_snapshot(llm_cfg.name_or_path) or llm_dir
     if llm_dir.is_dir():  # without HF's safetensors names transformers reads pytorch_model.bin (a pickle)
-        if not any((llm_dir / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json")):
+        if not safetensors_llm(llm_dir):
             other = sorted(p.name for p in llm_dir.glob("*.safetensors"))
             named = (f" under a name transformers reads (model.safetensors, model.safetensors.index.json; "
                      f"{other[0]} is neither)") if other else ""

@@ -267,12 +267,13 @@ def check_lora_base(cfg) -> None:
     trained, and every later load of its final/ (chat, eval, merge-lora: ``ckpt_files.check_files``) refused it
     with these words; now refused before the first step. A full or frozen LLM is saved whole, in safetensors,
     so its base's format does not matter. A hub name not in the cache is left to the build."""
-    from rsvlm.model.ckpt_files import _pickles, base_folder  # check_files' own words for such a folder
+    # check_files' own test and words for such a folder
+    from rsvlm.model.ckpt_files import _pickles, base_folder, safetensors_llm
 
     llm = cfg.model.llm
     if cfg.model.trainable.llm != "lora" or not llm.name_or_path or (folder := base_folder(llm.name_or_path)) is None:
         return
-    if not folder.is_dir() or any((folder / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json")):
+    if not folder.is_dir() or safetensors_llm(folder):
         return
     if pickled := _pickles(folder):
         raise FileNotFoundError(
