@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     gpus = max(1, torch.cuda.device_count())
     try:
-        recipe = load_config(TrainConfig, a.recipe, a.overrides)  # a bad override, before any file is written
+        recipe = load_config(TrainConfig, a.recipe, a.overrides, typed_in="command line")  # before any file is written
     except ConfigError as e:
         p.error(str(e))
     base = Path(str(recipe.model.llm.name_or_path or "")).name  # "" for a recipe whose LLM is built from its config
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"max_steps={a.steps}", f"batch_size={a.batch_size}", "grad_accum=1",
         "ckpt.every=0", "log.every=1", "log.progress=false", f"log.profile_steps={a.profile_steps}",
         *([f"model.trainable.llm={a.llm}"] if a.llm != "recipe" else []), *a.overrides]
-    cfg = load_config(TrainConfig, a.recipe, overrides)
+    cfg = load_config(TrainConfig, a.recipe, overrides, typed_in="command line")
     cfg_path = out / f"config_{a.llm}.yaml"
     save_config(cfg, cfg_path)
 

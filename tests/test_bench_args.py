@@ -35,7 +35,7 @@ def bench_main(name, monkeypatch, argv):
     (["--batch-size", "0"], "--batch-size 0: give 1 or more"),
     (["--profile-steps", "-1"], "--profile-steps -1: give 0"),
     (["--recipe", "{tmp}/missing.yaml"], "config file not found: {tmp}/missing.yaml"),  # was: a ConfigError traceback
-    (["bogus=1"], "override 'bogus=1': unknown key 'bogus'"),
+    (["bogus=1"], "override 'bogus=1' (command line): unknown key 'bogus'"),
     (["--out", "{tmp}/file"], "--out {tmp}/file: is a file"),
 ])
 def test_gpu_bench_refuses_bad_arguments_before_training(tmp_path, monkeypatch, capsys, args, says):

@@ -132,7 +132,8 @@ def test_an_unset_variable_in_a_path_is_refused_naming_it_and_makes_nothing(tmp_
     line = _refused(["--config", str(SFT), "out_dir=$RSVLM_NOPE/runs"], capsys)
     assert line == ("rsvlm train: override 'out_dir=$RSVLM_NOPE/runs' (command line): out_dir: '$RSVLM_NOPE/runs' "
                     "names $RSVLM_NOPE, which is not set in the environment (a config's paths expand ~ and $VAR as a "
-                    "shell would): set it, or write the path out"), line
+                    "shell would; a name holding $RSVLM_NOPE itself cannot be given, rename or link it): set it, or write "
+                    "the path out"), line
     r = tmp_path / "r.yaml"
     r.write_text(f"base: {SFT}\ndata:\n  train: ${{RSVLM_NOPE}}/a.jsonl\n")
     line = _refused(["--config", str(r), f"out_dir={tmp_path / 'run'}"], capsys)

@@ -54,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated
     from rsvlm.train.checkpoint import latest_checkpoint, resume_hint
     from rsvlm.train.config import TrainConfig, global_batch_note
-    from rsvlm.train.init_from import check_lora_base
     from rsvlm.train.resume import OutDirRefused
     from rsvlm.train.run import exit_if_meeting, lost_group, lost_group_line, preflight
 
@@ -76,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
                 scans: dict = {}  # its checks' transformers-source lookups, for the build (one lookup a key)
                 try:
                     shapes = preflight(cfg, scans)  # its meta LLM, for the build
-                    check_lora_base(cfg)  # a .bin-only base: its final/ was refused by every later load
                 except ValueError as e:  # model.stems.optical.bands=[R,G]: "model.stems.optical: …", unblamed
                     if type(e) is not ValueError or not str(e).startswith("model."):  # LinkError, HFConfigError:
                         raise  # config_by names what set them; a file's refusal (ckpt.resume: a cut file) its file

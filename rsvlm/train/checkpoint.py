@@ -156,18 +156,18 @@ def commit(final: Path, keep: int) -> None:
     resumed from (they pruned the step just saved, and ``ckpt.resume=auto`` picked them)."""
     tmp = tmp_dir(final)
     if final.exists():  # the same step saved again (e.g. a resumed run re-reaching it)
-        _set_aside(final)
+        set_aside(final)
     os.replace(tmp, final)  # a kill before it loses this step only for as long as two renames take
     now = int(STEP_RE.match(final.name).group(1))
     steps = sorted((int(m.group(1)), p) for p in final.parent.iterdir() if (m := STEP_RE.match(p.name)))
     upto = [p for n, p in steps if n <= now]
     for p in [*upto[: max(0, len(upto) - max(1, keep))], *(p for n, p in steps if n > now)]:
-        _set_aside(p)
+        set_aside(p)
     for p in final.parent.glob("step_*.old"):  # those set aside, and a killed run's
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _set_aside(folder: Path) -> None:
+def set_aside(folder: Path) -> None:
     """``folder`` renamed to ``NAME.old``, which no step pattern matches, to be deleted: a kill
     mid-delete left a half-deleted ``step_N`` that ``ckpt.resume=auto`` picked, then refused."""
     old = folder.with_name(folder.name + ".old")

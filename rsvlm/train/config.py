@@ -181,14 +181,16 @@ def expand_home(cfg: TrainConfig) -> None:
     ``init_from``, ``dist.deepspeed``, ``ckpt.resume``) made what a shell would have made them: a config is no
     shell, so ``data.train: ~/sets/train.jsonl`` was "not found" and ``out_dir: ~/runs/x`` (or ``$HOME/runs/x``)
     made a folder named ``~`` (``$HOME``) in the working directory. ValueError naming the key and the variable
-    where one is not set (it was kept as written). Cannot: a shell's ``${VAR:-default}`` forms."""
+    where one is not set (it was kept as written; a literal ``$X`` in a name has no escape). Cannot: a shell's
+    ``${VAR:-default}`` forms."""
     def home(p: str | None, key: str) -> str | None:
         if not isinstance(p, str):
             return p
         out = os.path.expandvars(os.path.expanduser(p) if p.startswith("~") else p)
         if unset := re.search(r"\$(\w+|\{[^}]*\})", out):
             raise ValueError(f"{key}: {p!r} names {unset[0]}, which is not set in the environment (a config's "
-                             "paths expand ~ and $VAR as a shell would): set it, or write the path out")
+                             f"paths expand ~ and $VAR as a shell would; a name holding {unset[0]} itself cannot be "
+                             "given, rename or link it): set it, or write the path out")
         return out
 
     cfg.data.train, cfg.data.root = home(cfg.data.train, "data.train"), home(cfg.data.root, "data.root")

@@ -29,7 +29,7 @@ from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
 from rsvlm.model.row_fill import record_fill, unrecorded_fill_note
 from rsvlm.processes import StopOnTerm, Terminated, ignore_sigterm
-from rsvlm.progress import counted
+from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
@@ -43,10 +43,10 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
     short_of_batch,
 )
 from rsvlm.train.chatter import write_setup_log
-from rsvlm.train.checkpoint import barrier, write_summary
+from rsvlm.train.checkpoint import barrier, set_aside, write_summary
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
 from rsvlm.train.export import export_step  # noqa: F401 (scripts/export_step.py imports it from here)
-from rsvlm.train.init_from import carry_merged, check_lora_base, init_vision
+from rsvlm.train.init_from import carry_merged, init_vision
 from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
@@ -139,12 +139,13 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     """The model in DESIGN.md's checkpoint layout (adapter-only where the LLM has LoRA and a base on disk),
     written into ``final.tmp`` and renamed: a resumed run's save went into the last run's ``final/``, so a kill
     midway left it half new, half old (this run's vision.safetensors, the last run's adapter), loadable unsaid.
-    A kill between the two renames leaves no ``final/`` (``final.old`` and ``final.tmp``, each whole)."""
+    A kill between the two renames leaves no ``final/`` (``final.old`` and ``final.tmp``, each whole). The last
+    ``final/`` goes whole: files in it this save does not write (the user's) are named in a warning."""
     import os
     import shutil
 
     out = Path(cfg.out_dir) / "final"
-    tmp, old = out.with_name("final.tmp"), out.with_name("final.old")
+    tmp = out.with_name("final.tmp")
     with engine.gathered():
         if rank == 0:
             shutil.rmtree(tmp, ignore_errors=True)  # a killed save's
@@ -153,11 +154,16 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
                 engine.module.save_pretrained(tmp, adapter_only=_adapter_only(cfg))
                 save_config(cfg, tmp / "train_config.yaml")
                 carry_merged(cfg, tmp)  # a merged base's record: it was lost here
+            gone = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()
+                          and not (tmp / p.relative_to(out)).exists()) if out.is_dir() else []
             if out.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(out, old)
+                set_aside(out)  # as final.old, deleted once this one is in place
             os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(out.with_name("final.old"), ignore_errors=True)
+            if gone:  # 938a236c deleted them unsaid; before it they were kept
+                run_warning(f"{out}: the last run's final/ was replaced whole, with {len(gone)} "
+                            f"{plural('file', len(gone))} in it this save does not write: {', '.join(gone[:3])}"
+                            f"{', …' if len(gone) > 3 else ''}")
     return out
 
 
@@ -196,7 +202,6 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     if not checked:
         scans = {} if scans is None else scans
         shapes = preflight(cfg, scans)
-        check_lora_base(cfg)  # rsvlm train runs it after preflight too
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 

@@ -18,7 +18,7 @@ from rsvlm.processes import SameOnEveryRank, env_int, process_rank
 from rsvlm.progress import counted
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
-from rsvlm.train.init_from import check_init_from
+from rsvlm.train.init_from import check_init_from, check_lora_base
 from rsvlm.train.inputs import RefusedData, check_data_paths, check_paths_at_once, image_root_hint
 from rsvlm.train.logging import check_tensorboard
 from rsvlm.train.max_length import check_max_length
@@ -270,7 +270,7 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False,
 def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
     config's values (the model section's: ``check_model_config``, and the local model files it names:
-    ``check_model_files``), the records files and image roots, ``out_dir``, the
+    ``check_model_files``, ``check_lora_base``), the records files and image roots, ``out_dir``, the
     launcher's variables and the ``dist.deepspeed`` file, (LM loop) ``init_from`` and ``log.tensorboard``,
     (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its files, its number of
     processes, its model section); the LM loop's ``train`` then reads the records (``check_enough_records``:
@@ -291,6 +291,8 @@ def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | 
     check_model_config(cfg.model, lm=not clip, scans=scans)  # else found while the model is built, once out_dir is written
     check_paths_at_once(cfg)  # several missing: all named at once, else one by one below
     check_model_files(cfg.model, lm=not clip)
+    if not clip:  # a .bin-only base of a LoRA LLM: its adapter-only final/ was refused by every later load
+        check_lora_base(cfg)
     check_data_paths(cfg)
     check_out_dir(cfg)
     world, _, _ = check_launch(cfg, ddp=clip)
