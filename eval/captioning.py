@@ -221,7 +221,7 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
     if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
         notes.append(f"{counted(len(wordless), 'record', 'has/have')} no reference with a word (first: {wordless[0]}; a reference of "
                      f"geometry or punctuation alone): {'it scores' if len(wordless) == 1 else 'they score'} 0 whatever the answer")
-    if short := [it.id for i, it, st in zip(range(len(items)), items, statuses)
+    if short := [it.id for i, (it, st) in enumerate(zip(items, statuses))
                  if st == common.OK and cands[i][0] != EMPTY and len(cands[i][0].split()) < 4]:
         notes.append(short_answers_note(short, len(items)))
     # Java's warnings of them are taken off stderr: a reference's (a ground truth read in the wrong encoding) said too
