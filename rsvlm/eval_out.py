@@ -122,7 +122,9 @@ def kept_note(out: Path, ids: list[str], unchanged: bool = True) -> str:
     are not counted; a line that is no JSON object is passed over. Not ``unchanged`` (a run that answered some):
     "wrote OUT". Either way, the lines repeating an id of ``ids`` (``repeats_said``)."""
     want, kept, cut, failed, first = set(ids), set(), set(), set(), {}
-    again = [0, 0]  # lines repeating an id of want, and of them those whose answer is not the first's
+    # lines repeating an id of want, of them those whose answer is not the first's, and ids whose first line, an error
+    # row, gives way to a later answer (eval.pred_file's rule: the scorers score that answer)
+    again = [0, 0, 0]
     for line in answer_lines(out):
         with contextlib.suppress(ValueError):
             row = json_line(line)
@@ -130,9 +132,13 @@ def kept_note(out: Path, ids: list[str], unchanged: bool = True) -> str:
                 (failed if "error" in row else kept).add(rid)
                 if row.get("cut"):
                     cut.add(rid)
+                errored = isinstance(row.get("error"), str)
                 if rid in first:
-                    again = [again[0] + 1, again[1] + (row.get("answer") != first[rid])]
-                first.setdefault(rid, row.get("answer"))
+                    passed = first[rid][1] and not errored
+                    again = [again[0] + 1, again[1] + (not passed and row.get("answer") != first[rid][0]), again[2] + passed]
+                    if passed:
+                        first[rid] = (row.get("answer"), False)
+                first.setdefault(rid, (row.get("answer"), errored))
     how = f", {len(cut)} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if cut else ""
     empty = f", {counted(len(failed - kept), 'record')} kept empty with an error" if failed - kept else ""
     said = f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})" if unchanged \
@@ -140,14 +146,17 @@ def kept_note(out: Path, ids: list[str], unchanged: bool = True) -> str:
     return said + repeats_said(*again)
 
 
-def repeats_said(n: int, differing: int) -> str:
+def repeats_said(n: int, differing: int, passed: int = 0) -> str:
     """``kept_note``'s words for ``n`` more lines of ``--out`` that repeat an id (``differing`` of them with another
-    answer than the id's first line): the count said was of ids, those lines unsaid until a scorer counted them."""
+    answer than the id's first line; ``passed`` ids whose first line is an error row a later answer replaces): the
+    count said was of ids, those lines unsaid until a scorer counted them."""
     if not n:
         return ""
     other = f", {differing} with another answer than the first" if differing else ""
+    past = (f", or where an error row opens it the first without an error ({counted(passed, 'id')}: "
+            "n_pred_error_rows_passed)") if passed else ""
     return (f"; {counted(n, 'more line')} {'repeats' if n == 1 else 'repeat'} an id{other}: the scorers score each "
-            "id's first line and count the rest (n_pred_duplicate_ids)")
+            f"id's first line{past} and count the rest (n_pred_duplicate_ids)")
 
 
 @contextlib.contextmanager

@@ -55,6 +55,7 @@ def test_the_kept_note_counts_error_rows_apart_from_answers(tmp_path):
                    '{"id": "c", "answer": "", "error": "old"}\n{"id": "c", "answer": "y", "cut": true}\n')
     assert kept_note(out, ["a", "b", "c"]) == (f"nothing left to answer: {out} unchanged (2 answers kept, 1 record kept "
                                                "empty with an error, 1 cut: rerun with another --out and a larger "
-                                               "--max-new-tokens to answer them whole); 1 more line repeats an id, "
-                                               "1 with another answer than the first: the scorers score each id's "
-                                               "first line and count the rest (n_pred_duplicate_ids)")  # stop 79: c's
+                                               "--max-new-tokens to answer them whole); 1 more line repeats an id: "
+                                               "the scorers score each id's first line, or where an error row opens "
+                                               "it the first without an error (1 id: n_pred_error_rows_passed) and "
+                                               "count the rest (n_pred_duplicate_ids)")  # stop 79: c's

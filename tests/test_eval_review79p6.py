@@ -1,5 +1,6 @@
 """Review of stop 79's evaluation round 2 (P6): an error row followed by an answer is scored on the answer by every
-scorer, its lines adding up; the short-caption note's figures are what pycocoevalcap gives (BLEU-4 is 3e-5, not 0)."""
+scorer, its lines adding up, and ``rsvlm eval``'s closing line says so (it said the scorers score the error row);
+the short-caption note's figures are what pycocoevalcap gives (BLEU-4 is 3e-5, not 0)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,23 @@ def test_every_scorer_scores_the_answer_after_an_error_row(tmp_path, script, tas
               "n_pred_lines")
     assert [s[k] for k in counts] == [0, 1, 1, 0, 4]
     assert s["n_records"] - s["n_missing"] + s["n_pred_duplicate_ids"] == s["n_pred_lines"]
+
+
+def test_the_closing_line_says_an_error_row_gives_way_as_the_scorers_do(tmp_path):
+    """rsvlm eval's closing line over the same joined --out said '1 with another answer than the first: the scorers
+    score each id's first line', the error row, which no scorer scores since b99cc747."""
+    from rsvlm.eval_out import kept_note
+
+    out = tmp_path / "out.jsonl"
+    write_jsonl(out, [{"id": "a", "task": "vqa", "answer": "", "error": "image unreadable"},
+                      *({"id": i, "task": "vqa", "answer": "yes"} for i in "bca"), {"id": "b", "task": "vqa", "answer": "no"}])
+    said = kept_note(out, list("abc"))
+    assert said == (f"nothing left to answer: {out} unchanged (3 answers kept); 2 more lines repeat an id, 1 with another "
+                    "answer than the first: the scorers score each id's first line, or where an error row opens it the "
+                    "first without an error (1 id: n_pred_error_rows_passed) and count the rest (n_pred_duplicate_ids)")
+    write_jsonl(out, [{"id": "a", "task": "vqa", "answer": "yes"}, {"id": "a", "task": "vqa", "answer": "", "error": "x"}])
+    assert kept_note(out, ["a"]).endswith("1 with another answer than the first: the scorers score each id's first "
+                                          "line and count the rest (n_pred_duplicate_ids)")  # an error row after: not taken
 
 
 def test_the_short_caption_notes_figures_are_pycocoevalcaps(tmp_path):
