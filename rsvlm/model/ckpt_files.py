@@ -79,7 +79,7 @@ def _model_type(config_json: Path) -> str | None:
     return "llava" if "llava" in kind or "geochat" in kind or any(str(k).startswith("mm_") for k in conf) else kind or None
 
 
-def _pickles(folder: Path) -> str:
+def pickled_said(folder: Path) -> str:
     """The pickled weight files in ``folder``, named for a message ("" when none)."""
     found = sorted(p.name for ext in ("*.bin", "*.pt", "*.pth", "*.ckpt") for p in folder.glob(ext))
     return f"; it holds {', '.join(found[:3])}, pickled weights, which rsvlm does not load (re-save them with " \
@@ -101,7 +101,7 @@ def check_files(root: Path, llm_cfg) -> None:
     is ``own_llm``'s, checked before this."""
     if not (root / "vision.safetensors").is_file():
         raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector)"
-                                f"{_pickles(root) or ': cut short by an interrupted save or copy? copy it again'}")
+                                f"{pickled_said(root) or ': cut short by an interrupted save or copy? copy it again'}")
     llm_dir = Path(llm_cfg.name_or_path)
     llm_dir = llm_dir if llm_dir.is_dir() else hub_snapshot(llm_cfg.name_or_path) or llm_dir
     if llm_dir.is_dir():  # without HF's safetensors names transformers reads pytorch_model.bin (a pickle)
@@ -109,7 +109,7 @@ def check_files(root: Path, llm_cfg) -> None:
             other = sorted(p.name for p in llm_dir.glob("*.safetensors"))
             named = (f" under a name transformers reads (model.safetensors, model.safetensors.index.json; "
                      f"{other[0]} is neither)") if other else ""
-            raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{_pickles(llm_dir)}")
+            raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{pickled_said(llm_dir)}")
         if not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
             raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, beside its weights)")
         # shards its index lists that are missing, and cut files: build_llm's check_llm_files names them
@@ -122,7 +122,7 @@ def check_files(root: Path, llm_cfg) -> None:
     if adapter.is_dir():
         for name in ("adapter_config.json", "adapter_model.safetensors"):
             if not (adapter / name).is_file():
-                raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
+                raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){pickled_said(adapter)}")
         if why := adapter_rank_mismatch(adapter):  # was peft's 'size mismatch for …' traceback, a line per tensor
             raise ValueError(why)
         if (root / MERGED).is_file() and adapter_sha256(root) in merged_adapters(root):  # applied on top, again

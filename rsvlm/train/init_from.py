@@ -268,14 +268,14 @@ def check_lora_base(cfg) -> None:
     with these words; now refused before the first step. A full or frozen LLM is saved whole, in safetensors,
     so its base's format does not matter. A hub name not in the cache is left to the build."""
     # check_files' own test and words for such a folder
-    from rsvlm.model.ckpt_files import _pickles, base_folder, safetensors_llm
+    from rsvlm.model.ckpt_files import base_folder, pickled_said, safetensors_llm
 
     llm = cfg.model.llm
     if cfg.model.trainable.llm != "lora" or not llm.name_or_path or (folder := base_folder(llm.name_or_path)) is None:
         return
     if not folder.is_dir() or safetensors_llm(folder):
         return
-    if pickled := _pickles(folder):
+    if pickled := pickled_said(folder):
         raise FileNotFoundError(
             f"model.llm.name_or_path: {folder}: no *.safetensors LLM weights{pickled}: a LoRA run saves its adapter "
             "alone on this base, and rsvlm chat, eval and merge-lora refuse its final/ so; re-save the base with "
