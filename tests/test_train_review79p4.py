@@ -3,6 +3,7 @@ contrastive run builds no LLM), and a resumed run's final/ save names the files 
 
 from __future__ import annotations
 
+import pytest
 from test_train_tour79b import bin_base  # noqa: F401 (the fixture: conftest's tiny base as pytorch_model.bin)
 from test_train_utils import make_records, recipe
 
@@ -43,3 +44,22 @@ def test_a_resumed_final_save_names_the_users_files_it_replaced(tmp_path, capsys
     assert not (out / "final" / "notes.txt").exists() and (out / "final" / "vision.safetensors").is_file()
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("final")) == ["final"]
 
+
+
+def test_a_killed_final_saves_folders_count_as_the_runs_outputs(tmp_path):
+    """Killed between its two renames, a final/ save leaves final.old and final.tmp alone: a fresh run there was
+    not refused, and overwrite=true removed the rest and left them (a half-written model beside the new run)."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import check_out_dir, start_out_dir
+
+    out = tmp_path / "run"
+    for name in ("final.old", "final.tmp"):
+        (out / name).mkdir(parents=True)
+        (out / name / "vision.safetensors").write_bytes(b"x")
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"out_dir={out}", f"data.train={tmp_path / 'a.jsonl'}"])
+    with pytest.raises(FileExistsError, match=r"already holds a run \(final.tmp, final.old\)"):
+        check_out_dir(cfg)
+    cfg.overwrite = True
+    start_out_dir(cfg, rank=0)
+    assert not (out / "final.old").exists() and not (out / "final.tmp").exists()

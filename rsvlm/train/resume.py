@@ -297,7 +297,9 @@ class OutDirFailed(SameOnEveryRank, OSError):
     config not saved, an output not removed): every rank raises it alike, said once, exit 1."""
 
 
-RUN_OUTPUTS = ("final", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard", "profile.txt")
+# final.tmp / final.old: a final/ save killed midway (loop.save_final); overwrite=true left them
+RUN_OUTPUTS = ("final", "final.tmp", "final.old", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard",
+               "profile.txt")
 
 
 def continues_own(cfg: TrainConfig) -> bool:
