@@ -278,5 +278,5 @@ def check_lora_base(cfg) -> None:
     if pickled := pickled_said(folder):
         raise FileNotFoundError(
             f"model.llm.name_or_path: {folder}: no *.safetensors LLM weights{pickled}: a LoRA run saves its adapter "
-            "alone on this base, and rsvlm chat, eval and merge-lora refuse its final/ so; re-save the base with "
-            "safetensors (from_pretrained then save_pretrained), or train model.trainable.llm=full")
+            "alone on this base, and rsvlm chat, eval and merge-lora refuse its final/ so; re-save the base as said, "
+            "or train model.trainable.llm=full")
