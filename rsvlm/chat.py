@@ -23,6 +23,7 @@ from rsvlm.advice import for_cli, pixel_box_hint
 from rsvlm.answer_shown import first_control, shown
 from rsvlm.answering import context_cap, is_fused, worded_note
 from rsvlm.chat_commands import Commands
+from rsvlm.chat_loop import cr_lines, talk  # noqa: F401  (cr_lines: rsvlm.chat's name kept)
 from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
@@ -404,7 +405,7 @@ def _main(args) -> int:
         if err := repl.add_image(img):
             print(f"rsvlm chat: {err}", file=sys.stderr)
             return 2
-    return _talk(repl)
+    return talk(repl)
 
 
 def _reader_gone() -> int:
@@ -414,84 +415,4 @@ def _reader_gone() -> int:
     with contextlib.suppress(OSError):  # … 2>&1 | head: no one is left to read it
         print("rsvlm chat: standard output was closed by its reader; the chat ended there (the lines after it "
               "were not read: questions, /vis and /geojson)", file=sys.stderr, flush=True)
-    return 1
-
-
-def _talk(repl: ChatREPL) -> int:
-    """The chat's loop: lines read and handled until Ctrl-D or /quit. Status 0; a piped chat (stdin no terminal)
-    whose lines failed (``ChatREPL.fail``) ends with a line on stderr naming them and status 1: it was 0, and a
-    script could not tell a /vis that wrote nothing from one that wrote."""
-    repl.say("rsvlm chat — /help for commands, /quit to leave")
-    try:
-        import readline  # noqa: F401  (line editing and history where available)
-    except ImportError:
-        pass
-    echo = not sys.stdin.isatty()  # piped questions: no terminal echoes them after the prompt
-    with contextlib.suppress(AttributeError, ValueError):  # a strict stdin's bad byte lost its read-ahead's lines
-        sys.stdin.reconfigure(errors="surrogateescape")  # each such line is refused by itself (tokens.py)
-    read, failed = 0, []  # lines read; (number, line) of those that failed
-    queued, split = [], 0  # the lines after the first of a line holding lone CRs (cr_lines); how many it held
-    while True:
-        repl.failed = False
-        try:
-            read += 1
-            if queued:
-                line = queued.pop(0)
-                repl.out.write(">>> ")  # input()'s prompt, as for every line read
-            else:
-                line = input(">>> ").lstrip("\ufeff")  # a file saved "UTF-8 with BOM": its BOM was echoed
-                line, *queued = cr_lines(line)
-                if queued:  # said once, after the prompt's line
-                    split = len(queued) + 1
-            if echo:  # the answer followed the prompt on its line, read as if typed there (">>> >>> " for blanks)
-                repl.say(line.rstrip("\r"))  # a questions file with Windows line ends: a ^M in every echoed line
-            if split:
-                repl.say(f"(note: the line read holds {split} lines ended by a lone CR, an old Mac's line ends: "
-                         "each is read as a line)")
-                split = 0
-        except EOFError:
-            repl.say()
-            return _ended(read - 1, failed, echo)
-        except UnicodeDecodeError as e:  # a strict stdin: the traceback ended the chat
-            failed.append((read, f"not {e.encoding} text"))
-            repl.say(f"error: the line is not {e.encoding} text (byte 0x{e.object[e.start]:x}): set the terminal "
-                     f"to {e.encoding}, or, where the questions come from a file, convert that file to {e.encoding} "
-                     f"first (from Latin-1: iconv -f latin1 -t {e.encoding} q.txt > q-{e.encoding}.txt)")
-            continue
-        except KeyboardInterrupt:
-            read -= 1
-            repl.say("\n(Ctrl-D or /quit to leave)")
-            continue
-        try:
-            if not repl.handle(line):
-                return _ended(read, failed, echo)  # /quit: no line of its own failed
-        except KeyboardInterrupt:  # reading a large /image, drawing /vis: stop it, not the session
-            repl.failed = True
-            repl.say("\n(stopped)")
-        if repl.failed:
-            failed.append((read, line.strip()))
-
-
-def cr_lines(line: str) -> list[str]:
-    """``line`` as the lines a lone CR ends in it (an old Mac's line ends: a questions file of them arrived as
-    one line, refused naming its ``\\x0d``); a CR at the line's end (Windows') stays for ``handle`` to strip. A CR
-    typed on purpose inside a question cannot be told from a line end."""
-    body = line.rstrip("\r")
-    return body.split("\r") if "\r" in body else [line]
-
-
-def _ended(read: int, failed: list[tuple[int, str]], piped: bool) -> int:
-    """A chat's status once its ``read`` lines are done: 1 where it was ``piped`` and lines ``failed`` (their numbers
-    and words, the first five said on stderr), else 0 (a terminal's user saw each error as it came)."""
-    if piped and not read:  # < empty.txt: the model loaded, and the chat ended saying nothing
-        print("rsvlm chat: its standard input was empty: no line read, nothing asked", file=sys.stderr, flush=True)
-    if not (piped and failed):
-        return 0
-    from rsvlm.progress import counted
-
-    named = ", ".join(f"line {k} ({shown(text if len(text) <= 40 else text[:39] + '…')})"  # a refused ESC [ A too
-                      for k, text in failed[:5])
-    more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-    print(f"rsvlm chat: {len(failed)} of {counted(read, 'line')} read failed: {named}{more}", file=sys.stderr,
-          flush=True)
     return 1
