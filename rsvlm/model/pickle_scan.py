@@ -50,7 +50,7 @@ def is_torchscript(path: Path) -> bool:
 
 
 def pickled_globals(path: Path) -> list[str]:
-    """The ``module.name`` of every GLOBAL / STACK_GLOBAL in torch file ``path``'s pickle(s): ``data.pkl`` of a zip
+    """The ``module.name`` of every GLOBAL / STACK_GLOBAL in torch file ``path``'s pickles: ``data.pkl`` of a zip
     file (torch's format since 1.6), else the legacy format's leading pickles. ValueError where no pickle can be
     read there (a cut or damaged file, or no torch file)."""
     try:
