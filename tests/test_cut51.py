@@ -69,7 +69,7 @@ def test_an_answer_is_cut_where_generate_did_not_finish_it(processor, monkeypatc
 def test_an_answer_short_of_min_objects_under_the_grammar_is_cut(processor):
     """The grammar opens no shape the token limit cannot close, and the --min-objects push lets go
     only then: the answer ends on EOS (finished) with fewer objects than asked, cut by the limit."""
-    model = Says(processor, lambda p: (BOX, False))  # no answer finished: every one reached the limit
+    model = Says(processor, lambda p: (BOX, True))
     asked = [_ask("[det] ships"), _ask("[cls] What scene?")]
     out = inf.generate_answers(model, processor, asked, [[_image()], [_image()]], 20, min_objects=3)
     assert [a.cut for a in out] == [True, False]  # the [cls] question is not held to 3 objects
