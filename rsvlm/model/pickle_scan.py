@@ -3,12 +3,16 @@ and never unpickled: the classes and functions its GLOBAL / STACK_GLOBAL opcodes
 the first one not of torch's own tensor rebuilding (``foreign_global``), so a refusal of ``torch.load(weights_only=
 True)`` is told apart from a cut file without reading torch's error wording. A STACK_GLOBAL's module and name are
 followed through the memo (protocol 4 pickles a module's name once, then fetches it). Limits: one whose two strings
-were not pushed just before it (no pickler writes that) is named ``?``; TorchScript is told by its archive's members."""
+were not pushed just before it (no pickler writes that) is named ``?``. TorchScript is told by its archive's members
+or by the ``__torch__.`` / ``torch.jit.`` classes its data.pkl names; a TorchScript file whose data.pkl is gone as
+well as its ``code/`` and ``constants.pkl`` is not told (nor loadable)."""
 
 from __future__ import annotations
 
 import io
+import pickle
 import pickletools
+import struct
 import zipfile
 from pathlib import Path
 
@@ -41,12 +45,21 @@ def _globals_in(stream, pickles: int) -> list[str]:
     return found
 
 
+_SCRIPTED = ("__torch__.", "torch.jit.")  # what a TorchScript data.pkl names: the scripted classes, torch.jit's
+
+
 def is_torchscript(path: Path) -> bool:
-    """Whether ``path`` is a TorchScript archive (a zip holding ``code/`` or ``constants.pkl``)."""
+    """Whether ``path`` is a TorchScript archive: a zip holding ``code/`` or ``constants.pkl``, or whose data.pkl
+    names a ``__torch__.`` (scripted) or ``torch.jit.`` class (read from its opcodes, never unpickled)."""
     if not zipfile.is_zipfile(path):
         return False
     with zipfile.ZipFile(path) as z:
-        return any("/code/" in n or n.endswith("/constants.pkl") for n in z.namelist())
+        if any("/code/" in n or n.endswith("/constants.pkl") for n in z.namelist()):
+            return True
+    try:
+        return any(n.startswith(_SCRIPTED) for n in pickled_globals(path))
+    except ValueError:  # no readable data.pkl: not told to be TorchScript
+        return False
 
 
 def pickled_globals(path: Path) -> list[str]:
@@ -66,6 +79,19 @@ def pickled_globals(path: Path) -> list[str]:
         raise ValueError(f"{path}: no readable pickle ({type(e).__name__}: {e})") from None
 
 
+def _unsafe(path: Path) -> frozenset[str] | None:
+    """What torch's public ``torch.serialization.get_unsafe_globals_in_checkpoint`` says ``torch.load(weights_only=
+    True)`` refuses in ``path``; None where it cannot say: a torch before 2.5, a legacy (not zip) file, a pickle of
+    protocol 4 or above (it reads GLOBAL opcodes alone), a TorchScript archive, a damaged file."""
+    try:
+        from torch.serialization import get_unsafe_globals_in_checkpoint
+
+        return frozenset(get_unsafe_globals_in_checkpoint(str(path)))
+    except (ImportError, ValueError, EOFError, RuntimeError, AssertionError, OSError, pickle.UnpicklingError,
+            zipfile.BadZipFile, struct.error, IndexError):
+        return None
+
+
 def _allowed() -> frozenset[str] | None:
     """What ``torch.load(weights_only=True)`` loads (``module.name``), from torch's own list; None where this torch
     keeps no such list where it is looked for (a private name)."""
@@ -80,11 +106,16 @@ def _allowed() -> frozenset[str] | None:
 def foreign_global(path: Path) -> str | None:
     """The first class or function ``path`` pickles that ``torch.load(weights_only=True)`` refuses (``mymodule.Net``,
     ``argparse.Namespace``, a pickled ``torch.nn.modules.linear.Linear``, ``torch.load``), else None (also where the
-    file cannot be read: ``pickled_globals``). Told by torch's own list of what it loads, else ``_PLAIN``."""
+    file cannot be read: ``pickled_globals``). Told by torch's public ``get_unsafe_globals_in_checkpoint`` where it
+    answers (``_unsafe``), else by torch's own (private) list of what it loads, else by ``_PLAIN``."""
     try:
-        names = [n.replace("__builtin__.", "builtins.", 1) for n in pickled_globals(path)]
+        raw = pickled_globals(path)
     except ValueError:
         return None
+    unsafe = _unsafe(path)
+    if unsafe is not None:  # in the scan's order; a name the scan wrote otherwise (``?``) still comes out
+        return next((n for n in raw if n in unsafe), min(unsafe, default=None))
+    names = [n.replace("__builtin__.", "builtins.", 1) for n in raw]
     allowed = _allowed()
     if allowed is not None:
         return next((n for n in names if n not in allowed), None)
