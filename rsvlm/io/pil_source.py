@@ -12,7 +12,7 @@ import numpy as np
 
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import ImageReadError, not_readable
-from rsvlm.io.file_kinds import UNREAD, held_format  # noqa: F401 (held_format: imported from here by tests)
+from rsvlm.io.file_kinds import held_format, unread  # noqa: F401 (held_format: imported from here by tests)
 from rsvlm.io.fills import nodata_valid
 from rsvlm.io.large import PIL_DTYPES, DecodedWhole
 from rsvlm.io.pngcheck import check_whole_png
@@ -75,7 +75,7 @@ def with_misnamed(err: ImageReadError, names: list) -> ImageReadError:
     where its first bytes are of another format than its extension names, as a misnamed file that reads is noted
     (``misnamed_notes``): the error had spoken of TIFF tiles for a file named .jp2, unexplained."""
     name = next((n for n in names if str(err).startswith(f"{n}:")), None)
-    if type(err) is not ImageReadError or name is None or (held := held_format(name)) in (None, *UNREAD):
+    if type(err) is not ImageReadError or name is None or unread(held := held_format(name)) or held is None:
         return err  # (a HEIC, a video, a PDF: said by ``file_kinds.unread_kind``, none read as one)
     kind = _misnamed_kind(Path(str(name)), held)
     return ImageReadError(f"{err}; {kind}, read as one") if kind and kind not in str(err) else err

@@ -34,7 +34,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     text_start,
     vsi_archive,
 )
-from rsvlm.io.file_kinds import UNREAD, held_format
+from rsvlm.io.file_kinds import held_format, unread
 from rsvlm.io.gdal_source import (  # noqa: F401 (moved to gdal_source.py; imported from here by readers, data_gen, tests)
     WHOLE_DECODED,
     RasterioSource,
@@ -104,7 +104,7 @@ def _open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: 
         what = "band files given one per band" if len(paths) > 1 else f"a {paths[0].suffix or 'file without a suffix'}"
         raise ImportError(f"{', '.join(map(str, names))}: reading {what} needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
-        if tiff and held_format(paths[0]) not in UNREAD:  # a HEIC named .tif: no TIFF for tifffile to try
+        if tiff and not unread(held_format(paths[0])):  # a HEIC named .tif: no TIFF for tifffile to try
             try:
                 return _tifffile(paths[0], f"read by tifffile ({err}){told}")
             except ImageReadError as again:  # its reason too, unless the file is text (then not said twice)
