@@ -375,7 +375,8 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     if path is not None:
         data = merge(data, with_bases(load_yaml(path, cls), cls, path.parent, (path.resolve(),)), cls)
     overrides = list(overrides or [])
-    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []), typed_in=typed_in)
+    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []), typed_in=typed_in,
+                           set_by=None if path is None else lambda key: set_in(path, key))
     try:
         cfg = from_dict(cls, data)
         if why := own_problem(cfg):

@@ -13,6 +13,7 @@ import re
 import sys
 import typing
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -112,15 +113,17 @@ def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
-                    source: str = "the config it overrides", typed_in: str | None = None) -> dict[str, Any]:
+                    source: str = "the config it overrides", typed_in: str | None = None,
+                    set_by: Callable[[str], str | None] | None = None) -> dict[str, Any]:
     """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
     and a text field takes its value as written (``_as_written``). A key set below a value that is no
     mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from.
     ``typed_in``: where the user typed ``overrides`` (``"command line"``), said after the override a refusal names,
     as a later check's refusal says it (``override 'x=1' (command line): …``); None (words a program wrote, a
-    build.yaml's ``extra``, whose caller names them) says none."""
+    build.yaml's ``extra``, whose caller names them) says none. ``set_by``: the file that set a dotted key
+    (``config_hints.set_in``: the file or one of its ``base:`` files), named by the warning of a section given whole."""
     try:
-        return _apply(data, overrides, cls, source)
+        return _apply(data, overrides, cls, source, set_by)
     except ConfigError as e:
         if (labelled := typed(e, overrides, typed_in)) is e:
             raise  # as raised, its own cause kept ("raise e from e" made it its own)
@@ -138,7 +141,8 @@ def typed(error: ConfigError, overrides: list[str], typed_in: str | None) -> Con
     return ConfigError(f"{said[:at]} ({typed_in}){said[at:]}", keys=error.keys, evals=error.evals)
 
 
-def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source: str) -> dict[str, Any]:
+def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source: str,
+           set_by: Callable[[str], str | None] | None = None) -> dict[str, Any]:
     """``apply_overrides``' work: its refusals name the override as ``override 'K=V'``."""
     for n, text in enumerate(overrides):
         if (spaced := spaced_hint(overrides, n, cls)) is not None:
@@ -198,8 +202,9 @@ def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source:
                 node_cls = None
             if i == len(path) - 1:
                 if isinstance(value, dict):  # model.llm={lora_r: 8}: the recipe's llm.config was lost unsaid
-                    before = sum(split_override(o)[0][: len(path)] == path for o in overrides[:n])
-                    by = f"{source} and the override{'s' * (before > 1)} before it" if before else source
+                    def by(key: str, earlier: list[str] = overrides[:n]) -> str:
+                        return _setter(key, earlier, source, set_by, cls)
+
                     if said := _whole_section(text, path, node.get(part), value, cls, by):
                         warnings.warn(said, stacklevel=3)
                 node[part] = value
@@ -216,11 +221,29 @@ def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source:
     return data
 
 
-def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type | None, source: str) -> str:
+def _setter(key: str, earlier: list[str], source: str, set_by: Callable[[str], str | None] | None,
+            cls: type | None) -> str:
+    """Who set dotted ``key`` last: the last of the ``earlier`` overrides that set it or a mapping holding it (or a
+    key inside it), else ``set_by``'s file (a ``base:`` of the config file, or the file), else ``source``; a key no
+    file sets is ``cls``'s default. Limits: an override that set only a key inside ``key`` counts as setting it."""
+    if hit := [o for o in earlier if _overlap(split_override(o)[0], key.split("."))]:
+        return f"the override {hit[-1]!r}"
+    if set_by is None:
+        return source
+    return set_by(key) or f"the {getattr(cls, '__name__', 'config')} default"
+
+
+def _overlap(a: list[str], b: list[str]) -> bool:
+    """Whether dotted paths ``a`` and ``b`` are one, or one lies under the other (``optim`` and ``optim.eps``)."""
+    return a[: len(b)] == b[: len(a)]
+
+
+def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type | None,
+                   by: Callable[[str], str]) -> str:
     """The warning for override ``text``, a mapping ``given`` for the section at ``path`` (a dataclass's, or an entry
     of a mapping of them) that replaces ``held``, what the config had there: the keys it leaves out whose values
-    were not the defaults, which go back to them, and the ``KEY.sub=value`` overrides that change only what it
-    names; "" where it drops none. A mapping of entries (``model.stems={…}``) given whole replaces, as docs say:
+    were not the defaults, which go back to them, each group named by ``by`` (who set a dotted key), and the
+    ``KEY.sub=value`` overrides that change only what it names; "" where it drops none. A mapping of entries (``model.stems={…}``) given whole replaces, as docs say:
     not looked into. Limits: a section whose class has no default for a field counts its every key held."""
     tp = _unwrap_optional(_annotation(cls, path))[0] if cls is not None else None
     if not dataclasses.is_dataclass(tp) or not isinstance(held, dict) or _unknown_inside(given, tp):
@@ -232,10 +255,13 @@ def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type
     dropped = _dropped(held, given, default, tp)
     if not dropped:
         return ""
-    key = ".".join(path)
-    shown = ", ".join(dropped[:6]) + (f" and {len(dropped) - 6} more" if len(dropped) > 6 else "")
+    key, groups = ".".join(path), {}
+    for k in dropped:  # by who set it: the file, a base: of it, an override before this one
+        groups.setdefault(by(f"{key}.{k}"), []).append(k)
+    shown = ", and ".join(", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
+                          + f", as set by {who}" for who, keys in groups.items())
     many = len(dropped) > 1
-    return (f"override {text!r}: a mapping given whole replaces {key}, so {shown}, as set by {source}, "
+    return (f"override {text!r}: a mapping given whole replaces {key}, so {shown}, "
             f"{'go back to their defaults' if many else 'goes back to its default'}; to change only what it names, "
             f"give {' '.join(_one_by_one(key, given, tp))}")
 

@@ -105,4 +105,5 @@ def test_a_key_an_earlier_override_set_is_said_to_be_dropped_too():
 
     recipe = REPO / "configs/train/sft_tiny.yaml"
     _, said = _warned(TrainConfig, recipe, ["optim.eps=0.5", "seed=3", "optim={lr: 0.1}"])
-    assert len(said) == 1 and f"so eps, warmup_steps, as set by {recipe} and the override before it, go back" in said[0]
+    assert len(said) == 1 and (f"so eps, as set by the override 'optim.eps=0.5', and warmup_steps, as set by "
+                               f"{recipe}, go back" in said[0])  # stop 80: who set each key, not both for all
