@@ -63,8 +63,9 @@ def test_a_dota_image_with_no_object_is_not_kept_whole(tmp_path):
 def test_dota_seven_numbers_then_a_bad_field_names_field_8_too(tmp_path):
     # "1 … 7 abc ship 0" (y4 mistyped) was said a short line alone after stop 79; it was "field 8, 'abc'" before
     stats = dota_lines(tmp_path, ["1 2 30 2 30 20 1 abc ship 0"])
-    assert "7 numbers before the class, not 8 (4 corners x y); or field 8, 'abc', is no number" in (
-        stats["skipped_examples"]["unparsable_line"])
+    assert stats["skipped_examples"]["unparsable_line"].endswith(  # stop 80: that reading alone, "ship" a class
+        "unparsable_line (field 8, 'abc', is no number (x1 y1 … x4 y4: 8 numbers before the class): "
+        "1 2 30 2 30 20 1 abc ship 0)")
 
 
 def test_dota_seven_numbers_and_a_class_alone_is_a_short_line_alone(tmp_path):

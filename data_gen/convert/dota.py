@@ -89,6 +89,7 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
     ``filters.ClassFilter``, or None for any class."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
+    known = {clean_label(c) for c in DOTA_CLASSES} | (allowed.wanted if allowed is not None else set())
     lines = read_lines(path)
     for n, line in enumerate(lines, 1):
         where = f"{path}:{n}"
@@ -117,7 +118,7 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
                 raise ValueError("fields missing, or a number among the class words")
             cls = " ".join(words)
         except ValueError:  # the line ends the detail, as before; what is wrong leads it
-            why = _line_problem(parts)  # none for a line of no number at all: "not a label line" says itself
+            why = _line_problem(parts, known)  # none for a line of no number at all: "not a label line" says itself
             out.skip("unparsable_line", where, f"{why}: {line[:80]}" if why else line[:80])
             continue
         if allowed is not None and allowed.leaves_out(cls, out, where):
@@ -136,10 +137,10 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     return objects, gsd
 
 
-def _line_problem(parts: list[str]) -> str:
+def _line_problem(parts: list[str], known: set[str] = frozenset()) -> str:
     """What is wrong with a label line split into ``parts``: fields separated by commas or semicolons (a CSV
     export's ``10,10,…,ship,0``), too few numbers (a triangle's 6), no class, or a number among the class words; ""
-    for a line that starts with no number."""
+    for a line that starts with no number. Seven numbers then a word are one reading, not two (``_field_8_bad``)."""
     line = " ".join(parts)
     for sep, name, number in ((",", "commas", r"[-+]?[\d.]+"), (";", "semicolons", r"[-+]?[\d.,]*\d[\d.,]*")):
         # "10,10,…,ship,0" (a CSV export) or "10,5;10;…;ship;0" (one of a decimal-comma locale) read as one field:
@@ -160,12 +161,25 @@ def _line_problem(parts: list[str]) -> str:
     # "12 34 abc 56 …": not a short line; "1 … 7 small vehicle 0" is (no number between the 7 and the class)
     if n < 7 and len(parts) > 8 and _numbers(parts[n + 1:8] + parts[9:10]):
         return f"field {n + 1}, {parts[n]!r}, is no number (x1 y1 … x4 y4: 8 numbers before the class)"
-    if n < 8:  # "1 … 7 abc ship 0" reads as that short line too: its field 8 named, the two not told apart
-        also = f"; or field 8, {parts[7]!r}, is no number" if n == 7 and _numbers(parts[9:10]) else ""
-        return f"{n} numbers before the class, not 8 (4 corners x y){also}"
+    if n == 7 and _field_8_bad(parts, known):  # "1 … 7 abc ship 0": y4 mistyped, not a short line as well
+        return f"field 8, {parts[7]!r}, is no number (x1 y1 … x4 y4: 8 numbers before the class)"
+    if n < 8:
+        return f"{n} numbers before the class, not 8 (4 corners x y)"
     if all(re.fullmatch(r"[-+.\d]+", w) for w in parts[8:]):  # "… 10 20 0": a difficult flag, no class before it
         return "no class after the 8 numbers"
     return "a number among the class words"
+
+
+def _field_8_bad(parts: list[str], known: set[str]) -> bool:
+    """Whether a line of 7 numbers then words reads as a mistyped y4 (field 8) before its class, not as a line short
+    of a number whose class begins at field 8: field 8 holds a digit (``2O``, ``1.2.3``), or the words after it, not
+    with it, are a known class (``known``: DOTA's and ``--classes``, cleaned). A line was said both ways ("7 numbers
+    …; or field 8 … is no number"). Cannot: tell them apart where neither reading gives a known class (taken as
+    short)."""
+    words = parts[8:-1] if len(parts) > 9 and re.fullmatch(r"\d", parts[-1]) else parts[8:]
+    if clean_label(" ".join(parts[7:8] + words)) in known:  # "1 … 7 small vehicle 0"
+        return False
+    return bool(re.search(r"\d", parts[7])) or (bool(words) and clean_label(" ".join(words)) in known)
 
 
 def _numbers(words: list[str]) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from data_gen.convert.common import IMAGE_EXTS, ConversionError, Output, first_of
 
+FLAT_MASK = 0.5  # share of pixels in a 2x2 block of one value under which a file named as a mask is a photo
 MASK_NAME = re.compile(r"(.+?)[_-](?:pixels|masks?|labels?|gt|response|seg|instance_color_rgb)\d*", re.IGNORECASE)
 # a label image's stem: its image's stem (group 1) plus a mask suffix, numbered or not (SIRST's _pixels0)
 
@@ -57,6 +58,38 @@ def masks_beside(files, among=None) -> dict[Path, str]:
     return {p: im for p in files if (m := MASK_NAME.fullmatch(p.stem)) and (im := stems.get((p.parent, m[1].lower())))}
 
 
+def not_a_mask(path: Path, image: Path) -> str:
+    """Why ``path``, named as a mask of ``image`` beside it, is an image of its own: another size than ``image``, or
+    under ``FLAT_MASK`` of its pixels (of its first 1024 x 1024) in a 2x2 block of one value, every band (the real
+    masks of ``../shared/realdata``: 0.99-1.00, JPEG'd at quality 5-95: 0.62-1.00; its photos: 0.00-0.35, the SIRST
+    sky 0.25, Landsat 7 over its collar 0.35); "" where it may be a mask, or either cannot be read (the name
+    decides). Cannot: tell a flat photo (a blank tile, a cartoon) from a mask."""
+    import numpy as np
+    from rasterio.windows import Window
+
+    from data_gen.convert.images import open_raster
+
+    try:
+        with open_raster(image) as ds:
+            size = (ds.width, ds.height)
+        with open_raster(path) as ds:
+            if (ds.width, ds.height) != size:
+                return f"{ds.width} x {ds.height} px, not the size of {image.name} ({size[0]} x {size[1]})"
+            a = ds.read(window=Window(0, 0, min(ds.width, 1024), min(ds.height, 1024)))  # (C, H, W)
+    except Exception:  # noqa: BLE001 - unreadable: the name decides, as before
+        return ""
+    if min(a.shape[1:]) < 2:
+        return ""
+    same = np.all((a[:, :-1, :-1] == a[:, 1:, :-1]) & (a[:, :-1, :-1] == a[:, :-1, 1:])
+                  & (a[:, :-1, :-1] == a[:, 1:, 1:]), axis=0)  # (H-1, W-1): a 2x2 block of one value
+    flat = np.zeros(a.shape[1:], bool)  # (H, W): in some such block
+    for dy in (0, 1):
+        for dx in (0, 1):
+            flat[dy:dy + a.shape[1] - 1, dx:dx + a.shape[2] - 1] |= same
+    share = float(flat.mean())
+    return f"{share:.0%} of its pixels in flat 2x2 blocks, a mask's are over {FLAT_MASK:.0%}" if share < FLAT_MASK else ""
+
+
 def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     """Count the images of ``index`` (``index_images``) that are not among ``used`` (paths: those
     an annotation named, and any label files in the same folder) in ``out``'s notes as
@@ -65,12 +98,18 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     apart by their folder (symlinks followed) and name: images linked to one file are several images. One whose
     name is another image's stem plus a mask suffix in the same folder (``MASK_NAME``: SIRST's
     ``Misc_100_pixels0.png`` by ``Misc_100.png``) is a mask beside its image, counted apart as
-    ``masks_beside_their_images_left_out``. Cannot: tell such a name from an image truly so named."""
+    ``masks_beside_their_images_left_out``, unless its pixels say it is an image (``not_a_mask``: an image truly
+    named ``x_gt.png`` beside ``x.png`` was counted as a mask), counted then under ``images_without_label`` and
+    noted as ``images_named_as_masks``, naming why. Cannot: tell a photo that is flat (a blank tile) from a mask."""
     def key(p) -> Path:
         return Path(p).parent.resolve() / Path(p).name
 
     left = {key(p) for p in index.values()} - {key(p) for p in used}
     masks = masks_beside(left, map(key, index.values()))
+    if photos := {p: why for p in sorted(masks) if (why := not_a_mask(p, p.parent / masks[p]))}:
+        first = next(iter(photos))
+        out.note("images_named_as_masks", len(photos), f"{first}: {photos[first]}; counted as an image without label")
+        masks = {p: im for p, im in masks.items() if p not in photos}
     if masks:  # SIRST's Misc_100_pixels0.png beside Misc_100.png was an "image without label"
         first = min(masks)
         out.note("masks_beside_their_images_left_out", len(masks), f"{first} (beside {masks[first]})")

@@ -52,6 +52,13 @@ def _inactive_images(src: Path, prefix: str, out: Output) -> set:
             if isinstance(im, dict) and isinstance(im.get("id"), (int, str)) and im.get("active", True) is False}
 
 
+def _first_ids(ids: list, few: int = 3) -> str:
+    """``ids`` as a list of its first ``few`` and a count of the rest: a question of 400 answers_ids printed them all
+    in its ``no_answer`` message; an id is cut at 20 characters (a dict given as an id)."""
+    shown = ", ".join(r if len(r := repr(i)) <= 20 else r[:19] + "…" for i in ids[:few])
+    return f"[{shown}]" if len(ids) <= few else f"[{shown}, … {len(ids)} in all]"
+
+
 def run(args, out: Output) -> None:
     src = Path(args.src)
     prefixes = [args.prefix] if args.prefix else sorted(  # not ._X_questions.json (a Mac's zip): it stopped the run
@@ -82,7 +89,7 @@ def run(args, out: Output) -> None:
             if not ans or not str(ans[0].get("answer", "")).strip():
                 ids = q.get("answers_ids", [])  # which: an id the answers file lacks, inactive ones, a blank one
                 gone = [i for i in ids if not isinstance(i, (int, str)) or i not in answers]
-                out.skip("no_answer", where, f"answers_ids {ids}" + (
+                out.skip("no_answer", where, f"answers_ids {_first_ids(ids)}" + (
                     f": {', '.join(map(str, gone[:3]))}{f' and {len(gone) - 3} more' if len(gone) > 3 else ''} "
                     f"not in {prefix}_answers.json" if gone else
                     ": a blank answer" if ans else ": all inactive" if ids else ""))
