@@ -10,7 +10,8 @@
 
 Every rank writes into ``step_N.tmp`` and rank 0 renames it to ``step_N`` after a barrier, so a
 folder named ``step_N`` is always complete; a killed run leaves at most a ``.tmp`` folder, which
-``latest_checkpoint`` ignores and the next save replaces. Nothing is pickled: the optimizer's tensors
+``latest_checkpoint`` ignores and the next save replaces (killed between ``commit``'s two renames, a whole
+``step_N.tmp`` beside ``step_N.old``: a resume renames it in, ``renames.finish_step_renames``). Nothing is pickled: the optimizer's tensors
 are safetensors, its groups JSON (an ``optimizer.pt`` of older folders is read with
 ``torch.load(weights_only=True)``). Limits: multi-node runs need a shared file system for ``out_dir``.
 """

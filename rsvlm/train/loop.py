@@ -139,7 +139,8 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     """The model in DESIGN.md's checkpoint layout (adapter-only where the LLM has LoRA and a base on disk),
     written into ``final.tmp`` and renamed: a resumed run's save went into the last run's ``final/``, so a kill
     midway left it half new, half old (this run's vision.safetensors, the last run's adapter), loadable unsaid.
-    A kill between the two renames leaves no ``final/`` (``final.old`` and ``final.tmp``, each whole). The last
+    A kill between the two renames leaves no ``final/`` (``final.old`` and ``final.tmp``, each whole), which a
+    resume of this out_dir puts in place (``renames.finish_final``). The last
     ``final/`` goes whole: files in it this save does not write (the user's) are named in a warning."""
     import os
     import shutil
@@ -152,8 +153,8 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
             # a .bin-only base's note was Python's two-line UserWarning (FILE:LINE: …); it names final/
             with run_warnings((str(tmp), str(out))):
                 engine.module.save_pretrained(tmp, adapter_only=_adapter_only(cfg))
-                save_config(cfg, tmp / "train_config.yaml")
                 carry_merged(cfg, tmp)  # a merged base's record: it was lost here
+                save_config(cfg, tmp / "train_config.yaml")  # last: renames.whole_model reads it as the end
             gone = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()
                           and not (tmp / p.relative_to(out)).exists()) if out.is_dir() else []
             if out.exists():

@@ -16,14 +16,18 @@ from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.inputs import check_overwrite_inputs
 from rsvlm.train.logging import trim_metrics
+from rsvlm.train.renames import finish_final, finish_step_renames
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
     if not cfg.ckpt.resume:
         return None
-    if cfg.ckpt.resume == "auto":
+    if cfg.ckpt.resume == "auto":  # a step saved but for its last rename: was passed over for an earlier one
+        finish_step_renames(Path(cfg.out_dir) / "checkpoints")
         return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
     folder = Path(cfg.ckpt.resume)
+    if not folder.exists() and ckpt.STEP_RE.match(folder.name):  # that step's save cut between its renames
+        finish_step_renames(folder.parent)
     if not folder.is_dir():  # a file given: a step folder's file, most likely (…/step_N/trainable.safetensors)
         pruned = "" if folder.exists() else ckpt.kept_steps(folder)  # the step folders ckpt.keep left
         raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}" + (
@@ -331,9 +335,14 @@ def check_out_dir(cfg: TrainConfig) -> None:
     (``check_overwrite_inputs``). ``ckpt.resume=auto`` into an ``out_dir`` with
     a ``final/`` but no step folder (a run without ``ckpt.every``) is refused too: it would start at
     step 0 and replace that model; so is an ``out_dir`` that cannot be made (``check_writable``).
-    Read-only, so every rank checks before the process group forms."""
+    Read-only, so every rank checks before the process group forms, but for a resume of this ``out_dir``, which
+    first finishes a save of ``final/`` or a step folder killed between its two renames (``renames``: each rank
+    may, alike; was passed over, so such a run resumed at step 0 or an earlier step)."""
     out = Path(cfg.out_dir)
     check_writable(out)
+    if cfg.ckpt.resume and continues_own(cfg):
+        finish_final(out)
+        finish_step_renames(out / "checkpoints")
     if cfg.overwrite:  # what it would remove must hold nothing this run reads (init_from=out_dir/final)
         check_overwrite_inputs(cfg, [] if continues_own(cfg) else [out / n for n in RUN_OUTPUTS if (out / n).exists()])
         return

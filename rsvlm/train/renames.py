@@ -1,0 +1,95 @@
+"""Saves killed between their two renames: a step folder's (``checkpoint.commit``: ``step_N`` set aside as
+``step_N.old``, ``step_N.tmp`` not yet renamed) or ``final/``'s (``loop.save_final``: ``final.old`` and
+``final.tmp``). Neither is a folder a resume or ``ckpt.resume=auto`` sees, so a resume picked an earlier step (or
+none: step 0). ``finish_renames`` puts the whole ``.tmp`` in its place, as the save would have.
+
+Every rank may call it at once (each before the process group forms): a rename another process made first fails
+here and is let be, so all end with the same folders. Cannot: finish a ``.tmp`` that is not whole (a later save of
+the same step cut while writing it): that state is left as it is, and said."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+def whole_step_tmp(tmp: Path, old: Path) -> bool:
+    """Whether step folder ``tmp`` holds every file a resume reads, for every rank that saved it or ``old`` (the
+    step folder it replaces; the same number of processes saved both), its JSON and safetensors headers parsing,
+    and (DeepSpeed) every file ``old``'s ``deepspeed/`` holds (the same step: the same shard names)."""
+    from rsvlm.train import checkpoint as ckpt
+
+    if not ckpt.whole_step(tmp):
+        return False
+    deepspeed = (tmp / "deepspeed").is_dir()
+    for rank in range(max(ckpt.saved_world(tmp), ckpt.saved_world(old), 1)):
+        if not all((tmp / n).exists() for n in ckpt.step_files(rank, deepspeed)[-3:]):  # each rank's own three
+            return False
+    if deepspeed and (old / "deepspeed").is_dir():
+        shards = {p.relative_to(old) for p in (old / "deepspeed").rglob("*") if p.is_file()}
+        return all((tmp / p).is_file() for p in shards)
+    return True
+
+
+# what save_final writes, train_config.yaml last
+MODEL_FILES = ("config.yaml", "vision.safetensors", "train_config.yaml")
+
+
+def whole_model(tmp: Path, old: Path | None = None) -> bool:
+    """Whether ``final.tmp`` holds a whole model as ``loop.save_final`` writes it (``MODEL_FILES``; its
+    ``train_config.yaml`` is written last), every safetensors header in it parsing."""
+    from rsvlm.model.weights import open_safetensors
+
+    if not all((tmp / n).is_file() for n in MODEL_FILES):
+        return False
+    try:
+        for path in tmp.rglob("*.safetensors"):
+            with open_safetensors(path):
+                pass
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def finish_rename(folder: Path, whole, what: str) -> str | None:
+    """Where ``folder`` is not there but ``folder.old`` and ``folder.tmp`` are (a save killed between its two
+    renames): ``folder.tmp`` renamed to ``folder`` where ``whole(tmp, old)`` says it is whole, ``folder.old``
+    removed; the line saying what was done (or, where the ``.tmp`` is not whole, that it was left); None where
+    ``folder`` is in no such state."""
+    folder = Path(folder)
+    old, tmp = folder.with_name(folder.name + ".old"), folder.with_name(folder.name + ".tmp")
+    if folder.exists() or not old.is_dir() or not tmp.is_dir():
+        return None
+    if not whole(tmp, old):
+        if folder.exists():  # another process finished it while this one looked
+            return None
+        return (f"{what}: {folder.name}'s save was cut off between its renames and {tmp.name} is not whole; left as it "
+                f"is ({old.name} holds the earlier save of it)")
+    try:
+        os.replace(tmp, folder)
+    except OSError:  # another rank renamed it first
+        return None
+    shutil.rmtree(old, ignore_errors=True)
+    return (f"{what}: {folder.name}'s save was cut off between its two renames ({old.name} set aside, {tmp.name} "
+            f"whole): finished it, {folder} is in place")
+
+
+def finish_step_renames(root: Path) -> None:
+    """``finish_rename`` for each step folder under checkpoints folder ``root`` set aside (``step_N.old``) with a
+    ``step_N.tmp`` beside it, the line said on stderr."""
+    from rsvlm.train.checkpoint import STEP_RE
+
+    if not Path(root).is_dir():
+        return
+    for old in sorted(Path(root).glob("step_*.old")):
+        folder = old.with_name(old.name[:-len(".old")])
+        if STEP_RE.match(folder.name) and (said := finish_rename(folder, whole_step_tmp, "ckpt.resume")):
+            print(f"[rsvlm.train] {said}", file=sys.stderr)
+
+
+def finish_final(out_dir: Path) -> None:
+    """``finish_rename`` for ``out_dir/final``, the line said on stderr."""
+    if said := finish_rename(Path(out_dir) / "final", whole_model, "ckpt.resume"):
+        print(f"[rsvlm.train] {said}", file=sys.stderr)

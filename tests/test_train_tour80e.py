@@ -1,0 +1,115 @@
+"""Stop 80, training (E): saves killed between their two renames are finished on resume (a step folder's, final/'s),
+model paths expand $VAR, the pickled-base refusal names the override typed, scripts/launch.py runs the model-section
+checks, DeepSpeed's launcher is quiet, and a stop in the rendezvous ends only a CLI process at once."""
+
+from __future__ import annotations
+
+import shutil
+
+from test_train_utils import make_records, recipe
+
+from rsvlm.train import main as train_main
+
+
+def _argv(tmp_path, out, *more):
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    return ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "batch_size=4", "device=cpu", *more]
+
+
+def test_a_step_saved_but_for_its_last_rename_is_resumed_from(tmp_path, capsys):
+    """checkpoint.commit sets step_N aside as step_N.old, then renames step_N.tmp in: a kill in between left
+    neither named step_N, and ckpt.resume=auto resumed from the step before (step 1 here, a step lost)."""
+    out = tmp_path / "run"
+    argv = _argv(tmp_path, out, "ckpt.every=1")
+    assert train_main([*argv, "max_steps=2"]) == 0
+    steps = out / "checkpoints"
+    (steps / "step_000002").rename(steps / "step_000002.old")  # the same step saved again, cut after set_aside
+    shutil.copytree(steps / "step_000002.old", steps / "step_000002.tmp")
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=3", "ckpt.resume=auto"]) == 0
+    err = capsys.readouterr().err
+    assert ("[rsvlm.train] ckpt.resume: step_000002's save was cut off between its two renames (step_000002.old set "
+            f"aside, step_000002.tmp whole): finished it, {steps / 'step_000002'} is in place") in err, err
+    assert f"resumed from {steps / 'step_000002'} at step 2" in err, err  # was: from step_000001 at step 1
+    assert not (steps / "step_000002.old").exists() and not (steps / "step_000002.tmp").exists()
+
+
+def test_a_step_tmp_that_is_not_whole_is_left_and_said(tmp_path, capsys):
+    """A step_N.tmp short of a file (a later save of the step, cut while writing it) is not renamed in: the resume
+    goes on from the step before, and says why step N was passed over."""
+    out = tmp_path / "run"
+    argv = _argv(tmp_path, out, "ckpt.every=1")
+    assert train_main([*argv, "max_steps=2"]) == 0
+    steps = out / "checkpoints"
+    (steps / "step_000002").rename(steps / "step_000002.old")
+    shutil.copytree(steps / "step_000002.old", steps / "step_000002.tmp")
+    (steps / "step_000002.tmp" / "optimizer.safetensors").unlink()
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto"]) == 0
+    err = capsys.readouterr().err
+    assert "step_000002.tmp is not whole; left as it is (step_000002.old holds the earlier save of it)" in err, err
+    assert f"resumed from {steps / 'step_000001'} at step 1" in err, err
+
+
+def test_a_named_step_folder_saved_but_for_its_last_rename_is_found(tmp_path, capsys):
+    """ckpt.resume=out/checkpoints/step_000002 in that state was 'no checkpoint folder'."""
+    out = tmp_path / "run"
+    argv = _argv(tmp_path, out, "ckpt.every=1")
+    assert train_main([*argv, "max_steps=2"]) == 0
+    steps = out / "checkpoints"
+    (steps / "step_000002").rename(steps / "step_000002.old")
+    shutil.copytree(steps / "step_000002.old", steps / "step_000002.tmp")
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=3", f"ckpt.resume={steps / 'step_000002'}"]) == 0
+    assert f"resumed from {steps / 'step_000002'} at step 2" in capsys.readouterr().err
+
+
+def test_a_final_save_cut_between_its_renames_is_seen_by_a_resume(tmp_path, capsys):
+    """A run without ckpt.every killed between final/'s two renames left final.old and a whole final.tmp:
+    ckpt.resume=auto found no final/ and trained anew from step 0. The save is finished, and the finished run is
+    refused as any final/ without a step folder is."""
+    out = tmp_path / "run"
+    argv = _argv(tmp_path, out, "ckpt.every=0")
+    assert train_main([*argv, "max_steps=1"]) == 0
+    assert not (out / "checkpoints").exists() or not any((out / "checkpoints").iterdir())
+    (out / "final").rename(out / "final.old")
+    shutil.copytree(out / "final.old", out / "final.tmp")
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto"]) == 2
+    err = capsys.readouterr().err
+    assert ("[rsvlm.train] ckpt.resume: final's save was cut off between its two renames (final.old set aside, "
+            f"final.tmp whole): finished it, {out / 'final'} is in place") in err, err
+    assert "holds a finished run (final/) but no step folder" in err, err  # was: "starting at step 0"
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("final")) == ["final"]
+
+
+def test_a_final_tmp_without_its_last_file_is_not_put_in_place(tmp_path):
+    """save_final writes train_config.yaml last: a final.tmp without it was cut while written."""
+    from rsvlm.train.renames import finish_rename, whole_model
+
+    (tmp_path / "final.old").mkdir()
+    (tmp_path / "final.tmp").mkdir()
+    for name in ("config.yaml", "vision.safetensors"):
+        (tmp_path / "final.tmp" / name).write_text("x")
+    said = finish_rename(tmp_path / "final", whole_model, "ckpt.resume")
+    assert said and "final.tmp is not whole" in said
+    assert not (tmp_path / "final").exists() and (tmp_path / "final.old").is_dir()
+
+
+def test_a_rename_another_rank_made_first_is_let_be(tmp_path, monkeypatch):
+    """Every rank may finish it at once: the one whose rename comes second says nothing and fails nothing."""
+    import os
+
+    from rsvlm.train import renames
+
+    (tmp_path / "step_000002.old").mkdir()
+    (tmp_path / "step_000002.tmp").mkdir()
+
+    def first(src, dst):  # the other rank's rename lands between this one's look and its own
+        os.rename(src, dst)
+        raise FileNotFoundError(src)
+
+    monkeypatch.setattr(renames.os, "replace", first)
+    assert renames.finish_rename(tmp_path / "step_000002", lambda tmp, old: True, "ckpt.resume") is None
+    assert (tmp_path / "step_000002").is_dir()
