@@ -112,12 +112,44 @@ def run_together(word: str, names) -> list[str] | None:
     return run if len(run) > 1 and all(r in names for r in run) else None
 
 
+# top-level keys of other kinds of files given to synth's or rebuild's --config, and what each is for ({path})
+OTHER_FILES = (
+    (("objective", "optim", "max_steps", "out_dir", "grad_accum", "batch_size", "ckpt", "init_from", "data"),
+     "a training recipe, for `rsvlm train --config {path}`"),
+    (("encoders", "llm", "projector", "stems", "trainable"),
+     "a model config, which a training recipe's model: section takes as base: {path}"),
+    (("zero_optimization", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size"),
+     "a DeepSpeed config, for a training recipe's dist.deepspeed={path}"),
+    (("train_scenes", "train_seed", "test_scenes", "reference_minutes", "vocab_size", "eval_tta"),
+     "the default model's build settings, for `python scripts/build_default_model.py --config {path}`"),
+)
+
+
+def other_file(path: str | None) -> str:
+    """What the ``--config`` file ``path`` is where two or more of its top-level keys are another kind of file's
+    (``OTHER_FILES``) and none is a data config's, as the end of its refusal ("" otherwise, or where it does not
+    read as a mapping): the refusal listed the keys alone ("unknown keys batch_size, ckpt, … for SynthConfig")."""
+    from rsvlm.config import load_yaml
+
+    try:
+        top = set(load_yaml(path) or {}) if path else set()
+    except Exception:  # noqa: BLE001  not YAML, not a mapping, unreadable: the refusal said so already
+        return ""
+    if top & {"modalities", "scene", "render", "split", "instructions"}:
+        return ""
+    return next((f"; {path} is {what.format(path=path)}, not a data config: give configs/data/NAME.yaml (or leave "
+                 "--config out: synth's defaults, rebuild's the set's own DIR/config.yaml)"
+                 for marks, what in OTHER_FILES if len(top & set(marks)) >= 2), "")
+
+
 def error_line(e: Exception, config: str | None) -> str:
     """``error: …`` for a refusal of synth or rebuild: a ``--config`` file not found is named by its option, as
-    every other refusal names one (it said "config file not found: nope.yaml")."""
+    every other refusal names one (it said "config file not found: nope.yaml"); a file of another kind (a training
+    recipe) is named as that (``other_file``)."""
     said = str(e)
     lost = config and said.startswith("config file not found") and "--config" not in said
-    return f"error: {'--config: ' if lost else ''}{said}"
+    kind = other_file(config) if "for SynthConfig" in said else ""
+    return f"error: {'--config: ' if lost else ''}{said}{kind}"
 
 
 @contextlib.contextmanager

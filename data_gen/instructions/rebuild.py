@@ -66,6 +66,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if prefix != prefix.strip():  # --prefix ' ' wrote " train.jsonl" beside synth's train.jsonl, unsaid
         raise ValueError(f"prefix {prefix!r} begins or ends with white space: the files would be named "
                          f"{prefix + 'train.jsonl'!r} …, hard to tell from others; give e.g. stage1_")
+    if bad := prefix_problem(prefix):  # 'stage 1_' wrote 'stage 1_train.jsonl' and ids with a space, unsaid
+        raise ValueError(bad)
     if not prefix and any((root / f"{s}.jsonl").exists() and not _empty(root / f"{s}.jsonl") for s in SPLITS):
         # empty ones (a scenes-only run's, whose note says to rebuild with no --prefix) are replaced
         raise ValueError(f"{root} holds the records synth wrote ({root / 'train.jsonl'} …): give --prefix (e.g. "
@@ -157,6 +159,18 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         stats_part.unlink(missing_ok=True)
         raise
     return report
+
+
+def prefix_problem(prefix: str) -> str:
+    """Why ``prefix`` cannot open file names and record ids ("" where it can): only letters, digits, '_', '-' and '.'
+    are kept (a space, a quote, ':' or '*' split a shell's words or are refused by some file systems)."""
+    if not (bad := sorted(set(re.sub(r"[\w.-]", "", prefix)))):
+        return ""
+    said = ", ".join("a space" if c == " " else repr(c) for c in bad)
+    kept = re.sub(r"[^\w.-]+", "_", prefix).strip("_") + "_"
+    return (f"prefix {prefix!r} holds {said}: it opens the file names ({prefix + 'train.jsonl'!r} …) and every "
+            "record id, where shells split or file systems refuse such characters; use letters, digits, '_', '-' "
+            f"and '.' alone, e.g. {kept!r}")
 
 
 # synth's alone: what the recipes left out of the scenes (not _SCENE_KEYS, a scene JSON's keys)
