@@ -77,7 +77,9 @@ def test_a_lora_run_on_a_base_of_pickled_weights_alone_is_refused_before_its_fir
     line = _refused(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "device=cpu",
                      f"model.llm.name_or_path={bin_base}", "model.llm.config=null", "model.trainable.llm=lora",
                      "max_steps=1", "batch_size=2", "log.progress=false"], capsys)
-    assert line.startswith(f"rsvlm train: model.llm.name_or_path: {bin_base}: no *.safetensors LLM weights; it holds "
+    # stop 80: the override typed is named before the key (test_train_tour80e)
+    assert line.startswith(f"rsvlm train: override 'model.llm.name_or_path={bin_base}' (command line): "
+                           f"model.llm.name_or_path: {bin_base}: no *.safetensors LLM weights; it holds "
                            "pytorch_model.bin, pickled weights, which rsvlm does not load"), line
     assert "merge-lora" in line and "model.trainable.llm=full" in line
     assert not out.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from test_train_utils import make_records, recipe
 
 from rsvlm.train import main as train_main
@@ -113,3 +114,69 @@ def test_a_rename_another_rank_made_first_is_let_be(tmp_path, monkeypatch):
     monkeypatch.setattr(renames.os, "replace", first)
     assert renames.finish_rename(tmp_path / "step_000002", lambda tmp, old: True, "ckpt.resume") is None
     assert (tmp_path / "step_000002").is_dir()
+
+
+def test_a_model_path_naming_a_variable_is_expanded_and_an_unset_one_refused(tmp_path, monkeypatch):
+    """model.llm.name_or_path=$MODELS/base was looked for as a folder named '$MODELS' (the training section's path
+    keys expanded $VAR since stop 79, the model's only ~); an unset variable is refused naming the key."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, expand_home
+
+    monkeypatch.setenv("RSVLM_MODELS", str(tmp_path / "m"))
+    monkeypatch.delenv("RSVLM_NOPE", raising=False)
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["model.llm.name_or_path=$RSVLM_MODELS/base",
+                                                      "model.llm.tokenizer=${RSVLM_MODELS}/tok",
+                                                      "model.encoders.default.pretrained=$RSVLM_MODELS/enc.safetensors"])
+    expand_home(cfg)
+    assert cfg.model.llm.name_or_path == str(tmp_path / "m" / "base")
+    assert cfg.model.llm.tokenizer == str(tmp_path / "m" / "tok")
+    assert cfg.model.encoders["default"].pretrained == str(tmp_path / "m" / "enc.safetensors")
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["model.encoders.default.pretrained=$RSVLM_NOPE/enc.safetensors"])
+    with pytest.raises(ValueError, match=r"^model\.encoders\.default\.pretrained: '\$RSVLM_NOPE/enc.safetensors' names "
+                                         r"\$RSVLM_NOPE, which is not set"):
+        expand_home(cfg)
+
+
+def _stopped_meeting(monkeypatch, kind=KeyboardInterrupt):
+    """train stopped while the processes met (as ``run.meet`` marks the stop); os._exit recorded, not made."""
+    import os
+
+    import rsvlm.train.loop as loop
+
+    def stop(cfg, **kw):
+        e = kind()
+        e.in_rendezvous = True
+        raise e
+
+    monkeypatch.setattr(loop, "train", stop)
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    return exits
+
+
+def test_a_stop_in_the_rendezvous_of_an_in_process_call_raises_and_exits_nothing(tmp_path, monkeypatch, capsys):
+    """os._exit on a stop while meeting ended a notebook's kernel that called rsvlm.train.main: a caller that is
+    not rsvlm's command line gets the KeyboardInterrupt back, its process going on."""
+    exits = _stopped_meeting(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        train_main(_argv(tmp_path, tmp_path / "run", "max_steps=1"))
+    assert exits == []  # was [130]: the process ended
+    assert "rsvlm train: interrupted" in capsys.readouterr().err  # said before it is raised
+
+
+def test_a_stop_in_the_rendezvous_of_the_command_line_still_exits_at_once(tmp_path, monkeypatch):
+    """python -m rsvlm.train (what launchers start) passes entry=True; so is rsvlm's console script told apart."""
+    import sys
+    import types
+
+    from rsvlm.train.stopping import cli_entry
+
+    exits = _stopped_meeting(monkeypatch)
+    assert train_main(_argv(tmp_path, tmp_path / "run", "max_steps=1"), entry=True) == 130
+    assert exits == [130]
+    script = types.ModuleType("__main__")
+    script.__file__, script.__spec__ = "/venv/bin/rsvlm", None
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    assert cli_entry()
+    script.__file__ = "/venv/bin/ipykernel_launcher.py"
+    assert not cli_entry()

@@ -9,14 +9,16 @@ Nothing heavy is imported until ``main`` runs.
 from __future__ import annotations
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, entry: bool | None = None) -> int:
     """``--config FILE [key=value …]`` → train; returns the exit code: 2 when the run is refused before it
     builds or writes anything (``run.preflight``; ``inputs.RefusedData``: records too few, too many malformed or
     unfit, or that fill no batch as asked; ``resume.OutDirRefused``: an out_dir that cannot be made; a
     ``model.llm.base_vocab`` the LLM's build refuses, named by the file or override that set it), 1 when it
     fails after, 130 on Ctrl-C, 143 on SIGTERM
     (which stops at the next step boundary once the steps have begun, saving a step folder where
-    ``ckpt.every`` is set)."""
+    ``ckpt.every`` is set). A stop while the processes meet ends the process at once where ``entry`` (None:
+    ``stopping.cli_entry``, whether an rsvlm command line is the main program); otherwise (a notebook) the
+    ``KeyboardInterrupt`` or ``Terminated`` is raised to the caller, once said."""
     import argparse
     import logging
     import sys
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.train.checkpoint import latest_checkpoint, resume_hint
     from rsvlm.train.config import TrainConfig, global_batch_note
     from rsvlm.train.resume import OutDirRefused
-    from rsvlm.train.run import exit_if_meeting, lost_group, lost_group_line, preflight
+    from rsvlm.train.run import exit_if_meeting, lost_group, lost_group_line, meeting, preflight
+    from rsvlm.train.stopping import cli_entry
 
     # under a launcher every rank runs this; what all ranks reach alike is said by the first only
     rank, several = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1") not in ("", "1")
@@ -75,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
                 scans: dict = {}  # its checks' transformers-source lookups, for the build (one lookup a key)
                 try:
                     shapes = preflight(cfg, scans)  # its meta LLM, for the build
-                except ValueError as e:  # model.stems.optical.bands=[R,G]: "model.stems.optical: …", unblamed
-                    if type(e) is not ValueError or not str(e).startswith("model."):  # LinkError, HFConfigError:
-                        raise  # config_by names what set them; a file's refusal (ckpt.resume: a cut file) its file
-                    raise ValueError(value_blamed(str(e), None, args.overrides)) from None
+                except (ValueError, FileNotFoundError) as e:  # model.stems.optical.bands=[R,G]: unblamed, as was
+                    # a model path's refusal (a pickled LoRA base) naming the key alone where an override set it
+                    if type(e) not in (ValueError, FileNotFoundError) or not str(e).startswith("model."):
+                        raise  # LinkError, HFConfigError: config_by names what set them; ckpt.resume's its file
+                    raise type(e)(value_blamed(str(e), None, args.overrides)) from None
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
                     print(f"rsvlm train: {config_by(e, args.config, args.overrides)}{e}"
@@ -130,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
                 hint = (f"{when}: nothing was trained or saved; run the same command again to start it" if early
                         else resume_hint(cfg.out_dir))
                 print(f"\nrsvlm train: {how}{saved}; {hint}", file=sys.stderr)
-            exit_if_meeting(130 if isinstance(e, KeyboardInterrupt) else 143)  # in the rendezvous: at once
+            # in the rendezvous, whose helper thread cannot be stopped: the CLI exits at once; an in-process
+            # caller gets the stop raised, its process going on (os._exit ended a notebook's kernel)
+            if meeting() and not (entry if entry is not None else cli_entry()):
+                raise
+            exit_if_meeting(130 if isinstance(e, KeyboardInterrupt) else 143)
             return 130 if isinstance(e, KeyboardInterrupt) else 143
     return 0
 

@@ -11,7 +11,7 @@ def run() -> int:
     keeps its own exit status, as ``rsvlm train`` does; was exit 1 at the first progress line, nothing trained.
     The stream still read says which one lost its reader (``rsvlm.cli``'s ``_run`` does the same)."""
     with readers_may_close("rsvlm train") as closed:  # a failed run said so, not gone on to its end
-        return closed.ended(main())
+        return closed.ended(main(entry=True))
 
 
 def leave(status: int) -> None:

@@ -178,7 +178,8 @@ class TrainConfig:
 
 def expand_home(cfg: TrainConfig) -> None:
     """``~`` and ``$VAR`` / ``${VAR}`` in the config's paths (the records files and image roots, ``out_dir``,
-    ``init_from``, ``dist.deepspeed``, ``ckpt.resume``) made what a shell would have made them: a config is no
+    ``init_from``, ``dist.deepspeed``, ``ckpt.resume``; a model path, ``model.llm.name_or_path``, ``tokenizer``,
+    ``model.encoders.NAME.pretrained``, where it names a variable) made what a shell would have made them: a config is no
     shell, so ``data.train: ~/sets/train.jsonl`` was "not found" and ``out_dir: ~/runs/x`` (or ``$HOME/runs/x``)
     made a folder named ``~`` (``$HOME``) in the working directory. ValueError naming the key and the variable
     where one is not set (it was kept as written; a literal ``$X`` in a name has no escape). Cannot: a shell's
@@ -199,6 +200,10 @@ def expand_home(cfg: TrainConfig) -> None:
     cfg.out_dir, cfg.init_from = home(cfg.out_dir, "out_dir"), home(cfg.init_from, "init_from")
     cfg.dist.deepspeed = home(cfg.dist.deepspeed, "dist.deepspeed")
     cfg.ckpt.resume = home(cfg.ckpt.resume, "ckpt.resume")  # ckpt.resume=~/runs/x/checkpoints/step_40 was "not found"
+    # the model's paths where they name a variable (their ~ the model code expands): $HF_HOME/x was "not found"
+    for key, at, part in [*(("model.llm", "name_or_path", cfg.model.llm), ("model.llm", "tokenizer", cfg.model.llm)),
+                          *((f"model.encoders.{n}", "pretrained", e) for n, e in cfg.model.encoders.items())]:
+        setattr(part, at, home(p, f"{key}.{at}") if "$" in str(p := getattr(part, at)) else p)
 
 
 def frozen_quantised_problem(model: VLMConfig, prefix: str) -> str | None:

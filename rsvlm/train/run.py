@@ -226,13 +226,18 @@ def exit_if_meeting(code: int) -> None:
     (``sys.exc_info``) stopped ``meet``'s wait, or its helper is still waiting: Python's exit then took 4 s to 6 s
     more in torch's teardown. Returns otherwise. (Rank 0's helper ends as the stop comes: asking the helper alone
     missed it.)"""
-    import threading
-
-    if getattr(sys.exc_info()[1], "in_rendezvous", False) or any(
-            t.name == "rsvlm-rendezvous" and t.is_alive() for t in threading.enumerate()):
+    if meeting():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def meeting() -> bool:
+    """Whether the exception being handled stopped ``meet``'s wait, or its helper is still waiting."""
+    import threading
+
+    return getattr(sys.exc_info()[1], "in_rendezvous", False) or any(
+        t.name == "rsvlm-rendezvous" and t.is_alive() for t in threading.enumerate())
 
 
 def setup_distributed(cfg: TrainConfig, ddp: bool = False,

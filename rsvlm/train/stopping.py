@@ -70,3 +70,16 @@ def leave(saved: Path | None, world: int) -> NoReturn:
         barrier(world)
         torch.distributed.destroy_process_group()
     raise Terminated(saved)
+
+
+def cli_entry() -> bool:
+    """Whether this process runs an rsvlm command line as its main program (``rsvlm train``'s console script,
+    ``python -m rsvlm.train`` or ``-m rsvlm.cli``): only then may a stop end the process at once
+    (``run.exit_if_meeting``); a notebook or script calling ``rsvlm.train.main`` is ended by nothing of ours.
+    Read from ``__main__``'s module name (``-m``) or file name (a console script named ``rsvlm``)."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    name = spec.name if spec is not None else Path(getattr(main, "__file__", None) or "").stem
+    return name == "rsvlm" or name.startswith("rsvlm.")
