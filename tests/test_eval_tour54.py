@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 from test_eval_ranks51 import RECORD
 from test_eval_tour53 import Processor, answering
 
 from rsvlm import evaluate
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+REAL = REALDATA
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real sample files not here ({REAL})")
 
 

@@ -3,11 +3,11 @@ fill (read as data there, nodata as sar); predict --tile's window check counts t
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -15,7 +15,7 @@ from rsvlm.io import budget  # noqa: E402
 from rsvlm.io.read import read_image  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
 
-S1_VV = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "sar_s1grd" / "iw-vv.tiff"
+S1_VV = REALDATA / "sar_s1grd" / "iw-vv.tiff"
 S1_NAME = "s1a-iw-grd-vv-20200101t054439-20200101t054504-030606-0381ab-001.tiff"
 
 

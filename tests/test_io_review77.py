@@ -4,10 +4,10 @@ band count's refusal does not suggest sar for bands named as colours; the conver
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -19,7 +19,7 @@ from rsvlm.io.shared_read import SharedRead  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
 from tests.test_io_tour77 import memory_left_of  # noqa: E402
 
-REAL_RGBN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "msi_rgbn" / "rgbn_suba.tif"
+REAL_RGBN = REALDATA / "msi_rgbn" / "rgbn_suba.tif"
 H, W = 300, 400
 
 

@@ -3,9 +3,8 @@ guessed optical is checked as ``read`` is since da807436, counting the hold it c
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -13,7 +12,7 @@ from rsvlm.io.large import SceneTooLarge  # noqa: E402
 from rsvlm.io.read import SceneReader  # noqa: E402
 from tests.test_io_tour77 import memory_left_of  # noqa: E402
 
-PAN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "bldg_spacenet4" / "sample_geotiff.tif"
+PAN = REALDATA / "bldg_spacenet4" / "sample_geotiff.tif"
 
 
 @pytest.mark.skipif(not PAN.exists(), reason=f"real data not found: {PAN}")

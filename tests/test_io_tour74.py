@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 tifffile = pytest.importorskip("tifffile")
 pytest.importorskip("rasterio")
@@ -122,11 +123,11 @@ def test_readers_md_opens_with_what_is_read_and_links_sections_that_exist():
         assert f"\n### {heading}\n" in text and f"(#{heading.lower().replace(' ', '-')})" in formats, heading
 
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REAL = REALDATA
 B10 = REAL / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
 
 
-@pytest.mark.skipif(not B10.is_file(), reason="needs ../shared/realdata/ir_landsat8 (the real Landsat-8 B10 and _MTL.txt)")
+@pytest.mark.skipif(not B10.is_file(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
 @pytest.mark.parametrize("page", ["GTIFF_DIR:1:{}", 'GTIFF_DIR:1:"{}"'])
 def test_a_landsat_band_read_as_its_page_keeps_its_mtl_kelvin(page):
     """Named as a page, the real B10 found no _MTL.txt (looked for in the folder 'GTIFF_DIR:1:/…') and was stretched
@@ -138,7 +139,7 @@ def test_a_landsat_band_read_as_its_page_keeps_its_mtl_kelvin(page):
     assert paged.files == [page.format(B10)]
 
 
-@pytest.mark.skipif(not B10.is_file(), reason="needs ../shared/realdata/ir_landsat8 (the real Landsat-8 B10 and _MTL.txt)")
+@pytest.mark.skipif(not B10.is_file(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
 def test_a_landsat_band_read_from_its_tar_or_zip_finds_the_mtl_in_it(tmp_path):
     """A Landsat product is shipped as a tar: its B10 read as /vsitar/…/…_B10.TIF was stretched as DN, its note saying
     no _MTL.txt was beside it, though the tar held it; it is read in kelvin as the unpacked file is."""

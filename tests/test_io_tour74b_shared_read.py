@@ -4,10 +4,10 @@ without overviews had been decoded whole by ``modality.plan``'s sample, the stre
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -15,7 +15,6 @@ from rsvlm.io.read import SceneReader  # noqa: E402
 from rsvlm.io.scaling import ReadConfig  # noqa: E402
 from rsvlm.io.shared_read import SharedRead  # noqa: E402
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 STATS = ReadConfig(stats_max_side=128)  # as 1024 beside predict's 2048: half the shrunk side
 
 
@@ -137,7 +136,7 @@ def test_the_stretch_from_a_stride_of_the_shrunk_read_stays_within_one_percent(t
     assert np.abs(before.data - after.data).mean() < 0.005  # 0.0028 measured
 
 
-@pytest.mark.skipif(not (REALDATA / "sar_s1grd" / "iw-vv.tiff").is_file(), reason="../shared/realdata absent")
+@pytest.mark.skipif(not (REALDATA / "sar_s1grd" / "iw-vv.tiff").is_file(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
 def test_the_stretch_of_a_real_sentinel1_scene_moves_little(tmp_path):
     """Sentinel-1 GRD VV (1280x837), copied without its overviews and read shrunk to 640 (stats 320)."""
     import rasterio.shutil

@@ -5,10 +5,10 @@ shrunk read, and a ``.prj`` beside a world file inside a zip."""
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -133,7 +133,6 @@ def test_a_prj_beside_a_world_file_inside_a_zip_gives_the_crs(tmp_path):
     assert not any("without a CRS" in n for n in img.notes)
 
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 real = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"{REALDATA} is absent (the real sample files)")
 
 

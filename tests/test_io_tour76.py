@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -20,7 +21,6 @@ from rsvlm.io.scaling import ReadConfig  # noqa: E402
 from rsvlm.io.shared_read import SharedRead  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 B10 = "LC08_L1TP_016037_20170813_20170814_02_T1_B10.TIF"
 LANDSAT_FILL = "Landsat fill: DN 0 read as nodata (the file declares no nodata value)"
 
@@ -110,7 +110,7 @@ def test_a_fill_the_sample_holds_is_said_once_by_the_scene(tmp_path):
 
 
 # the real files (skipped where ../shared/realdata is absent)
-needs_real = pytest.mark.skipif(not REALDATA.is_dir(), reason="no ../shared/realdata beside the checkout")
+needs_real = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
 REAL_B10 = REALDATA / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
 GEOTIFFS = ["bldg_spacenet4/sample_geotiff.tif", "ir_landsat8/LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF",
             "msi_landsat7/RGB.byte.tif", "msi_rgbn/rgbn_suba.tif", "sar_s1grd/iw-vv.tiff",

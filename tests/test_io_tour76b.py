@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -19,7 +20,6 @@ from rsvlm.io.read import read_image  # noqa: E402
 from rsvlm.io.shared_read import SharedRead  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 S1_VV = REALDATA / "sar_s1grd" / "iw-vv.tiff"
 S1_NAME = "s1a-iw-grd-{}-20200101t054439-20200101t054504-030606-0381ab-001.tiff"
 

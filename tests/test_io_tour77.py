@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -97,7 +98,7 @@ def test_the_sentinel2_fill_note_of_a_b02_file_says_how_to_keep_real_zeros(tmp_p
     assert read_image(path, "optical").valid is None
 
 
-REAL_COLLAR = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "msi_landsat7" / "RGB.byte.tif"
+REAL_COLLAR = REALDATA / "msi_landsat7" / "RGB.byte.tif"
 
 
 @pytest.mark.skipif(not REAL_COLLAR.exists(), reason=f"real Landsat-7 collar scene absent ({REAL_COLLAR})")

@@ -6,10 +6,10 @@ the real Sentinel-1 GRD)."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -21,7 +21,7 @@ from rsvlm.io.georef import map_to_pixel, objects_to_geojson, pixel_to_map  # no
 from rsvlm.io.read import SceneReader, read_image  # noqa: E402
 from tests.test_io_tour78_georef import swath  # noqa: E402  (10 x 10 GCPs bent as a swath is)
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REAL = REALDATA
 AFFINE = ["bldg_spacenet4/sample_geotiff.tif", "ir_landsat8/LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF",
           "msi_landsat7/RGB.byte.tif", "msi_rgbn/rgbn_suba.tif", "msi_s2/B02.jp2", "sar_spacenet6/sar_hh.tif",
           "seg_detectree/1091-322_00_img.tif"]

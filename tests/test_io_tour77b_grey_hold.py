@@ -3,9 +3,8 @@ hold counts that copy where the read will be optical, so the scene is no longer 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -16,7 +15,7 @@ from rsvlm.io.shared_read import SharedRead  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
 from tests.test_io_tour77 import memory_left_of  # noqa: E402
 
-PAN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "bldg_spacenet4" / "sample_geotiff.tif"
+PAN = REALDATA / "bldg_spacenet4" / "sample_geotiff.tif"
 
 
 def _outcome(monkeypatch, path, modality, per_pixel: int, n: int) -> tuple[str, bool]:

@@ -3,10 +3,9 @@ every real raster, truncated or with a damaged TIFF header, is refused naming th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 
 def test_default_overlap_is_one_rule_for_predict_and_the_nodata_note():
@@ -35,7 +34,7 @@ def test_reading_the_nodata_note_loads_no_model_code():
     assert out.strip() == "[]"
 
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REAL = REALDATA
 RASTERS = sorted(p for p in REAL.rglob("*") if p.suffix.lower() in (".tif", ".tiff", ".png", ".jpg", ".jp2")) if (
     REAL.is_dir()) else []
 

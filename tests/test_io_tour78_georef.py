@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -21,7 +22,7 @@ from rsvlm.io import georef  # noqa: E402
 from rsvlm.io.georef import map_to_pixel, objects_to_geojson, pixel_to_map  # noqa: E402
 from rsvlm.io.read import read_image  # noqa: E402
 
-S1 = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "sar_s1grd" / "iw-vv.tiff"
+S1 = REALDATA / "sar_s1grd" / "iw-vv.tiff"
 AT = [[25.0, 75.0], [350.0, 175.0]]
 
 

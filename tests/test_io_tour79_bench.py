@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from pathlib import Path
 
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
 from rasterio.errors import NotGeoreferencedWarning  # noqa: E402
 from test_bench_tour51 import bench_module  # noqa: E402
-
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 
 def _need_realdata():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -15,7 +16,7 @@ from rsvlm.io.checks import ImageReadError  # noqa: E402
 from rsvlm.io.pil_source import held_format  # noqa: E402
 from rsvlm.io.read import read_image  # noqa: E402
 
-S2 = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "msi_s2"
+S2 = REALDATA / "msi_s2"
 WHOLE_COPY = "get a whole copy"
 
 

@@ -5,10 +5,9 @@ reads them."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 PIL = pytest.importorskip("PIL.Image")
@@ -19,8 +18,8 @@ from rasterio.windows import Window as RWindow  # noqa: E402
 
 from rsvlm.io.read import SceneReader, read_image  # noqa: E402
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="shared/realdata absent (a fresh clone)")
+REAL = REALDATA
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
 
 
 def _as_gdal_shrinks(path, image) -> np.ndarray:
