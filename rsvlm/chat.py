@@ -53,6 +53,8 @@ class ChatREPL:
         self.history_said = False  # whether the note on --history's rule was said (once a chat)
         self.change_region_said = False  # whether change_region_note was said (once a chat)
         self.failed = False  # whether the line being handled failed (fail): a piped chat counts them, its status 1
+        self.encoding: str | None = None  # the questions' source's (talk: stdin's), named where a byte did not decode
+        self.answered = 0  # questions answered: said where Ctrl-C ends the chat
         self.commands = Commands(self)
 
     def load_image(self, args: list[str]) -> bool:
@@ -80,7 +82,7 @@ class ChatREPL:
             self.fail("load an image first: /image PATH")
             return None
         try:  # "[DET] …" was asked as the characters "[DET]", not the tag, and answered as free chat
-            question = inf.tagged(question)
+            question = inf.tagged(question, self.encoding)
         except ValueError as e:
             self.fail(f"error: {e}")
             return None
@@ -164,6 +166,7 @@ class ChatREPL:
             known = self.session.stats[-1].get("new_tokens", limit) < limit
             self.say(f"  note: {inf.cut_note(limit, known=known, text=answer)}")
         self.unsent = []
+        self.answered += 1
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
         try:  # the answers asked after the streamed one (per class, mirror views) can take a while

@@ -15,15 +15,40 @@ if TYPE_CHECKING:
 def talk(repl: ChatREPL) -> int:
     """The chat's loop: lines read and handled until Ctrl-D or /quit. Status 0; a piped chat (stdin no terminal)
     whose lines failed (``ChatREPL.fail``) ends with a line on stderr naming them and status 1: it was 0, and a
-    script could not tell a /vis that wrote nothing from one that wrote."""
+    script could not tell a /vis that wrote nothing from one that wrote. Ctrl-C at a piped chat's read (a terminal's
+    is told how to leave), or where no step catches it, ends it: a line on stderr counting the questions answered,
+    status 130."""
     repl.say("rsvlm chat — /help for commands, /quit to leave")
     try:
         import readline  # noqa: F401  (line editing and history where available)
     except ImportError:
         pass
-    echo = not sys.stdin.isatty()  # piped questions: no terminal echoes them after the prompt
+    echo = not sys.stdin.isatty()  # piped questions: no one types the next line, and no terminal echoes them
     with contextlib.suppress(AttributeError, ValueError):  # a strict stdin's bad byte lost its read-ahead's lines
         sys.stdin.reconfigure(errors="surrogateescape")  # each such line is refused by itself (tokens.py)
+    repl.encoding = getattr(sys.stdin, "encoding", None)  # named where a line's byte is not of it
+    try:
+        return _lines(repl, echo)
+    except _Interrupted as e:  # piped: Ctrl-C at a read said "(Ctrl-D or /quit to leave)" to a pipe, and read on
+        read = e.read
+    except KeyboardInterrupt:  # between the steps that catch it (an echo, the end's count): was cli's bare line
+        read = -1
+    from rsvlm.progress import counted
+
+    lines = f" of {counted(read, 'line')} read; the lines after it were not read" if read >= 0 and echo else ""
+    print(f"\nrsvlm chat: interrupted (Ctrl-C); {counted(repl.answered, 'question')} answered{lines}",
+          file=sys.stderr, flush=True)
+    return 130
+
+
+class _Interrupted(Exception):  # noqa: N818  (Ctrl-C at a piped chat's read: ends it, ``read`` lines read)
+    def __init__(self, read: int):
+        super().__init__(read)
+        self.read = read
+
+
+def _lines(repl: ChatREPL, echo: bool) -> int:
+    """``talk``'s loop over the lines read, its status; ``_Interrupted`` where Ctrl-C comes at a piped chat's read."""
     read, failed = 0, []  # lines read; (number, line) of those that failed
     queued, split = [], 0  # the lines after the first of a line holding lone CRs (cr_lines); how many it held
     while True:
@@ -47,14 +72,23 @@ def talk(repl: ChatREPL) -> int:
         except EOFError:
             repl.say()
             return _ended(read - 1, failed, echo)
-        except UnicodeDecodeError as e:  # a strict stdin: the traceback ended the chat
+        except UnicodeDecodeError as e:  # a strict stdin reconfigure could not change (a replaced input()): the
+            read -= 1  # read's bytes were lost with the lines before the bad one; each is read from them again
+            if (got := undecoded_lines(e)) is not None:
+                repl.encoding, queued = e.encoding, got  # the bad line is refused by itself (tokens.undecoded)
+                continue
+            read += 1
             failed.append((read, f"not {e.encoding} text"))
-            repl.say(f"error: the line is not {e.encoding} text (byte 0x{e.object[e.start]:x}): set the terminal "
-                     f"to {e.encoding}, or, where the questions come from a file, convert that file to {e.encoding} "
-                     f"first (from Latin-1: iconv -f latin1 -t {e.encoding} q.txt > q-{e.encoding}.txt)")
+            at = e.start - bytes(e.object).rfind(b"\n", 0, e.start) - 1  # in its line
+            repl.say(f"error: the line is not {e.encoding} text (byte 0x{e.object[e.start]:x} at byte {at}); "
+                     f"the lines read with it are lost: set the terminal to {e.encoding}, or, where the questions "
+                     f"come from a file, convert that file to {e.encoding} first (from Latin-1: iconv -f latin1 -t "
+                     f"{e.encoding} q.txt > q-{e.encoding}.txt)")
             continue
         except KeyboardInterrupt:
             read -= 1
+            if echo:
+                raise _Interrupted(read) from None
             repl.say("\n(Ctrl-D or /quit to leave)")
             continue
         try:
@@ -65,6 +99,21 @@ def talk(repl: ChatREPL) -> int:
             repl.say("\n(stopped)")
         if repl.failed:
             failed.append((read, line.strip()))
+
+
+def undecoded_lines(e: UnicodeDecodeError) -> list[str] | None:
+    """The lines of the bytes a strict stdin failed to decode (``e.object``: the read's chunk, those before the bad
+    byte's line and after it), each decoded with its bad bytes surrogate-escaped; None where they cannot be (not
+    bytes, an encoding without that handler). A line the chunk's start or end cuts is read as two: a chunk of a
+    real stdin ends where its read ended (8 KiB), and its start where the line before ended."""
+    if not isinstance(e.object, (bytes, bytearray)):
+        return None
+    data = bytes(e.object)
+    try:
+        lines = [line.decode(e.encoding, "surrogateescape") for line in data.removesuffix(b"\n").split(b"\n")]
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return [part for line in lines for part in cr_lines(line.lstrip("\ufeff"))]
 
 
 def cr_lines(line: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
 from rsvlm import inference as inf
 from rsvlm.advice import pixel_box_hint
@@ -147,7 +148,7 @@ def settle_task(args) -> str | None:
     ``--region`` with a ``--prompt`` of no tag); why the task cannot be settled (neither names one, an unknown
     tag, a tag other than ``--task``'s), else None."""
     try:
-        tag = opening_task(inf.tagged(args.prompt)) if args.prompt else None
+        tag = opening_task(inf.tagged(args.prompt, sys.getfilesystemencoding())) if args.prompt else None
     except ValueError as e:  # [detect]: asked_question says it where --task is given
         if args.task is None:
             return f"--prompt: {e}"
@@ -203,7 +204,7 @@ def asked_question(args, image, say) -> str:
             f"pixel of the {'x'.join(map(str, inf.scene_wh(image)))} image; for fractions of the image, multiply "
             "them by its width and height")
     try:  # a tag as the model learnt it ([DET]Find → [det] Find: it read the other as plain characters)
-        question = inf.tagged(question)
+        question = inf.tagged(question, sys.getfilesystemencoding())  # argv's bytes: the file system's encoding
     except ValueError as e:
         raise ValueError(f"--prompt: {e}") from None
     if why := inf.shape_problem(question):  # <box>10,10,50,50</box> was asked as written: an answer about nothing

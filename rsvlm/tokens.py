@@ -95,17 +95,16 @@ def tag_meant(word: str) -> str | None:
     return TASK_WORDS.get(near[0], near[0]) if near else None
 
 
-def tagged(question: str) -> str:
+def tagged(question: str, encoding: str | None = None) -> str:
     """``question`` (chat's, predict's ``--prompt``, ``ChatSession.ask``'s) with its leading task tag as the model
     learnt it: lower case, no space inside, one after (``[DET]Detect ships``, ``[ det ] Detect ships`` → ``[det] Detect
     ships``: the tokenizer read ``[ det ]`` as plain characters, asked as free chat unsaid); a ValueError for a
     bracketed first word that is no task tag (``[detection]``, which the model would read as plain text: the tag
     it likely means is said, ``tag_meant``), for a tag left open (``[det Detect ships``: ``unclosed_tag``), for
-    ``<image>``, and for bytes that are no UTF-8."""
+    ``<image>``, and for bytes the text's source could not decode (surrogate-escaped), the byte and its offset in
+    ``question`` named with ``encoding``, the source's (chat's stdin's, predict's argv's; None: UTF-8)."""
     if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
-        raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
-                         "to UTF-8, or, where the questions come from a file, convert that file to UTF-8 first "
-                         "(from Latin-1: iconv -f latin1 -t utf-8 q.txt > q-utf8.txt)")
+        raise ValueError(undecoded(question, bad.start(), encoding))
     if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
         raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and rsvlm writes it there; "
                          "a question refers to the image in words")
@@ -122,6 +121,25 @@ def tagged(question: str) -> str:
                          + (f": did you mean {task_tag(meant)}? The tags" if meant else ": the tags")
                          + f" are {' '.join(map(task_tag, TASKS))}; a question without one is free chat")
     return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
+
+
+def undecoded(text: str, at: int, encoding: str | None = None) -> str:
+    """Why ``text``, whose character ``at`` is a surrogate-escaped byte, is refused: the byte, its offset in ``text``
+    as read (0-based, in bytes of ``encoding``; None: UTF-8, the name as ``codecs`` spells it, upper case), and how to
+    give text of that encoding. Where the prefix does not encode back, the offset counts characters (said so)."""
+    import codecs
+
+    try:
+        enc = codecs.lookup(encoding or "utf-8").name.upper()
+    except LookupError:  # an encoding codecs does not know: named as given
+        enc = str(encoding)
+    try:
+        where = f"at byte {len(text[:at].encode(enc, 'surrogateescape'))}"
+    except (LookupError, UnicodeEncodeError):
+        where = f"at character {at}"
+    return (f"the question is not {enc} text (byte 0x{ord(text[at]) - 0xdc00:x} {where}): set the terminal to {enc}, "
+            f"or, where the questions come from a file, convert that file to {enc} first "
+            f"(from Latin-1: iconv -f latin1 -t {enc.lower()} q.txt > q-{enc.lower()}.txt)")
 
 
 def unclosed_tag(question: str) -> str | None:
