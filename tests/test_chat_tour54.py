@@ -165,13 +165,14 @@ def test_a_line_that_is_no_utf8_is_an_error_not_a_traceback(ckpt, geotiff, monke
     repl, out = chat_repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     assert repl.handle("[cls] caf\udce9?")  # a Latin-1 "é" through stdin's surrogateescape: a TypeError ended the chat
-    assert "error: the question is not UTF-8 text (byte 0xe9): set the terminal to UTF-8" in out.getvalue()
+    assert "error: the question is not UTF-8 text (byte 0xe9 at byte 9): set the terminal to UTF-8" in out.getvalue()
     assert not repl.session.stats
     strict = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
     assert chat_main(["--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"],
                      [strict, "[cls] scene?"], monkeypatch) == 1  # piped, a line failed: said, status 1
     said = capsys.readouterr().out
-    assert "error: the line is not utf-8 text (byte 0xe9): set the terminal to utf-8" in said
+    # the error's bytes read again (a replaced input() keeps stdin strict): the line is refused by itself
+    assert "error: the question is not UTF-8 text (byte 0xe9 at byte 3): set the terminal to UTF-8" in said
 
 
 def test_the_views_asked_after_the_streamed_answer_show_progress_on_a_terminal(ckpt, geotiff):

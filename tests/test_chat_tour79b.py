@@ -82,7 +82,7 @@ def test_a_strict_stdin_line_not_utf8_loses_none_of_the_lines_after_it(ckpt, geo
     out, err = run.stdout.decode(), run.stderr.decode()
     assert run.returncode == 1, (out, err[-2000:])
     assert "Traceback" not in out + err, err
-    assert ">>> [vqa] caf\\xe9?\nerror: the question is not UTF-8 text (byte 0xe9)" in out, out
+    assert ">>> [vqa] caf\\xe9?\nerror: the question is not UTF-8 text (byte 0xe9 at byte 9)" in out, out
     assert ">>> [cls] scene?\n" in out, out  # read and asked
     assert "rsvlm chat: 1 of 3 lines read failed: line 1 ([vqa] caf\\xe9?)" in err, err
 
