@@ -10,7 +10,8 @@ its accumulation contrasts the whole global batch). The recipe is loaded with ``
 and its DeepSpeed JSON filled for this world size, so a broken recipe or DeepSpeed config fails
 here, before any process starts; so do (unless ``--dry-run``) an ``out_dir`` that holds a run, a
 ``ckpt.resume`` step folder saved by another number of processes or ZeRO stage, a missing or empty
-records file, and records that fill no global batch over the world size (the records are read and
+records file, a model section ``rsvlm train``'s preflight refuses (``check_model``: its values, files, LoRA targets
+and ``init_from``), and records that fill no global batch over the world size (the records are read and
 measured here once, as each rank reads them again; measuring needs the tokenizer on this machine: where it
 cannot be loaded here, that one check is left to the ranks, and said).
 
@@ -153,6 +154,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         master_addr = master_addr or hosts[0][0]
     if check_out:  # every missing path in one message (a real-scale recipe named one per try), then the rest
         on_this_host(lambda: check_paths_at_once(cfg, alone=True), nodes)  # a lone model path too: else the ranks'
+        on_this_host(lambda: check_model(cfg, str(recipe), overrides), nodes)  # else found by every rank once started
         if later:
             on_this_host(lambda: check_deepspeed(recipe, cfg, world), nodes)
         if nodes == 1:  # this host runs the ranks; on several nodes it may be a login node without GPUs
@@ -176,6 +178,29 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
     return LaunchPlan(cmd + train, world, micro, accum, global_batch, str(cfg.out_dir))
+
+
+def check_model(cfg, recipe: str, overrides: list[str]) -> None:
+    """The model section's checks ``rsvlm train``'s preflight runs (``check_model_config``, then ``run``'s
+    ``check_model_paths`` and ``check_model_build``: its files, a pickled LoRA base, the LoRA targets and
+    ``init_from`` on a meta build), before any process starts; a refusal opened with what set its key, as
+    ``rsvlm train`` opens it."""
+    from rsvlm.config_bases import value_blamed
+    from rsvlm.model.checks import check_model_config
+    from rsvlm.train.flags import config_by
+    from rsvlm.train.run import check_model_build, check_model_paths
+
+    scans: dict = {}  # another model's config fields, looked up once
+    try:
+        check_model_config(cfg.model, lm=cfg.objective != "clip", scans=scans)
+        check_model_paths(cfg)
+        check_model_build(cfg, scans)
+    except (ValueError, FileNotFoundError) as e:
+        if type(e) in (ValueError, FileNotFoundError) and str(e).startswith("model."):
+            raise type(e)(value_blamed(str(e), recipe, overrides)) from None
+        if by := config_by(e, recipe, overrides):  # LinkError, HFConfigError: what set them
+            raise ValueError(f"{by}{e}") from None
+        raise
 
 
 def check_deepspeed(recipe, cfg, world: int) -> None:

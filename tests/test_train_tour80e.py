@@ -180,3 +180,22 @@ def test_a_stop_in_the_rendezvous_of_the_command_line_still_exits_at_once(tmp_pa
     assert cli_entry()
     script.__file__ = "/venv/bin/ipykernel_launcher.py"
     assert not cli_entry()
+
+
+def test_launch_refuses_a_bad_model_section_before_any_process_starts(tmp_path, monkeypatch):
+    """scripts/launch.py ran rsvlm train's path, data and step-folder checks but not its model section's: LoRA
+    targets the LLM lacks were refused by every rank once the launcher had started them. The same checks
+    (run.check_model_build) run here, the refusal opened with the override that set the key."""
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    monkeypatch.setattr(launch, "check_here", lambda cfg, world: None)  # the records' checks: not this test's
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    over = [f"data.train={data}", f"out_dir={tmp_path / 'run'}", "device=cpu", "model.llm.target_modules=[nope_proj]"]
+    headed = tmp_path / "headed.yaml"
+    headed.write_text("# global_batch: 4\n" + recipe(tmp_path).read_text())
+    with pytest.raises(ValueError, match=r"^override 'model\.llm\.target_modules=\[nope_proj\]' \(command line\): "
+                                         r"model\.llm\.target_modules"):
+        launch.build(headed, "torchrun", 1, 1, overrides=over, check_out=True)
+    # a dry run checks no path, as before (the model's files may be on the nodes alone)
+    assert launch.build(headed, "torchrun", 1, 1, overrides=over).world_size == 1

@@ -286,7 +286,7 @@ def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | 
     ``shapes``: the training build made it a second time. ``scans``: the dict its checks fill with another
     model's config fields (``llm_files.scanned``); the caller hands the same dict to ``train(scans=)`` so the
     build does not look them up again (a fresh one where None)."""
-    from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files, meta_towers
+    from rsvlm.model.checks import check_model_config
     from rsvlm.train.config import check_config, expand_home
 
     expand_home(cfg)  # a config's ~ is the home folder, as on the command line
@@ -295,9 +295,7 @@ def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | 
     scans = {} if scans is None else scans  # another model's config fields, looked up once (llm_files.scanned)
     check_model_config(cfg.model, lm=not clip, scans=scans)  # else found while the model is built, once out_dir is written
     check_paths_at_once(cfg)  # several missing: all named at once, else one by one below
-    check_model_files(cfg.model, lm=not clip)
-    if not clip:  # a .bin-only base of a LoRA LLM: its adapter-only final/ was refused by every later load
-        check_lora_base(cfg)
+    check_model_paths(cfg)
     check_data_paths(cfg)
     check_out_dir(cfg)
     world, _, _ = check_launch(cfg, ddp=clip)
@@ -318,14 +316,37 @@ def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | 
         check_max_length(cfg)
         if cfg.log.tensorboard:
             check_tensorboard()
-    towers = meta_towers(cfg.model)  # built once for their LoRA targets, rank note and init_from check
-    shapes = check_lora_names(cfg.model, lm=not clip, towers=towers, scans=scans)  # last of the config's: builds the meta LLM
-    if not clip:  # its meta model takes a copy of that LLM (it was built a third time there), and these towers
-        check_init_from(cfg, shapes, towers, scans)
+    shapes, towers = check_model_build(cfg, scans)  # last of the config's: builds the meta LLM
+    if not clip:
         if env_int("RANK", 0) == 0 and (note := lora_rank_note(shapes, cfg, towers)):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     check_resume(cfg, world, env_int("RANK", 0))  # the rank the launcher set; train checks again with the group's
     return shapes
+
+
+def check_model_paths(cfg: TrainConfig) -> None:
+    """The model section's local files (``check_model_files``) and (LM loop) a LoRA base of pickled weights alone
+    (``check_lora_base``): preflight's, and ``scripts/launch.py``'s before it starts any process."""
+    from rsvlm.model.checks import check_model_files
+
+    check_model_files(cfg.model, lm=cfg.objective != "clip")
+    if cfg.objective != "clip":  # a .bin-only base of a LoRA LLM: its adapter-only final/ was refused by every later load
+        check_lora_base(cfg)
+
+
+def check_model_build(cfg: TrainConfig, scans: dict | None = None) -> tuple[torch.nn.Module | None, dict]:
+    """The checks that build the model on the meta device: the LoRA targets (``check_lora_names``, which builds
+    the meta LLM) and (LM loop) ``init_from`` against that build (``check_init_from``); (that LLM or None, the meta
+    towers). Preflight's, and ``scripts/launch.py``'s before it starts any process (a bad model section was found
+    by every rank once started)."""
+    from rsvlm.model.checks import check_lora_names, meta_towers
+
+    clip = cfg.objective == "clip"
+    towers = meta_towers(cfg.model)  # built once for their LoRA targets, rank note and init_from check
+    shapes = check_lora_names(cfg.model, lm=not clip, towers=towers, scans=scans)
+    if not clip:  # its meta model takes a copy of that LLM (it was built a third time there), and these towers
+        check_init_from(cfg, shapes, towers, scans)
+    return shapes, towers
 
 
 def lora_rank_note(llm: torch.nn.Module | None, cfg: TrainConfig,
