@@ -8,7 +8,9 @@ the file names, one band a file), or from ``ReadConfig.sar_iq=True`` (bands 1 an
 I and Q). Without either, ``iq_note`` says where real SAR bands look like I and Q by their values
 (centred on 0, half negative), which as separate bands read as two unrelated amplitudes.
 
-Cannot: deburst or merge sub-swaths, calibrate, or use the phase (only the amplitude is read).
+Cannot: deburst or merge sub-swaths, calibrate, or use the phase (only the amplitude is read); read shrunk
+(``read_decimated``) it takes I and Q at the nearest sample, as rasterio's nearest read of a complex band does,
+not a multilook (the mean amplitude of each block): the shrunk image keeps single-look speckle.
 """
 
 from __future__ import annotations
