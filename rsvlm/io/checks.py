@@ -302,34 +302,56 @@ def _pair_names(found: list[Path]) -> tuple[str, str, list[tuple[Path, Path, str
 def _pair_names_hint(found: list[Path], pairs: tuple[str, str, list[tuple[Path, Path, str, str]]]) -> str:
     """The folder hint for change pairs named x_A.png and x_B.png among ``found`` (``_pair_names``): a pair as two
     ``--image``, and a loop over the before ones for each way their endings are written (``*_A.png`` misses
-    ``y_a.png``: a shell glob is case-sensitive); the rasters of no pair counted."""
+    ``y_a.png``: a shell glob is case-sensitive); the rasters of no pair counted. Each before file is taken by one
+    loop's glob alone (as a shell globs by default, case-sensitively); its after file is tried in each way the
+    afters of that glob are written (``_pair_loops``)."""
     from rsvlm.progress import counted
 
     _, _, both = pairs
-    groups: dict[tuple, list[tuple[Path, Path]]] = {}
-    for f, g, a, b in both:  # a pair of suffixes that differ (x_A.PNG, x_B.png) is looped over on its own
-        groups.setdefault((a, b, None if f.suffix == g.suffix else (f.suffix, g.suffix)), []).append((f, g))
-    loops = []
-    for (a, b, odd), group in groups.items():
-        sfx = {f.suffix for f, _ in group}
-        if odd or len(sfx) == 1:
-            s_a, s_b = odd or (next(iter(sfx)),) * 2
-            cut, after = f"${{f%{a}{s_a}}}", f"${{f%{a}{s_a}}}{b}{s_b}"
-        else:
-            cut = f"${{f%{a}.*}}"
-            after = f"{cut}{b}.${{f##*.}}"  # the before file's suffix
-        paired = {f for f, _ in group}  # a file the loop's glob takes that is no before image of this group
-        then = f"[ -e \"{after}\" ] || continue; " if any(f not in paired and f.name.endswith(tuple(a + x for x in sfx))
-                                                 for f in found) else ""
-        loops.append(f"for f in {_globs([f for f, _ in group], a)}; do {then}rsvlm predict --task change --image "
-                     f"\"$f\" --image \"{after}\" ... --out \"{cut}.json\"; done")
     rest = len(found) - 2 * len(both)
     beside = f"; {counted(rest, 'other raster')} beside them" if rest else ""
-    ends = [" or ".join(dict.fromkeys(f"*{k[i]}" for k in groups)) for i in (0, 1)]
+    ends = [" or ".join(dict.fromkeys(f"*{p[i]}" for p in both)) for i in (2, 3)]
     return (f"; it holds {len(both)} change pair{'s' * (len(both) > 1)} ({ends[0]} before, {ends[1]} after"
             f"{beside}); give a pair as two --image, before then after: rsvlm predict --task change --image "
             f"{shlex.quote(str(both[0][0]))} --image {shlex.quote(str(both[0][1]))}; for each pair: "
-            f"{'; '.join(loops)} (docs/cli.md)")
+            f"{'; '.join(_pair_loops(found, both))} (docs/cli.md)")
+
+
+def _pair_loops(found: list[Path], both: list[tuple[Path, Path, str, str]]) -> list[str]:
+    """The shell loops of ``_pair_names_hint``: one a before ending (``_A``) where every pair of it writes its after
+    one way and keeps its suffix (``x_A.png``/``x_B.png``, ``y_A.tif``/``y_B.tif``: one loop, ``*_A.png *_A.tif``),
+    else one a before ending and suffix, its after built in each way written there (``x_A.png``/``x_B.png`` beside
+    ``y_A.png``/``y_b.png``: two loops of one glob ran every ``*_A.png`` twice, and on a case-insensitive disk,
+    where ``y_B.png`` is ``y_b.png``, asked each pair twice into one output)."""
+    by_glob: dict[tuple[str, str], dict[str, list[Path]]] = {}  # (before ending, suffix) -> after ending -> befores
+    for f, g, a, b in both:
+        by_glob.setdefault((a, f.suffix), {}).setdefault(b + g.suffix, []).append(f)
+    loops, done = [], set()
+    for (a, s), afters in by_glob.items():
+        if (a, s) in done:
+            continue
+        mine = {k: v for k, v in by_glob.items() if k[0] == a}
+        ways = {next(iter(v)).removesuffix(k[1]) if len(v) == 1 and next(iter(v)).endswith(k[1]) else None
+                for k, v in mine.items()}
+        if len(mine) > 1 and len(ways) == 1 and None not in ways:  # one after ending, each suffix kept: one loop
+            keys, cut = list(mine), f"${{f%{a}.*}}"
+            tries = [f"{cut}{ways.pop()}.${{f##*.}}"]  # the before file's suffix
+        else:
+            keys, cut = [(a, s)], f"${{f%{a}{s}}}"
+            tries = [cut + e for e in afters]
+        done.update(keys)
+        befores = {f for k in keys for fs in by_glob[k].values() for f in fs}
+        taken = tuple(k[0] + k[1] for k in keys)  # what the loop's glob takes: a before file of none of them too
+        alone = any(f not in befores and f.name.endswith(taken) for f in found)
+        if len(tries) == 1:
+            then, image = f"[ -e \"{tries[0]}\" ] || continue; " if alone else "", tries[0]
+        else:  # the after as written beside each before image: the first way that is there
+            then = f"g=\"{tries[0]}\"; " + "".join(f"[ -e \"$g\" ] || g=\"{t}\"; " for t in tries[1:]) \
+                + ("[ -e \"$g\" ] || continue; " if alone else "")
+            image = "$g"
+        loops.append(f"for f in {_globs(sorted(befores, key=str), a)}; do {then}rsvlm predict --task "
+                     f"change --image \"$f\" --image \"{image}\" ... --out \"{cut}.json\"; done")
+    return loops
 
 
 def _band_files(found: list[Path]) -> tuple[list[Path], str]:
