@@ -91,3 +91,23 @@ def test_dota_seven_numbers_then_a_word_is_read_one_way(tmp_path, line, said):
     assert stats["skipped"] == {"unparsable_line": 1}
     assert stats["skipped_examples"]["unparsable_line"] == (
         f"{tmp_path / 'd' / 'labelTxt' / 'a.txt'}:1: unparsable_line ({said}: {line})")
+
+
+@pytest.mark.realdata
+def test_geojson_in_another_crs_says_which_crs_it_was_read_from(tmp_path, realdata):
+    # the real footprints reprojected to Web Mercator land where the originals do; the note said only "1 file"
+    from rasterio.warp import transform_geom
+
+    gj = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
+    merc = {**gj, "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}},
+            "features": [{**f, "geometry": transform_geom("EPSG:32616", "EPSG:3857", f["geometry"])}
+                         for f in gj["features"]]}
+    (tmp_path / "m.geojson").write_text(json.dumps(merc))
+    image = str(realdata / "bldg_spacenet4" / "sample_geotiff.tif")
+    runs = {}
+    for name, labels in (("own", realdata / "bldg_spacenet4" / "geotiff_labels.geojson"), ("merc", tmp_path / "m.geojson")):
+        runs[name] = convert(tmp_path / name, "geojson", "--images", image, "--labels", str(labels), "--label", "building")
+    stats, recs = runs["merc"]
+    assert stats["notes_examples"]["reprojected_files"] == f"{tmp_path / 'm.geojson'}: EPSG:3857 to EPSG:32616"
+    det = [[r["conversations"] for r in rs if r["task"] == "det"] for rs in (recs, runs["own"][1])]
+    assert det[0] == det[1] and det[0]  # the boxes on their bins alike (a polygon vertex may move one bin)

@@ -11,7 +11,7 @@ string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPS
 says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
 ``undeclared_crs``, naming the fix; its footprints counted as ``objects_unchecked_undeclared_crs``). When it differs from the raster's, geometries are reprojected
 with ``rasterio.warp.transform_geom``, thousands a call (the files with a footprint that came through it are
-counted in the notes as ``reprojected_files``; one whose every feature was skipped before or in it, an
+counted in the notes as ``reprojected_files``, the first named with both CRSs; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
 through the inverse of the raster's affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
 Polygons keep their holes, but for one of under 3 vertices (``[]``) or of no area, or one sharing no area with its outer
@@ -227,6 +227,11 @@ def _collection_polygons(geom: dict) -> dict:
     return {"type": "MultiPolygon", "coordinates": parts}
 
 
+def _crs_name(crs) -> str:
+    """``EPSG:32616`` where ``crs`` has an EPSG code, else its WKT's first 60 characters."""
+    return crs.to_string() if crs.to_epsg() is not None else crs.to_wkt()[:60]
+
+
 def reprojected(features: list, reproject, chunk: int = 4096):
     """Per feature its geometry through ``reproject``, or None where the feature is to be reprojected
     alone (not a polygon, or in a block of ``chunk`` features that GDAL could not reproject at once:
@@ -372,7 +377,7 @@ def _run(args, out: Output) -> None:
                 else:
                     objects.append({**o, "src": where})
         if reproject is not None and (objects or tiny):  # an empty FeatureCollection was counted: nothing reprojected
-            out.note("reprojected_files")
+            out.note("reprojected_files", example=f"{gj}: {_crs_name(src_crs)} to {_crs_name(crs)}")  # which, unsaid
         if (objects or tiny) and not _overlaps(bounds := _bounds(objects + tiny), width, height):
             # footprints of 10 m on 30 m pixels far from the image were each "degenerate", the mistake unsaid
             x0, y0, x1, y1 = bounds
