@@ -232,7 +232,7 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
     """What to do about ``text``'s JSON error ``e`` where it is a common slip, "" otherwise: "Extra data" that is a
     comma alone (a JSON array's items one a line) and "Expecting property name / value" at a ' (Python's repr) said
     nothing of either; nor did "Extra data" that is a second object (two files joined, the first's last line end
-    missing)."""
+    missing), nor a record split over two lines (its head ends early, its tail closes what it does not open)."""
     if text.lstrip(" \t").startswith("\x1e"):
         return "; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
     if e.msg == "Extra data" and text[e.pos:].strip() == ",":
@@ -244,6 +244,13 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
         return "; Python's repr? write JSON (json.dumps)"
     if e.msg.startswith("Unterminated string"):
         return "; the line ends inside it: cut short? (a line break inside a string is written \\n)"
+    if e.msg.startswith("Expecting") and e.pos >= len(text.rstrip()) and text.lstrip(" \t").startswith("{"):
+        return ("; the line ends before its record does: cut short, or one record split over lines? (JSONL holds "
+                "each record on one line: jq -c)")
+    tail = text.rstrip().endswith("}") and not text.lstrip(" \t").startswith(("{", "["))  # '"b"}': a record's end
+    if tail and "\x00" not in text:  # a line a crash left zeros in: eval's reader says so (pred_file)
+        return ("; the line closes a record it does not open: the rest of one record split over lines? (JSONL "
+                "holds each record on one line: jq -c)")
     return ""
 
 
