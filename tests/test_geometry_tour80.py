@@ -151,3 +151,21 @@ def test_a_damaged_answer_never_raises_and_reports_what_it_lost(text):
 def _fewer_whole(got, clean):
     """A cut right after a closing tag keeps the shapes before it whole: well formed, nothing to report."""
     return repr(got.objects) == repr(clean.objects[: len(got.objects)])
+
+
+PIECES = ["<ref>", "</ref>", "<box>", "</box>", "<obb>", "</obb>", "<point>", "</point>", "<poly>", "</poly>", "<mask>",
+          "</mask>", "<grid>", "</grid>", "<row>", "<run>", "<loc_0>", "<loc_999>", "<loc_500>", "<loc_1000>", "<loc_",
+          "<loc_0007>", "<Box>", "<", ">", " ", "ship", "\n", "<image>", "[det]", "</", "<loc_12", "<loc_3>"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(1, 3000), st.integers(1, 3000))
+def test_any_mix_of_tokens_decodes_to_shapes_on_the_image_or_problems(pieces, w, h):
+    got = geometry.decode("".join(pieces), width=w, height=h)
+    assert all(isinstance(p, str) and p for p in got.problems)
+    for obj in got.objects:
+        assert obj["kind"] in geometry.KINDS
+        c = obj["coords"]
+        pts = [c[:2], c[2:]] if obj["kind"] == "box" else [c] if obj["kind"] == "point" else (
+            [c["box"][:2], c["box"][2:]] if obj["kind"] == "mask" else c)
+        assert all(0 <= x <= w and 0 <= y <= h for x, y in pts), obj
