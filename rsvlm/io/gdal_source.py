@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.aux_sidecar import sidecar_notes
 from rsvlm.io.bandnames import band_name_from_file, same_band
 from rsvlm.io.checks import (
     ImageReadError,
@@ -138,6 +139,7 @@ class RasterioSource:
                 except CPLE_BaseError:  # an error GDAL met listing a damaged TIFF's pages, raised by the next
                     described = self._describe()  # call that checks (colorinterp); already a note (library_messages)
                 self.notes += described  # the failed try's notes are dropped with it, not said twice
+                self.notes += sidecar_notes(self.datasets)  # a stray .aux.xml (aux_sidecar.py)
             except CPLE_BaseError as e:
                 self.close()
                 raise ImageReadError(f"{self.paths[0]}: not a readable raster, truncated or corrupt ({e})") from e
