@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,7 @@ import numpy as np
 from rsvlm.argparsing import Parser
 
 ROOT = common.ROOT
-REALDATA = ROOT.parent / "shared" / "realdata"
+REALDATA = ROOT.parent / "shared" / "realdata"  # unless RSVLM_REALDATA names another copy (as the tests read)
 REAL_FILES = ["sar_s1grd", "sar_spacenet6", "ir_landsat8", "ir_sirst", "msi_landsat7", "msi_rgbn", "bldg_spacenet4", "seg_detectree",
               "obb_dota", "sar_hrsid", "cls_aid", "cd_levir"]  # a folder's first GeoTIFF / PNG each
 
@@ -161,15 +162,16 @@ def scenes(args, tmp: Path) -> None:
 
 
 def real(args, tmp: Path) -> None:
-    if not REALDATA.is_dir():
-        raise SystemExit(f"{REALDATA} is absent: --only real reads its files")
+    realdata = Path(os.environ.get("RSVLM_REALDATA", REALDATA))
+    if not realdata.is_dir():
+        raise SystemExit(f"{realdata} is absent: --only real reads its files (set RSVLM_REALDATA to their folder)")
     import rasterio.shutil
 
     from rsvlm.io.gdal_source import open_raster
 
     rows = []
     for folder in REAL_FILES:
-        found = sorted(p for p in (REALDATA / folder).iterdir() if p.suffix.lower() in (".tif", ".tiff", ".png", ".jpg")
+        found = sorted(p for p in (realdata / folder).iterdir() if p.suffix.lower() in (".tif", ".tiff", ".png", ".jpg")
                        and "mask" not in p.stem and "label" not in p.stem and "response" not in p.stem)
         if not found:
             continue
