@@ -356,6 +356,24 @@ def here_processor(cfg):
     return data_processor(cfg, tokenizer)
 
 
+def quiet_deepspeed(command: list[str], verbose: bool = False) -> list[str]:
+    """``command`` with ``--log_level=warning`` after ``deepspeed`` unless ``verbose``: its launcher printed a dozen
+    INFO lines (hosts, world info, environment) before the ranks' first. Only where this Python's DeepSpeed
+    launcher takes the option (recent ones; older ones refuse it, and their INFO lines stay); another launcher's
+    command as it is."""
+    import importlib.util
+
+    if verbose or command[:1] != ["deepspeed"]:
+        return command
+    try:
+        spec = importlib.util.find_spec("deepspeed")  # found, not imported (seconds)
+        runner = Path(spec.origin).parent / "launcher" / "runner.py" if spec and spec.origin else None
+        takes = runner is not None and '"--log_level"' in runner.read_text(errors="replace")
+    except (OSError, ValueError, ImportError):
+        takes = False
+    return [command[0], "--log_level=warning", *command[1:]] if takes else command
+
+
 def launcher_path(name: str) -> str | None:
     """``name`` on PATH, else beside the running Python (a virtualenv's bin/ that is not activated)."""
     return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
@@ -372,6 +390,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--master-addr", help="rendezvous host (default: the hostfile's first host)")
     ap.add_argument("--master-port", type=int, default=29500)
     ap.add_argument("--dry-run", action="store_true", help="print the command, run nothing")
+    ap.add_argument("--verbose", action="store_true", help="keep the deepspeed launcher's INFO lines (it is given "
+                    "--log_level=warning otherwise; the ranks' own follow log.verbose)")
     return ap
 
 
@@ -401,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"# {counted(plan.world_size, 'process')} × micro-batch {plan.micro_batch} × grad_accum {plan.grad_accum} "
           f"= global batch {plan.global_batch}", file=sys.stderr)
+    plan.command = quiet_deepspeed(plan.command, args.verbose)
     line = shlex.join(plan.command).replace("'${NODE_RANK}'", "${NODE_RANK}")
     print(line)
     if args.dry_run:

@@ -199,3 +199,42 @@ def test_launch_refuses_a_bad_model_section_before_any_process_starts(tmp_path, 
         launch.build(headed, "torchrun", 1, 1, overrides=over, check_out=True)
     # a dry run checks no path, as before (the model's files may be on the nodes alone)
     assert launch.build(headed, "torchrun", 1, 1, overrides=over).world_size == 1
+
+
+def test_the_deepspeed_launcher_is_told_to_be_quiet_unless_verbose(tmp_path, monkeypatch):
+    """--launcher deepspeed printed its launcher's INFO lines (world info, environment) before every run: it is
+    given --log_level=warning where its runner takes the option, and not under --verbose nor for torchrun."""
+    import importlib.util
+    import types
+
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    runner = tmp_path / "ds" / "launcher" / "runner.py"
+    runner.parent.mkdir(parents=True)
+    runner.write_text('parser.add_argument("--log_level", type=str, default="info")\n')
+    spec = types.SimpleNamespace(origin=str(tmp_path / "ds" / "__init__.py"))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec if name == "deepspeed" else None)
+    cmd = ["deepspeed", "--num_gpus", "8", "--module", "rsvlm.train"]
+    assert launch.quiet_deepspeed(cmd) == ["deepspeed", "--log_level=warning", *cmd[1:]]
+    assert launch.quiet_deepspeed(cmd, verbose=True) == cmd
+    assert launch.quiet_deepspeed(["torchrun", "--nnodes", "1"]) == ["torchrun", "--nnodes", "1"]
+    runner.write_text("# an older runner: no such option\n")
+    assert launch.quiet_deepspeed(cmd) == cmd  # it would refuse the option
+
+
+def test_each_ranks_deepspeed_logger_is_at_warning_unless_verbose():
+    import logging
+
+    from rsvlm.train.chatter import quiet_deepspeed_logger
+
+    log = logging.getLogger("DeepSpeed")
+    before = log.level
+    try:
+        log.setLevel(logging.INFO)  # an older DeepSpeed's own level
+        quiet_deepspeed_logger(verbose=True)
+        assert log.level == logging.INFO
+        quiet_deepspeed_logger(verbose=False)
+        assert log.level == logging.WARNING
+    finally:
+        log.setLevel(before)

@@ -53,6 +53,14 @@ def kept(said: list[str] | None) -> Iterator[None]:
     said.append(buf.getvalue())
 
 
+def quiet_deepspeed_logger(verbose: bool) -> None:
+    """DeepSpeed's logger (its own handler, on the stdout of its import: ``kept`` cannot hold it) at WARNING unless
+    ``verbose``: an older DeepSpeed logs INFO lines from every rank ("Initializing TorchBackend …", its
+    configuration). Cannot: quiet what it logs as it is imported, before this runs."""
+    if not verbose:
+        logging.getLogger("DeepSpeed").setLevel(logging.WARNING)
+
+
 def ours(path: Path) -> bool:
     """Whether ``path`` is a setup log this module wrote (every line led by ``[rank N]``): another file of
     that name in out_dir (out_dir may be a folder of the user's) is neither replaced nor removed."""

@@ -258,7 +258,9 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False,
         if cfg.dist.deepspeed:
             import deepspeed  # outside kept: its logger's handler keeps the sys.stdout of its import
 
-            from rsvlm.train.chatter import kept
+            from rsvlm.train.chatter import kept, quiet_deepspeed_logger
+
+            quiet_deepspeed_logger(cfg.log.verbose)
 
             with kept(None if cfg.log.verbose else said):  # each rank's "… built successfully", every start
                 meet(lambda: deepspeed.init_distributed(dist_backend=backend, timeout=timeout), device)
