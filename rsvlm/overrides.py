@@ -211,7 +211,8 @@ def _apply(data: dict[str, Any], overrides: list[str], cls: type | None, source:
             else:
                 nxt = node.get(part)
                 if nxt is not None and not isinstance(nxt, dict):  # was replaced by {}: the value lost unsaid
-                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is {nxt!r:.60} in {source}, "
+                    held = _setter(".".join(path[: i + 1]), overrides[:n], source, set_by, cls)  # a base's: named
+                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is {nxt!r:.60} in {held}, "
                                       f"not a mapping to set {path[i + 1]!r} in; fix that value first",
                                       keys=(".".join(path[: i + 1]),))
                 if nxt is None:

@@ -1,7 +1,10 @@
 """Stop 80: the whole-section warning names the file (or base: file, or earlier override) that set each dropped key."""
 
+import re
 import warnings
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "configs/train/sft_tiny.yaml"
@@ -62,3 +65,15 @@ def test_the_yaml_helpers_moved_out_of_config_keep_their_names_there():
 
     assert c.yaml_values is y.yaml_values and c._UniqueKeyLoader is y.UniqueKeyLoader
     assert len((REPO / "rsvlm/config.py").read_text().splitlines()) <= 460
+
+
+def test_a_key_below_a_bases_plain_value_names_that_base(tmp_path):
+    """optim.lr=1 over a base's 'optim: fast' said the value was in the file given, which never writes optim."""
+    from rsvlm.config import ConfigError
+
+    (tmp_path / "b.yaml").write_text("optim: fast\n")
+    top = tmp_path / "top.yaml"
+    top.write_text("base: b.yaml\nseed: 3\n")
+    said = f"override 'optim.lr=1': optim is 'fast' in {tmp_path / 'b.yaml'} (a base of {top}), not a mapping"
+    with pytest.raises(ConfigError, match="^" + re.escape(said)):
+        _said(top, ["optim.lr=1"])
