@@ -1,12 +1,13 @@
 """Chat turn latency: a KV-cached ChatSession against LLaVA-CLI-style turns that re-encode the
 image and re-prefill the whole history every turn.
 
-    OMP_NUM_THREADS=2 .venv/bin/python bench/chat_latency.py [--turns 8] [--new-tokens 16] [size overrides]
+    OMP_NUM_THREADS=2 .venv/bin/python bench/chat_latency.py [--turns 6] [--new-tokens 16] [size overrides]
 
 Both paths answer the same conversation (the baseline replays the cached session's own answers
 as history), so each turn's prompt is identical, and decode under the same constraints (``held``:
 stop strings, a ``[ground]`` answer's owed shape). Prints time to first token (TTFT) and decode
-tokens/s per turn (best of --repeat, cached and full turns interleaved), and the ratios; both are
+tokens/s per turn (best of --repeat, cached and full turns interleaved; runs that would end past --budget
+are left out), and the ratios; both are
 read off the LLM's forward passes (``Clock``), not the streamed text. Random weights; the model is
 "small" (below), big enough that prefill dominates as it does for real models.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import markdown_table
+from common import Budget, budget_option, markdown_table
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -79,11 +80,13 @@ def held(session: ChatSession, question: str) -> dict:
 
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--turns", type=int, default=8, help="chat turns per run (default 8)")
+    ap.add_argument("--turns", type=int, default=6, help="chat turns per run (default 6)")
     ap.add_argument("--new-tokens", type=int, default=16, help="new tokens per turn (default 16; an answer of one token has no decode rate: n/a)")
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best of them counts (default 3)")
+    budget_option(ap, 120)
     ap.add_argument("overrides", nargs="*", help="model size overrides, key=value of configs/model/tiny.yaml")
     args = ap.parse_args()
+    budget = Budget(ap, args.budget)
     require_at_least_one(ap, args, ("new_tokens", "repeat"))
     if args.turns < 2:  # the table compares turns 2..N, which reuse the cache
         ap.error(f"--turns {args.turns}: give 2 or more")
@@ -114,7 +117,7 @@ def main() -> None:
     cached, baseline = [[] for _ in range(args.turns)], [[] for _ in range(args.turns)]
     stream = lambda piece: None  # noqa: E731  both stream, as a chat does; the clock reads the LLM's passes
     turns = bar(total=args.repeat * args.turns, desc="chat_latency turns", unit="turn", leave=False)
-    for _ in range(args.repeat):  # best of N; cached and full turns interleaved so load hits both alike
+    for _ in budget.runs(args.repeat):  # best of N; cached and full turns interleaved so load hits both alike
         session = ChatSession(model, processor, max_new_tokens=args.new_tokens)
         for k in range(args.turns):
             c = Clock(model.llm)
@@ -143,6 +146,8 @@ def main() -> None:
     tc = sum(x[0] for x in cached[1:]) / max(1, len(cached) - 1)
     tb = sum(x[0] for x in baseline[1:]) / max(1, len(baseline) - 1)
     print(f"\nturns 2..{args.turns}: mean TTFT cached {tc * 1e3:.1f} ms vs full {tb * 1e3:.1f} ms ({tb / tc:.2f}x)")
+    if cut := budget.note():
+        print(cut)
 
 
 if __name__ == "__main__":

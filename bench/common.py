@@ -33,6 +33,43 @@ def absolute_paths(rec: dict, root: Path) -> None:
             im["band_files"] = [str((root / f).resolve()) for f in im["band_files"]]
 
 
+def budget_option(ap: argparse.ArgumentParser, default: float) -> None:
+    """``--budget SECONDS``: how long a bench's repeated runs (``Budget.runs``) may take on a loaded machine."""
+    ap.add_argument("--budget", type=float, default=default, metavar="SECONDS",
+                    help="seconds the timed runs may take: after the first, another of --repeat starts only where "
+                         f"it is expected to end within them (default {default:g}; 0: every run of --repeat)")
+
+
+class Budget:
+    """The runs of ``--repeat`` that fit in ``--budget`` seconds, counted from the first: the first always runs
+    (each run times every path, so a ratio is always of one run's), another only where the time spent plus a mean
+    run so far stays within. Cannot stop a run already begun: a first run longer than the budget ends."""
+
+    def __init__(self, ap: argparse.ArgumentParser, seconds: float):
+        if not seconds >= 0:  # NaN too
+            ap.error(f"--budget {seconds:g}: give 0 (no limit) or more seconds")
+        self.seconds, self.done, self.repeat = seconds, 0, 0
+
+    def runs(self, repeat: int):
+        """Yield 0, 1, … for each run of ``repeat`` that fits; ``done`` counts them."""
+        import time
+
+        t0, self.repeat = time.perf_counter(), repeat
+        for r in range(repeat):
+            spent = time.perf_counter() - t0
+            if r and self.seconds and spent + spent / r > self.seconds:
+                return
+            yield r
+            self.done = r + 1
+
+    def note(self) -> str:
+        """A line where the budget left runs out ("" where every run of --repeat ran)."""
+        if self.done >= self.repeat:
+            return ""
+        return (f"best of {self.done} of --repeat {self.repeat} runs: another would have ended past --budget "
+                f"{self.seconds:g} s (a loaded machine; --budget 0 runs them all)")
+
+
 def keep_option(ap: argparse.ArgumentParser) -> None:
     """``--keep DIR``: the records and each run's predictions of a bench that answers a test set."""
     ap.add_argument("--keep", type=Path, metavar="DIR",

@@ -7,7 +7,8 @@ trains on) into a temporary folder (``--keep DIR`` keeps it), answers it with th
 the bundled one) through ``rsvlm eval``'s batched path, once decoding freely and once held to the
 geometry grammar, and prints per task the answers ``geometry.decode`` reports problems for (records
 ``rsvlm eval`` could not answer are counted apart, with the first one's error), and the records and
-answer tokens per second of both (best of --repeat, the two interleaved, after an untimed warm-up batch):
+answer tokens per second of both (best of --repeat, the two interleaved, after an untimed warm-up batch;
+runs that would end past --budget left out):
 held answers that finish a mask instead of breaking off are longer, so tokens/s is the fair speed
 figure. Answer tokens are those the model generated (its end-of-answer tokens left out), not the
 answers' text tokenised again. Scores need ``eval/``; see docs/default-model.md.
@@ -23,7 +24,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import check_keep, keep_option, markdown_table, model_options, warm_up, work_dir
+from common import (
+    Budget,
+    budget_option,
+    check_keep,
+    keep_option,
+    markdown_table,
+    model_options,
+    warm_up,
+    work_dir,
+)
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -59,8 +69,10 @@ def main() -> None:
     model_options(ap)
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of each decoding, interleaved; the fastest counts (default 2)")
+    budget_option(ap, 120)
     keep_option(ap)
     args = ap.parse_args()
+    budget = Budget(ap, args.budget)
     require_at_least_one(ap, args, ("scenes", "batch_size", "max_new_tokens", "repeat"))
     if args.seed < 0:  # else data_gen's usage error, as a CalledProcessError traceback after loading the model
         ap.error(f"--seed {args.seed}: give 0 or more")
@@ -89,7 +101,7 @@ def main() -> None:
         for constrain in (False, True):
             warm_up(model, processor, data / "test.jsonl", tmp / "warm.jsonl", args.batch_size,
                     args.max_new_tokens, constrain=constrain)
-        for r in range(args.repeat):
+        for r in budget.runs(args.repeat):
             for constrain in (False, True):
                 out = tmp / f"pred-{constrain}-{r}.jsonl"
                 print(f"constrained_decoding: run {r + 1} of {args.repeat}, {'held' if constrain else 'free'}",
@@ -122,6 +134,8 @@ def main() -> None:
             print(f"\n{len(rows)} {plural('record', len(rows))} not answered {'held' if c else 'free'} (counted in "
                   f"neither column; first: {rows[0]['id']}: {rows[0]['error']})")
     tf, tc = min(times[False]), min(times[True])
+    if cut := budget.note():
+        print(f"\n{cut}")
     print("\n" + markdown_table(["decoding", "answer tokens", "records/s", "answer tokens/s"],
                                [[name, str(ntok[c]), f"{n / t:.2f}", f"{ntok[c] / t:.1f}"]
                                 for name, c, t in (("free", False, tf), ("held", True, tc))]))

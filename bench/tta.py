@@ -48,9 +48,9 @@ SCORERS = {"ground": (grounding, "acc50"), "det": (detection, "mAP50"), "det obb
            "seg": (segmentation, "mIoU"), "change": (change, "IoU_change")}
 
 
-def localisation_subset(data: Path, dest: Path, limit: int | None) -> Counter:
-    """The ground/det/seg/change records of ``data`` (image paths made absolute) into ``dest``; how
-    many of each task."""
+def localisation_subset(data: Path, dest: Path, limit: int | None) -> tuple[Counter, int]:
+    """The first ``limit`` (None: every one) ground/det/seg/change records of ``data`` (image paths made absolute)
+    into ``dest``; how many of each task were taken, and how many ``data`` holds."""
     rows, tasks = [], []
     for rec in read_records(data):  # a bad line is a RecordError naming it; blank lines are skipped
         if rec["task"] not in ("ground", "det", "seg", "change"):
@@ -60,7 +60,12 @@ def localisation_subset(data: Path, dest: Path, limit: int | None) -> Counter:
         tasks.append(rec["task"])
     rows = rows[:limit] if limit else rows
     dest.write_text("\n".join(rows) + "\n")
-    return Counter(tasks[: len(rows)])
+    return Counter(tasks[: len(rows)]), len(tasks)
+
+
+def every_or_count(text: str) -> int | None:
+    """``--limit``'s value: a count, or 'all' (None: no limit)."""
+    return None if text.strip().lower() == "all" else int(text)
 
 
 def scores(gt: Path, pred: Path) -> dict[str, common.Headline]:
@@ -72,7 +77,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True,
                     help="a test set's records with references (JSONL); its ground, det, seg and change records "
                          "are answered")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N localisation records")
+    ap.add_argument("--limit", type=every_or_count, default=24,
+                    help="only the first N localisation records (default 24: the five passes end in about 2 min "
+                         "on 2 loaded cores; 'all': every one)")
     model_options(ap)
     keep_option(ap)
     a = ap.parse_args()
@@ -81,7 +88,7 @@ def main() -> None:
     with work_dir(a.keep, "tta") as tmp:
         gt = tmp / "loc.jsonl"
         try:
-            per_task = localisation_subset(a.data, gt, a.limit)
+            per_task, held = localisation_subset(a.data, gt, a.limit)
             n = per_task.total()
         except RecordError as e:
             ap.error(f"--data: {e}")
@@ -99,7 +106,7 @@ def main() -> None:
             rows.append((mode, ((time.perf_counter() - t) / n, (time.process_time() - cpu) / n), scores(gt, pred),
                          cut_answers(pred)))
     (base, base_cpu) = rows[0][1]
-    print(f"{n} localisation records of {a.data} ("
+    print(f"{n}{f' (the first, --limit; of {held})' if n < held else ''} localisation records of {a.data} ("
           + ", ".join(f"{k} {per_task[k]}" for k in ("det", "ground", "seg", "change") if per_task[k]) + ")\n")
     # CPU beside wall: on a shared machine others' load moved the wall ratio (flip 10.5x one run, 4.4x the next)
     print(markdown_table(["--tta", "s / record", "× plain", "CPU s / record", "× plain CPU", *SCORERS,
