@@ -103,3 +103,85 @@ def test_the_public_torch_api_answers_first_and_the_private_list_after_it(tmp_pa
     assert pickle_scan._allowed() is None
     for name, said in want.items():
         assert pickle_scan.foreign_global(tmp_path / name) == said, name
+
+
+def _cache(tmp_path, monkeypatch, repo_id, files):
+    """``files`` (name: text) as the Hugging Face cache's snapshot of hub repo ``repo_id``."""
+    import huggingface_hub.constants
+
+    snap = tmp_path / "cache" / f"models--{repo_id.replace('/', '--')}" / "snapshots" / "0123abc"
+    snap.mkdir(parents=True)
+    for name, text in files.items():
+        (snap / name).write_text(text)
+    (snap.parents[1] / "refs").mkdir()
+    (snap.parents[1] / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    return snap
+
+
+def test_a_hub_name_given_as_model_says_nothing_is_downloaded_and_how_to_fetch_it(tmp_path, monkeypatch, capsys):
+    """`rsvlm chat --model Qwen/Qwen2.5-0.5B-Instruct` said only '(no such folder)': not that a hub name is never
+    fetched, nor how to fetch it, nor where the cache already held it."""
+    from rsvlm.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _cache(tmp_path, monkeypatch, "acme/rsvlm-tiny", {"config.yaml": "llm: {}\n"})
+    assert main(["chat", "--model", "Qwen/Qwen2.5-0.5B-Instruct"]) == 2
+    err = capsys.readouterr().err
+    assert ("Qwen/Qwen2.5-0.5B-Instruct: not an rsvlm checkpoint (no such folder; --model takes a local folder and "
+            "rsvlm downloads nothing, HF_HUB_OFFLINE or not; were it a Hugging Face hub name: fetch it on a connected "
+            "machine (hf download Qwen/Qwen2.5-0.5B-Instruct --local-dir DIR) and give DIR)") in err
+    assert main(["chat", "--model", "acme/rsvlm-tiny"]) == 2
+    err = capsys.readouterr().err
+    snap = tmp_path / "cache" / "models--acme--rsvlm-tiny" / "snapshots" / "0123abc"
+    assert f"the Hugging Face cache holds acme/rsvlm-tiny at {snap}: give that folder)" in err
+    assert main(["chat", "--model", str(tmp_path / "none")]) == 2  # an absolute path reads as no hub name
+    assert capsys.readouterr().err.endswith("not an rsvlm checkpoint (no such folder)\n")
+
+
+def test_a_vision_encoders_folder_is_named_as_one(tmp_path):
+    """A folder of open_clip weights said only '(no config.yaml)', and a Hugging Face CLIP folder was sent to
+    convert-llava as if it were a LLaVA."""
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig
+
+    from rsvlm.loading import resolve_model_dir
+
+    oc = tmp_path / "openclip"
+    oc.mkdir()
+    save_file({"visual.conv1.weight": torch.zeros(4, 3, 2, 2)}, oc / "open_clip_model.safetensors")
+    with pytest.raises(FileNotFoundError) as e:
+        resolve_model_dir(str(oc))
+    assert str(e.value) == (
+        f"{oc}: not an rsvlm checkpoint (no config.yaml); it holds weights (open_clip_model.safetensors) and no "
+        f"config: an open_clip / CLIP vision state dict is given as encoders.NAME.pretrained (a file: "
+        f"{oc / 'open_clip_model.safetensors'}) of a model config, to train a model on (docs/models.md)")
+    hf = tmp_path / "clip"
+    CLIPVisionConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2).save_pretrained(hf)
+    with pytest.raises(FileNotFoundError, match=r"clip: not an rsvlm checkpoint \(no config.yaml\); it is a Hugging "
+                       r"Face vision tower \(clip_vision_model\) with no language side: it is the --vision-tower of "
+                       "rsvlm convert-llava"):
+        resolve_model_dir(str(hf))
+
+
+def test_an_original_layout_llava_on_qwen_is_refused_before_its_weights_are_read(tmp_path):
+    """A llava_qwen (LLaVA-OneVision's original layout, auto_map naming its own code) was converted as Llama and
+    failed with "LLM weights do not fit llama: unexpected [...q_proj.bias]"; it is now refused by its model_type,
+    saying its code is never run."""
+    import json
+
+    from rsvlm.model.convert_llava import convert_llava
+
+    src = tmp_path / "llava-qwen"
+    src.mkdir()
+    (src / "config.json").write_text(json.dumps({
+        "model_type": "llava_qwen", "mm_vision_tower": "openai/clip", "mm_hidden_size": 8,
+        "auto_map": {"AutoModelForCausalLM": "modeling_llava.LlavaQwenForCausalLM"}}))
+    (src / "tokenizer.json").write_text("{}")
+    with pytest.raises(ValueError) as e:
+        convert_llava(src, tmp_path / "out")
+    assert str(e.value) == (
+        f"{src}: model_type 'llava_qwen' is a LLaVA on another LLM than LLaVA-1.5's Llama (its auto_map's code, "
+        "modeling_llava.LlavaQwenForCausalLM, is never run: rsvlm passes no trust_remote_code); only LLaVA-1.5 and "
+        "GeoChat convert")
+    assert not (tmp_path / "out").exists()

@@ -33,7 +33,7 @@ def no_checkpoint(root: Path) -> str:
     (its adapter/, llm/ or tokenizer/), a training run's out_dir or step folder, a bare peft adapter, a
     Hugging Face model."""
     if not root.exists():  # load_pretrained said "(no config.yaml)", as of a folder of other files
-        return f"{root}: not an rsvlm checkpoint (no such folder)"
+        return f"{root}: not an rsvlm checkpoint (no such folder{_hub_name_note(str(root))})"
     if root.is_file():  # its config.yaml, a weights file: the folder was meant
         hint = f": give its folder, {root.parent}" if (root.parent / "config.yaml").is_file() else ""
         return f"{root}: not an rsvlm checkpoint (a file; a checkpoint is a folder{hint})"
@@ -48,11 +48,45 @@ def no_checkpoint(root: Path) -> str:
         return (f"{msg}; it is a bare peft LoRA adapter: an rsvlm checkpoint keeps its adapter in adapter/ "
                 "beside config.yaml, vision.safetensors and tokenizer/")
     if (root / "config.json").is_file():
-        if lm := language_model_note(_model_type(root / "config.json")):  # was told to convert-llava, which refuses it
+        kind = _model_type(root / "config.json")
+        if lm := language_model_note(kind):  # was told to convert-llava, which refuses it
             return f"{msg}; it is a Hugging Face {lm}"
+        if kind in _VISION_TYPES:  # was told to convert-llava, which takes it only as a LLaVA's --vision-tower
+            return (f"{msg}; it is a Hugging Face vision tower ({kind}) with no language side: it is the "
+                    "--vision-tower of rsvlm convert-llava for an original-layout LLaVA-1.5 / GeoChat (docs/models.md)")
         return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
                 "rsvlm convert-llava (docs/models.md)")
+    if weights := sorted(p.name for ext in _WEIGHT_EXTS for p in root.glob(ext)):  # an open_clip download
+        return (f"{msg}; it holds weights ({', '.join(weights[:3])}) and no config: an open_clip / CLIP vision "
+                f"state dict is given as encoders.NAME.pretrained (a file: {root / weights[0]}) of a model config, "
+                "to train a model on (docs/models.md)")
     return msg
+
+
+_VISION_TYPES = ("clip", "clip_vision_model", "siglip", "siglip_vision_model")
+_WEIGHT_EXTS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt")
+
+
+def _hub_name_note(name: str) -> str:
+    """Where a missing ``--model`` reads as a hub name (``org/name``): that nothing is downloaded, how to fetch it,
+    and its Hugging Face cache folder where the cache holds one (a config.yaml or config.json of it); else ""."""
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", name) or name.startswith(("./", "../")):
+        return ""
+    import huggingface_hub as hub
+
+    cached = None
+    for file in ("config.yaml", "config.json"):
+        try:
+            found = hub.try_to_load_from_cache(name, file)
+        except ValueError:  # huggingface_hub's HFValidationError: no repo id after all
+            return ""
+        if isinstance(found, str):
+            cached = Path(found).parent
+            break
+    where = f"; the Hugging Face cache holds {name} at {cached}: give that folder" if cached else (
+        f"; were it a Hugging Face hub name: fetch it on a connected machine (hf download {name} --local-dir DIR) "
+        "and give DIR")
+    return f"; --model takes a local folder and rsvlm downloads nothing, HF_HUB_OFFLINE or not{where}"
 
 
 def language_model_note(model_type) -> str | None:

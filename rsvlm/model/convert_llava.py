@@ -307,10 +307,16 @@ def _no_llava_folder(src: Path) -> str:
 
 def _not_llava15(conf: dict) -> str | None:
     """What in a LLaVA ``config.json`` says it is another LLaVA than 1.5 (a NeXT / OneVision / VipLLaVA
-    model_type, anyres tiles, a spatial patch merge), else None."""
+    model_type, an original layout's ``llava_qwen`` / ``llava_mistral`` LLM, anyres tiles, a spatial patch merge),
+    else None."""
     kind = conf.get("model_type")
     if "vision_config" in conf and isinstance(kind, str) and "llava" in kind and kind != "llava":
         return f"model_type {kind!r} is not LLaVA-1.5's ('llava')"
+    if "vision_config" not in conf and isinstance(kind, str) and kind.startswith("llava_") and kind != "llava_llama":
+        code = conf.get("auto_map") if isinstance(conf.get("auto_map"), dict) else {}
+        run = f" (its auto_map's code, {', '.join(map(str, code.values()))}, is never run: rsvlm passes no " \
+              "trust_remote_code)" if code else ""
+        return f"model_type {kind!r} is a LLaVA on another LLM than LLaVA-1.5's Llama{run}"
     for key, bad in (("image_aspect_ratio", "anyres"), ("mm_patch_merge_type", "spatial")):
         if isinstance(conf.get(key), str) and conf[key].startswith(bad):
             return f"{key} {conf[key]!r} is LLaVA-1.6 (NeXT)'s"
@@ -343,8 +349,9 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "
                                 "copy the LLaVA's tokenizer files there")
     if why := _not_llava15(conf):  # a LLaVA-NeXT was converted as a 1.5 without a word (HF), or was told
-        raise ValueError(f"{src}: {why}; only LLaVA-1.5 and GeoChat convert (tiles and an image_newline "  # of
-                         "token have no rsvlm counterpart)")  # "unexpected ['model.image_newline']" (original)
+        raise ValueError(f"{src}: {why}; only LLaVA-1.5 and GeoChat convert" + ("" if "another LLM" in why else
+                         " (tiles and an image_newline token have no rsvlm counterpart)"))  # was "unexpected [
+        # 'model.image_newline']" (original), or a llava_qwen's "LLM weights do not fit llama: unexpected [q_proj.bias]"
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
         if vision_tower:
