@@ -7,6 +7,7 @@ no id to give: it stays a malformed record of unknown id. The file is not read a
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -22,13 +23,42 @@ class LineReport(ReadReport):
     # each id's lines by reason: the reader keeps one reason an id (its last line's), and a task refusal gave an id's
     # every line that one
     reasons: dict = field(default_factory=dict, repr=False)
+    # each id's lines by (task, reason, taken by the scorer's filter): the reader keeps one task an id (its last
+    # line's), and a task refusal filed a cap line sharing a regcap line's id under regcap (``task_lines``)
+    tasked: dict = field(default_factory=dict, repr=False)
     blind: int = 0  # of them, the blind lines (their question alone)
     shapes: int = 0  # lines ``eval.inputs.load_gt`` skipped for a bad shape (n_gt_bad_shapes: was one an id)
 
     def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
         self.blind += said.endswith(BLIND)
-        self.reasons.setdefault(str(raw["id"]), Counter())[reason] += 1
+        rid = str(raw["id"])
+        self.reasons.setdefault(rid, Counter())[reason] += 1
+        taken = self.keep_skipped is None
+        with contextlib.suppress(Exception):  # as the reader asks it (ReadReport.note_skipped_id)
+            taken = taken or bool(self.keep_skipped({**raw, "id": rid, "task": task}))
+        self.tasked.setdefault(rid, Counter())[(task, reason, taken)] += 1
         super().note_skipped_id(raw, task, reason, said)
+
+
+def task_lines(report: LineReport, rid: str) -> Counter:
+    """The skipped lines of ``rid`` the scorer's filter takes, by (task, reason), each line under its own task (the
+    reader keeps the last line's task of an id); where ``report`` counted none of its lines, the reader's one entry."""
+    if rid not in report.tasked:
+        task, reason = report.skipped_read_ids[rid]
+        return Counter({(task, reason): 1}) if rid in report.skipped_kept else Counter()
+    out = Counter()
+    for (task, reason, taken), n in report.tasked[rid].items():
+        if taken:
+            out[(task, reason)] += n
+    return out
+
+
+def untasked_lines(report: LineReport) -> int:
+    """The skipped lines whose id was read and whose task was not (a line with no task sharing a tasked line's id
+    is one: the reader keeps the last line's task of an id)."""
+    return sum(n for rid in report.skipped_read_ids for (task, _, _), n in report.tasked.get(rid, {}).items()
+               if task is None) + sum(1 for rid, (task, _) in report.skipped_read_ids.items()
+                                       if rid not in report.tasked and task is None)
 
 
 def n_lines(report: LineReport, ids: set[str]) -> int:

@@ -102,7 +102,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, the blind ones
     and those of another bad field (``eval.gt_skips``: as the reader's report keeps them); not the id of a record
     whose JSON or id is what is wrong. ``report``: a ``LineReport`` (it counts the skipped lines, not ids)."""
-    from eval.gt_skips import id_read_skips, n_lines, reader_skips
+    from eval.gt_skips import id_read_skips, n_lines, reader_skips, task_lines, untasked_lines
     from rsvlm.data.records import read_records
 
     kept, other, records = [], Counter(), []
@@ -147,12 +147,14 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     if id_read_skips(report):  # a bad field's: the ids and tasks the reader kept (was "names no record")
         found = reader_skips(report, ids | {r["id"] for r in records})  # the blind ones' ids are in ids: not found
         ids.update(found.task)
-        for rid, task in found.task.items():
-            if task in tasks and rid in found.kept:  # one keep cannot tell is the file's share alone
-                # each line of a repeated id, by its own reason, as the whole file's share and the score file
-                bad[task] += report.reasons[rid].total()
-                whys[task].update(report.reasons[rid])
-                firsts.setdefault(task, found.why[rid][1])
+        for rid in found.task:
+            # each line of a repeated id under its own task and reason (the reader keeps the last line's task: a cap
+            # line sharing a regcap line's id was a regcap one); one keep cannot tell is the file's share alone
+            for (task, reason), n in task_lines(report, rid).items():
+                if task in tasks:
+                    bad[task] += n
+                    whys[task][reason] += n
+                    firsts.setdefault(task, report.skipped_first.get(task, found.why[rid][1]))
         if skipped is not None:
             skipped.update(found.task)
     if skipped is not None:
@@ -162,7 +164,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         raise MalformedGT(malformed_refusal(report))
     if sum(ok.values()) and (t := next((t for t in tasks if bad[t] and bad[t] >= MALFORMED_SHARE * (ok[t] + bad[t])),
                                        None)):  # a task's own records broken beside sound ones: was scored on the rest
-        read = n_lines(report, {i for i, (task, _) in report.skipped_read_ids.items() if task is not None})
+        read = n_lines(report, set(report.skipped_read_ids)) - untasked_lines(report)  # their task read too
         raise MalformedGT(task_refusal(str(path), t, bad[t], ok, whys[t], firsts[t], report.n_skipped - n_mine - read))
     if report.duplicates:  # which line: was the id alone, in a file of thousands
         raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({counted(report.duplicates, 'repeated id')}); "
