@@ -47,6 +47,7 @@ class AnswersRead:
     bad: list[str] = field(default_factory=list)
     holds_records: bool = False
     not_text: bool = False
+    rows: OutRows | None = None  # out's rows of the records asked, for kept_note (read_answers' want)
 
 
 def needs_stale(old: dict | None) -> bool:
@@ -55,12 +56,13 @@ def needs_stale(old: dict | None) -> bool:
     return old is None or bool(old.get("unchecked_answers"))
 
 
-def read_answers(out: Path, records: dict[str, dict] | None = None) -> AnswersRead:
+def read_answers(out: Path, records: dict[str, dict] | None = None, want: set[str] | None = None) -> AnswersRead:
     """``out`` and its rank parts read once, a line at a time: the ids ``predictions.answered_ids`` gives, and, for
     ``records`` (by id), the ids ``eval_reading.undigested`` gives (answers without an ``asked_digest`` or with a
     stale one, error rows aside), and ``AnswersRead``'s view of ``out`` for ``check_out``. ``out`` no UTF-8:
-    ``not_text``; a rank part: UnicodeDecodeError, as ``answered_ids`` raises."""
-    read = AnswersRead(set())
+    ``not_text``; a rank part: UnicodeDecodeError, as ``answered_ids`` raises. ``want``: the ids of the records asked,
+    whose rows of ``out`` itself ``kept_note`` counts after the run (``rows``)."""
+    read = AnswersRead(set(), rows=OutRows(want) if want is not None else None)
 
     def answered():  # each row with an id, its id kept on the way
         for f in answer_files(out):
@@ -75,6 +77,8 @@ def read_answers(out: Path, records: dict[str, dict] | None = None) -> AnswersRe
                         read.holds_records |= isinstance(row, dict) and "conversations" in row
                         if has_id:
                             read.n_own += 1
+                            if read.rows is not None and line.endswith(("\n", "\r")):  # a cut last line: dropped
+                                read.rows.add(row)
                         elif line.strip() and line.endswith("\n"):  # a last line being written, or cut: not one
                             read.bad.append(f"{f}:{n}: {why}")
                     if has_id:
@@ -115,35 +119,67 @@ def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], Read
     return all(r["id"] in done for r in records)
 
 
-def kept_note(out: Path, ids: list[str], unchanged: bool = True) -> str:
+@dataclass
+class OutRows:
+    """What ``kept_note`` says of ``--out``'s rows of the records asked (``want``, their ids), gathered a row at a time
+    (``add``) by ``read_answers``' pass before the run, so that the note after it reads no file (a 10k-line --out was
+    read again after every run): the ids answered (``kept``), with an error row (``failed``), marked ``"cut"``; each
+    id's first answer and whether its first row is an error row (``first``), and of the ids on more lines the more
+    lines, those answering otherwise than the first and whether an error row opening it gives way to a later answer
+    (``again``: eval.pred_file's rule, the scorers score that answer)."""
+
+    want: set[str]
+    kept: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+    cut: set[str] = field(default_factory=set)
+    first: dict = field(default_factory=dict)
+    again: dict = field(default_factory=dict)  # id -> [more lines, differing, passed]
+
+    def add(self, row: dict) -> None:
+        if not (isinstance(rid := row.get("id"), str) and rid in self.want):  # ["x"]: unhashable
+            return
+        (self.failed if "error" in row else self.kept).add(rid)
+        if row.get("cut"):
+            self.cut.add(rid)
+        errored = isinstance(row.get("error"), str)
+        if rid in self.first:
+            passed = self.first[rid][1] and not errored
+            more = self.again.setdefault(rid, [0, 0, 0])
+            more[0] += 1
+            more[1] += not passed and row.get("answer") != self.first[rid][0]
+            more[2] += passed
+            if passed:
+                self.first[rid] = (row.get("answer"), False)
+        self.first.setdefault(rid, (row.get("answer"), errored))
+
+    def repeats(self, redone: set[str] = frozenset()) -> tuple[int, int, int]:
+        """``repeats_said``'s counts, the ids of ``redone`` aside (answered again by the run: their rows dropped
+        and one written each)."""
+        kept = [v for rid, v in self.again.items() if rid not in redone]
+        return sum(v[0] for v in kept), sum(v[1] for v in kept), sum(v[2] for v in kept)
+
+
+def kept_note(out: Path, ids: list[str], unchanged: bool = True, rows: OutRows | None = None,
+              redone: set[str] = frozenset()) -> str:
     """What a resumed ``rsvlm eval`` with nothing left to answer says: ``out`` unchanged, how many of ``ids``' answers
     it keeps and how many of them the token limit cut (their ``"cut": true``; the run that answered them said so,
     a rerun had no word of it); a record with only an error row kept is no answer, counted apart. Rows of other ids
     are not counted; a line that is no JSON object is passed over. Not ``unchanged`` (a run that answered some):
-    "wrote OUT". Either way, the lines repeating an id of ``ids`` (``repeats_said``)."""
-    want, kept, cut, failed, first = set(ids), set(), set(), set(), {}
-    # lines repeating an id of want, of them those whose answer is not the first's, and ids whose first line, an error
-    # row, gives way to a later answer (eval.pred_file's rule: the scorers score that answer)
-    again = [0, 0, 0]
-    for line in answer_lines(out):
-        with contextlib.suppress(ValueError):
-            row = json_line(line)
-            if isinstance(row, dict) and isinstance(rid := row.get("id"), str) and rid in want:  # ["x"]: unhashable
-                (failed if "error" in row else kept).add(rid)
-                if row.get("cut"):
-                    cut.add(rid)
-                errored = isinstance(row.get("error"), str)
-                if rid in first:
-                    passed = first[rid][1] and not errored
-                    again = [again[0] + 1, again[1] + (not passed and row.get("answer") != first[rid][0]), again[2] + passed]
-                    if passed:
-                        first[rid] = (row.get("answer"), False)
-                first.setdefault(rid, (row.get("answer"), errored))
+    "wrote OUT". Either way, the lines repeating an id of ``ids`` (``repeats_said``). ``rows``: ``out``'s rows as
+    read before the run (``read_answers``' ``rows``), the file then not read again; ``redone``: the ids the run
+    answered in place (``run``'s ``answered``), whose rows it replaced. Without ``rows``, ``out`` is read."""
+    if rows is None:
+        rows = OutRows(set(ids))
+        for line in answer_lines(out):
+            with contextlib.suppress(ValueError):
+                if isinstance(row := json_line(line), dict):
+                    rows.add(row)
+    cut, failed, kept = rows.cut, rows.failed, rows.kept
     how = f", {len(cut)} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if cut else ""
     empty = f", {counted(len(failed - kept), 'record')} kept empty with an error" if failed - kept else ""
     said = f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})" if unchanged \
         else f"wrote {out}"
-    return said + repeats_said(*again)
+    return said + repeats_said(*rows.repeats(redone))
 
 
 def repeats_said(n: int, differing: int, passed: int = 0) -> str:
@@ -157,6 +193,30 @@ def repeats_said(n: int, differing: int, passed: int = 0) -> str:
             "n_pred_error_rows_passed)") if passed else ""
     return (f"; {counted(n, 'more line')} {'repeats' if n == 1 else 'repeat'} an id{other}: the scorers score each "
             f"id's first line{past} and count the rest (n_pred_duplicate_ids)")
+
+
+def told_lines(told: dict[str, list], n: int, part: Path) -> list[str]:
+    """``run``'s notes of the rows it counted by a field (``told``: field -> [count, first row]) of its ``n`` answers
+    written to ``part``: asked no --tta view, not asked some, voted out by the views, --det-by-class classes said in
+    words; a count and the first row each (not every row of the run held)."""
+    out, of = [], f"of the {counted(n, 'record')} of this run"
+    if (k := told["tta_skipped"][0]):  # the plain answer stands: --tta did nothing for them, which a score would not tell
+        first = told["tta_skipped"][1]
+        out.append(f"{k} {of} {'was' if k == 1 else 'were'} asked no --tta view (first: {first['id']}: "
+                   f"{first['tta_skipped']}; 'tta_skipped' in {part})")
+    if (k := told["worded"][0]):  # the scores count the joined shapes alone
+        first = told["worded"][1]
+        out.append(f"{k} {of} had class answers in words with no shape, left out of the joined answer (first: "
+                   f"{first['id']}: {', '.join(map(repr, first['worded']))}; 'worded' in {part})")
+    if (k := told["tta_unasked"][0]):
+        first = told["tta_unasked"][1]
+        out.append(f"{counted(k, 'record', 'was/were')} not asked some --tta views (first: {first['id']}: "
+                   f"{first['tta_unasked']}; 'tta_unasked' in {part})")
+    if (k := told["tta_voted_out"][0]):  # a score falls with no word of why: the views outvoted the plain shapes
+        first = told["tta_voted_out"][1]
+        out.append(f"{counted(k, 'record')} answered \"None.\" where the plain answer had shapes, voted out by the "
+                   f"--tta views (first: {first['id']}; why: 'tta_voted_out' in {part})")
+    return out
 
 
 @contextlib.contextmanager

@@ -93,7 +93,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
         by_class: bool = False, retry_errors: bool = False, image_root: Path | None = None,
-        sync: Callable[[object], list] | None = None, loaded: tuple[list[dict], ReadReport] | None = None) -> Path:
+        sync: Callable[[object], list] | None = None, loaded: tuple[list[dict], ReadReport] | None = None,
+        answered: set[str] | None = None) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1),
     answering the records that ``out`` and its rank parts, of any process count, do not answer yet
     (``resume_state``); returns the file written last: ``out``, or with world > 1 this rank's part
@@ -103,7 +104,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     ``retry_errors`` one can also merge early, on another's old error rows, before that rank retries
     them: the last merges again). A rank without records writes no part. Relative image paths are
     read against ``image_root``, by default ``data``'s folder. ``loaded``: ``data`` as
-    ``load_records(data, strict=False, need_answer=False)`` gave it, where the caller read it already."""
+    ``load_records(data, strict=False, need_answer=False)`` gave it, where the caller read it already. ``answered``
+    gets the ids this rank answers (their earlier rows dropped), for ``kept_note``."""
+    from rsvlm.eval_out import told_lines
     from rsvlm.progress import bar as progress_bar
 
     root = Path(image_root) if image_root is not None else data.parent
@@ -154,6 +157,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"(first: {first['id']}: {first['error'][:200]}); fix {'it' if one else 'them'}, or give --retry-errors, to have "
               f"{'it' if one else 'them'} answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
+    (answered if answered is not None else set()).update(r["id"] for r in todo)
     if kept := len(mine) - len(todo):  # a resumed run said only "wrote OUT"; its bar alone started past 0
         print(f"rsvlm eval: resuming {out}: {kept} of the {counted(len(mine), 'record')}{' of this rank' * (world > 1)} "
               f"{'was' if kept == 1 else 'were'} answered by an earlier run and {'is' if kept == 1 else 'are'} kept; {len(todo)} to answer", file=sys.stderr)
@@ -219,23 +223,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if n_noted:
         print(f"rsvlm eval: note: {counted(n_noted, 'record', 'keeps its/keep their')} plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
-    if (n := told["tta_skipped"][0]):  # the plain answer stands: --tta did nothing for them, which a score would not tell
-        first = told["tta_skipped"][1]
-        print(f"rsvlm eval: note: {n} of the {counted(len(todo), 'record')} of this run {'was' if n == 1 else 'were'} asked no --tta view "
-              f"(first: {first['id']}: {first['tta_skipped']}; 'tta_skipped' in {part})", file=sys.stderr)
-    if (n := told["worded"][0]):  # the scores count the joined shapes alone
-        first = told["worded"][1]
-        print(f"rsvlm eval: note: {n} of the {counted(len(todo), 'record')} of this run had class answers in words "
-              f"with no shape, left out of the joined answer (first: {first['id']}: "
-              f"{', '.join(map(repr, first['worded']))}; 'worded' in {part})", file=sys.stderr)
-    if (n := told["tta_unasked"][0]):
-        first = told["tta_unasked"][1]
-        print(f"rsvlm eval: note: {counted(n, 'record', 'was/were')} not asked some --tta views (first: "
-              f"{first['id']}: {first['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
-    if (n := told["tta_voted_out"][0]):  # a score falls with no word of why: the views outvoted the plain shapes
-        first = told["tta_voted_out"][1]
-        print(f"rsvlm eval: note: {counted(n, 'record')} answered \"None.\" where the plain answer had shapes, voted out by "
-              f"the --tta views (first: {first['id']}; why: 'tta_voted_out' in {part})", file=sys.stderr)
+    for line in told_lines(told, len(todo), part):  # --tta's and --det-by-class's, a count and the first row each
+        print(f"rsvlm eval: note: {line}", file=sys.stderr)
     if n_unfused:
         print(f"rsvlm eval: note: {counted(n_unfused, 'record')} had view answers left out of {'its' if n_unfused == 1 else 'their'} --tta fusion (empty, "
               f"unparseable, or not of the fused kind; which and why: 'tta_note' in {part})", file=sys.stderr)
@@ -323,7 +312,8 @@ def _main(args) -> int:
     reads = []  # --out and its parts read once (check_out's read), for the stamp, the stale answers and the resume
 
     def read(path: Path):
-        reads.append(read_answers(path, {r["id"]: tagged_record(r)[0] for r in asked} if needs_stale(old) else None))
+        reads.append(read_answers(path, {r["id"]: tagged_record(r)[0] for r in asked} if needs_stale(old) else None,
+                                  {r["id"] for r in asked}))  # and --out's rows of them, for kept_note
         return reads[-1]
 
     # --data of predictions said as such (was each line's "conversations: missing"); --out as typed: a Path drops
@@ -366,7 +356,7 @@ def _main(args) -> int:
     if warning and (rank == 0 or sync is None and not stamp_path(Path(args.out)).is_file()):
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     try:
-        return _answer(args, rank, world, device, model_dir, stamp, sync, loaded, held.ids)
+        return _answer(args, rank, world, device, model_dir, stamp, sync, loaded, held.ids, held.rows)
     finally:
         if sync is not None:
             import torch.distributed as dist
@@ -375,11 +365,13 @@ def _main(args) -> int:
 
 
 def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, stamp: dict,
-            sync: Callable[[object], list] | None, loaded: tuple[list[dict], ReadReport], held: set[str] | None = None) -> int:
+            sync: Callable[[object], list] | None, loaded: tuple[list[dict], ReadReport], held: set[str] | None = None,
+            rows=None) -> int:
     """``main`` once the inputs are checked: load the model (not where this rank has nothing left to answer),
-    answer, merge. ``held``: the ids answered in --out and its parts, read already (``eval_out.read_answers``)."""
+    answer, merge. ``held``: the ids answered in --out and its parts, and ``rows``, --out's rows of the records asked
+    (``kept_note``'s ``eval_out.OutRows``), read already (``eval_out.read_answers``)."""
     # a rerun of a finished run (one process, no part to merge): was minutes loading a 7B model, then "wrote OUT"
-    unchanged = world == 1 and answer_files(Path(args.out)) == [Path(args.out)]
+    unchanged = in_place = world == 1 and answer_files(Path(args.out)) == [Path(args.out)]
     if answered_already(args, rank, world, loaded, held):
         model, processor = None, SimpleNamespace(missing_bands=args.missing_bands)  # what run reads of it then
     else:
@@ -414,11 +406,14 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
                   args.limit, rank, world, constrain=not args.free_decoding,
                   tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
                   min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
-                  image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded)
+                  image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded,
+                  answered=(redone := set()))
     except (torch.OutOfMemoryError, KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in
         return stopped_run(e, Path(args.out), rank, world, stamp, args.batch_size)  # the stamp's --limit unmet: said
     if out == Path(args.out):  # a resumed run with nothing to answer said "wrote OUT" and lost its cut answers' note
-        print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]], unchanged))  # and ids repeated
+        # and ids repeated: of --out as read before, not read again (a merge writes each id once: none)
+        print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]], unchanged, rows, redone) if in_place
+              else f"wrote {out}")
         return 0
     # a rank of more than there are records writes no part: was "wrote OUT.rankR", a file never made
     share = f"wrote {out} (rank {rank}'s share)" if out.exists() else f"rank {rank} had no record left to answer"
