@@ -202,6 +202,31 @@ def area_reference(record: dict) -> None:
                                                                     if "points" in kinds else ""))
 
 
+def region_reference(record: dict) -> None:
+    """``foreign_reference``, then BadReference where ``record``'s [seg] reference holds a ``<point>``: it has no
+    pixel, so a reference of points alone read as an empty one ("None."), on which an empty answer scored 1. Boxes
+    and obbs are scored as the rectangles they are (``seg_box_note`` says so): training skips a [seg] answer holding
+    one (``record_fields.SEG_NOT_REGION``) as decoding cannot give it, but a reference is compared by its pixels
+    alone, and ``rsvlm eval`` answers such a record. Read from the answer's tags, not decoded."""
+    foreign_reference(record)
+    if "<point>" in (answer := gt_answer(record)):
+        raise BadReference("reference: points", f"record {record['id']!r}: the seg reference holds points "
+                           f"({answer[:80]!r}), which have no pixel for an IoU to count: give polygons or masks")
+
+
+def seg_box_note(items: list[Item]) -> str | None:
+    """A note where [seg] references hold boxes or obbs (a GeoChat set converted under --task seg, a hand-made one):
+    scored as their rectangles' pixels, while the model answers <poly> or <mask> alone and training skips such
+    records (seg_answer_not_a_region); None where none does."""
+    boxed = [it.id for it in items if re.search(r"<(?:box|obb)>", gt_answer(it.record))]
+    if not boxed:
+        return None
+    one = len(boxed) == 1
+    return (f"{len(boxed)} of the {len(items)} seg references {'holds' if one else 'hold'} a box or obb (first: "
+            f"{boxed[0]}): scored as {'its' if one else 'their'} rectangles' pixels against answers that give "
+            "<poly> or <mask> alone (the decoding grammar's; training skips such records, seg_answer_not_a_region)")
+
+
 def gt_difficult(record: dict, n_objects: int) -> set[int]:
     """Indices of the reference answer's difficult objects, from ``meta.difficult`` (indices from 0
     into the decoded objects, in answer order, as the DOTA and VOC converters write it); empty

@@ -5,11 +5,12 @@ printed table's columns where any, and ``eval.notes``' sentences about them."""
 from __future__ import annotations
 
 from eval.inputs import Item
+from eval.pred_file import is_error_row
 
 
 def is_errored(it: Item) -> bool:
-    """A prediction ``rsvlm eval`` answered empty with an ``error``."""
-    return it.pred is not None and isinstance(it.pred.get("error"), str)
+    """A prediction ``rsvlm eval`` answered empty with an ``error`` (``pred_file.is_error_row``)."""
+    return is_error_row(it.pred)
 
 
 def is_cut(it: Item) -> bool:

@@ -8,6 +8,7 @@ import codecs
 import contextlib
 import itertools
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from eval.counts import counted
 from eval.errors import ScoreError
 from rsvlm.data import records_shape
 from rsvlm.data.records import LINE_END, UTF16_BOMS, text_encoding
-from rsvlm.data.records_shape import JSON_KINDS, json_line
+from rsvlm.data.records_shape import JSON_KINDS, Constants, json_line, not_json
 
 
 @dataclass
@@ -94,8 +95,10 @@ def _read_predictions(path: Path) -> PredictionFile:
         first_obj = _parse(path, lines := ByteLines(path, head, stream), None, out)
     else:  # the first line read once (was decoded twice, parsed twice: a 60 MB line peaked at 300 MiB, now 184)
         lines = ByteLines(path, head, stream, skip=found[2])
+        # a first line holding NaN is read again as any line is: refused, counted
+        first = Parsed(obj) if _first_constant(obj) is None else found[0]
         number, head, found = found[1], None, None  # let go: ByteLines holds what follows the line alone
-        first_obj = _parse(path, itertools.chain([(f"{number}", Parsed(obj))], lines), None, out)
+        first_obj = _parse(path, itertools.chain([(f"{number}", first)], lines), None, out)
     if stream.note:
         out.bad_examples.insert(0, stream.note)
     if out.n_bad_lines == 1 and lines.n_lines == 1 and isinstance(first_obj, dict):  # a one-line {id: answer} mapping
@@ -135,6 +138,8 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
             if array is None and not isinstance(entry, Parsed) and len(entry) > (cap := records_shape.LINE_CAP):  # the records' cap: a line of GB not parsed
                 raise ValueError(f"a line of {len(entry):,} characters, over the {cap:,} ({cap / 2**20:g} M) a prediction "
                                  "may take: no prediction (an image inlined as text? a file with no line ends?)")
+            if isinstance(entry, Refused):
+                raise NotFinite(entry.why)
             obj = entry if array is not None else entry.obj if isinstance(entry, Parsed) else _json_or_nul(entry)
             first_obj = obj if first_obj is None else first_obj
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
@@ -159,7 +164,7 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
             out.n_bad_lines += 1
             first_bad = first_bad if out.n_bad_lines > 1 else entry
             cut = array is None and where.endswith("$") and str(e).startswith(
-                "not valid JSON")  # a run killed while writing its last answer
+                "not valid JSON") and not isinstance(e, NotFinite)  # a run killed while writing its last answer
             if len(out.bad_examples) < 5 + noted or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
                 said = str(e).partition("; the line ends inside it")[0] if cut else str(e)
                 out.bad_examples.append(f"{path}:{where.rstrip('$')}: {said}" + (
@@ -170,7 +175,7 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
         if pid in out.by_id:
             out.repeats[pid] += 1
             order, first = out.by_id[pid]
-            if _is_error_row(first) and not _is_error_row(obj):  # two runs joined by `cat`: the run that answered
+            if is_error_row(first) and not is_error_row(obj):  # two runs joined by `cat`: the run that answered
                 out.by_id[pid] = (order, obj)
                 out.past_errors.append(pid)
                 continue
@@ -185,9 +190,10 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
     return first_obj
 
 
-def _is_error_row(row: dict) -> bool:
-    """A row ``rsvlm eval`` answered empty with an ``error`` (``eval.flags.is_errored``'s rule)."""
-    return isinstance(row.get("error"), str)
+def is_error_row(row: dict | None) -> bool:
+    """A row ``rsvlm eval`` answered empty with an ``error`` (a string: ``"error": null`` is none); the one rule of
+    this reader's error-row-then-answer repeat and ``eval.flags.is_errored``, the scorers' count (each had its own)."""
+    return isinstance(row, dict) and isinstance(row.get("error"), str)
 
 
 LOC_TOLERANCE = 1  # <loc_N> bins (0.1% of a side): two runs' answers this close are one answer (a GPU's rounding)
@@ -238,14 +244,15 @@ def _read_text(path: Path, data: bytes, cut_note: str | None) -> PredictionFile:
             raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
                              f"byte {e.start}); predictions are JSONL") from None
     del data  # the bytes: the text alone is read from here
-    whole = _whole_json(text)
+    whole = _whole_json(text, constants := Constants())
     if isinstance(whole, dict):
         _refuse_object(path, whole)
     array = whole if isinstance(whole, list) else None
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True
-    _parse(path, [(f"item {i}", obj) for i, obj in enumerate(array)] if array is not None else _text_lines(text),
-           array, out, bool(cut_note))
+    refused = constants.refused_items(array) if array is not None else {}  # NaN or Infinity: each item alone
+    _parse(path, [(f"item {i}", Refused(refused[i]) if i in refused else obj) for i, obj in enumerate(array)]
+           if array is not None else _text_lines(text), array, out, bool(cut_note))
     return out
 
 
@@ -253,12 +260,46 @@ def _json_or_nul(line: str):
     """``json_line`` of ``line``, its error saying where the line holds NUL bytes (what a crash or a full disk leaves
     in a file being written: was "Invalid control character" or "Expecting value" alone)."""
     try:
-        return json_line(line)
+        return json_line(line, constant=_refuse_constant)
     except ValueError as e:
-        if (at := line.find("\0")) < 0:
+        if (at := line.find("\0")) < 0 or isinstance(e, NotFinite):
             raise
         raise ValueError(f"{e}; it holds {counted(line.count(chr(0)), 'NUL byte')} (\\x00), the first at column "
                          f"{at + 1}: a file a crash or a full disk left zeros in? (the prediction there is lost)") from None
+
+
+class NotFinite(ValueError):
+    """A prediction holding NaN, Infinity or -Infinity, which JSON has not (Python's json reads and writes them): a
+    box ``[NaN, 1, 2, 3]`` or a count of NaN was scored as a number, an IoU of NaN or an answer of "nan". Its line
+    is skipped and counted as a bad line, named by file and line."""
+
+
+def _refuse_constant(name: str):
+    """``json_line``'s ``constant`` for a predictions line: ``NotFinite``, in the records reader's words."""
+    raise NotFinite(f"not valid JSON ({not_json(name)})")
+
+
+def _first_constant(obj: object) -> str | None:
+    """The first NaN, Infinity or -Infinity that ``obj`` (JSON as read) holds at any depth, as JSON writes it; None
+    where it holds none (one row: the first line, read before its reader was chosen, a walk rather than a re-parse)."""
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return "NaN" if node != node else "Infinity" if node > 0 else "-Infinity"
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
+
+
+@dataclass
+class Refused:
+    """An item of a JSON array of predictions that holds NaN or Infinity (``records_shape.Constants``): ``_parse``
+    counts it as a bad line, saying ``why``."""
+
+    why: str
 
 
 def _text_lines(text: str):
@@ -301,7 +342,7 @@ def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
     return Counter(task[:40] for task, pid in named if pid in ids and task_name(task) not in (*TASKS, "", "chat"))
 
 
-def _whole_json(text: str):
+def _whole_json(text: str, constants: Constants | None = None):
     """``text`` read as one JSON object or array (a mapping of ids, a score file, LLaVA's answers, pretty-printed),
     where it is one: its lines were each unreadable, and every record missing; None otherwise (JSONL of several
     lines)."""
@@ -310,7 +351,7 @@ def _whole_json(text: str):
     if text[0] == "{" and ((end := LINE_END.search(text)) and end.start() or len(text)) > records_shape.LINE_CAP:
         return None  # a first line over the records' cap: refused as a JSONL line, not parsed whole
     with contextlib.suppress(ValueError):
-        return json.loads(text)
+        return json.loads(text, parse_constant=constants.constant if constants else None)
     return None
 
 

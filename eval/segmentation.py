@@ -34,7 +34,9 @@ mIoU, counted (``n_empty_references_unassigned``) and noted.
 
 Missing and unparseable predictions are empty masks (and counted). It cannot read reference
 masks from image files: the reference must be geometry in the answer (a mask file converts with
-``rsvlm.geometry.mask_to_objects``).
+``rsvlm.geometry.mask_to_objects``). A reference holding a point (no pixel) is skipped and counted
+(``answers.region_reference``); one holding a box or obb is scored as its rectangle, with a note: training
+skips such a [seg] answer, as decoding cannot give it, but a reference is compared by its pixels alone.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from collections import defaultdict
 import numpy as np
 
 from eval import common, regions
+from eval.answers import region_reference, seg_box_note
 from eval.counts import counted
 
 HEADLINE = ["mIoU", "cIoU", "gIoU", "P@0.5"]
@@ -164,6 +167,8 @@ def score(items: list[common.Item], args=None) -> dict:
                      "references (no <ref> in the reference; the question names none of their classes, or several): "
                      f"in gIoU, cIoU and P@, left out of mIoU; {empty['unassigned_with_shapes']} of them answered "
                      "with shapes")
+    if boxed := seg_box_note(items):  # scored as rectangles: said, as the model cannot answer so
+        notes.append(boxed)
     present = [v for v in class_iou.values() if v is not None]
     sum_i, sum_u = sum(i for _, i, _ in all_units), sum(u for _, _, u in all_units + strays)
     return {
@@ -182,7 +187,8 @@ def score(items: list[common.Item], args=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("segmentation", ("seg",), score, HEADLINE, argv, prepare=asked_classes)
+    # a reference of points (no pixel): skipped, counted; boxes scored as rectangles, noted (seg_box_note)
+    return common.run("segmentation", ("seg",), score, HEADLINE, argv, prepare=asked_classes, check=region_reference)
 
 
 if __name__ == "__main__":

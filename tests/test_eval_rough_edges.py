@@ -31,12 +31,17 @@ SQUARE = {"kind": "poly", "label": "ship", "coords": [[10.05, 10.05], [30.05, 10
     {**SHIP, "score": float("nan")},
 ])
 def test_objects_with_non_finite_numbers_are_unparseable_not_hits(tmp_path, bad):
+    """A NaN literal is no JSON: its line is unreadable, named by file and line (stop 80), its record missing; an
+    infinity written as a number too large (-1e999, which json reads as -inf) reaches the objects' own check."""
     from eval import detection
 
     gt = _write(tmp_path / "gt.jsonl", [_record("a", [SHIP])])
-    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": "", "objects": [bad]}])
-    scores = detection.main(["--gt", gt, "--pred", pred])
-    assert scores["n_unparseable"] == 1 and scores["mAP50"] == 0.0
+    row = json.dumps({"id": "a", "task": "det", "answer": "", "objects": [bad]}).replace("-Infinity", "-1e999")
+    (tmp_path / "pred.jsonl").write_text(row + "\n")
+    scores = detection.main(["--gt", gt, "--pred", str(tmp_path / "pred.jsonl")])
+    nan = "NaN" in row
+    assert (scores["n_unparseable"], scores["n_pred_bad_lines"]) == ((0, 1) if nan else (1, 0))
+    assert scores["mAP50"] == 0.0
 
 
 @pytest.mark.parametrize("bad", [

@@ -145,11 +145,12 @@ def test_objects_that_are_not_finite_name_the_first_bad_one(tmp_path):
     from eval import detection
 
     gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Detect every ship.", _box_answer("box", [0, 100, 100, 200]))])
-    objs = [{"kind": "box", "label": "ship", "coords": [0, 100, 100, 200]}, {"kind": "box", "coords": [1, float("nan"), 2, 3]}]
-    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": "", "objects": objs}])
-    got = detection.main(["--gt", gt, "--pred", pred])
+    objs = [{"kind": "box", "label": "ship", "coords": [0, 100, 100, 200]}, {"kind": "box", "coords": [1, float("inf"), 2, 3]}]
+    pred = tmp_path / "pred.jsonl"  # a number too large (1e999: inf as json reads it); a NaN literal is no JSON (stop 80)
+    pred.write_text(json.dumps({"id": "a", "task": "det", "answer": "", "objects": objs}).replace("Infinity", "1e999") + "\n")
+    got = detection.main(["--gt", gt, "--pred", str(pred)])
     assert got["n_unparseable"] == 1
-    assert any('(object 1: {"kind": "box", "coords": [1, NaN, 2, 3]})' in n for n in got["notes"])  # was: no object named
+    assert any('(object 1: {"kind": "box", "coords": [1, Infinity, 2, 3]})' in n for n in got["notes"])  # was: no object named
 
 
 def test_rsvlm_eval_refuses_an_out_it_cannot_write_before_the_model_loads(tmp_path, monkeypatch, capsys):
