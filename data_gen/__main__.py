@@ -16,7 +16,8 @@ def synth_parser(cls: type[Parser] = Parser) -> Parser:
 
     p = record_values(cls(prog="python -m data_gen synth",
                           description="Synthetic multi-modal scenes with ground truth and instruction records."))
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", required=True, help="output folder: scenes/, images/, masks/, train/val/test.jsonl, stats.json "
+                   "and the config it resolved, config.yaml")
     p.add_argument("--n", type=int, required=True, help="number of scenes (at least 1)")
     p.add_argument("--seed", type=int, default=0,
                    help="scene ids are s<seed>-<index>; same seed and config give the same bytes (default 0)")
@@ -25,7 +26,8 @@ def synth_parser(cls: type[Parser] = Parser) -> Parser:
                    "4096 takes about 4.2 GB of memory a worker, 5.4 GB for a pair)")
     p.add_argument("--tasks", default=None, help=TASKS_HELP)
     p.add_argument("--pairs-fraction", type=float, default=None, help="fraction of bi-temporal scenes, 0 to 1 (default: config, 0.25)")
-    p.add_argument("--config", default=None, help="configs/data/NAME.yaml")
+    p.add_argument("--config", default=None, help="a data config, configs/data/NAME.yaml (default: the built-in "
+                   "defaults)")
     p.add_argument("--workers", type=int, default=1,
                    help="processes (at most --n are started); the output is the same whatever the number (default 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")

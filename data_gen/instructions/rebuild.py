@@ -358,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed of the questions drawn (0 or more; default 0); synth's "
                    "--seed with the set's own mix makes its records again byte for byte, but for --prefix in their ids")
     p.add_argument("--prefix", default="", help="prefix of the file names and of the record ids, e.g. stage1_ (ids "
-                   "stage1_s0-000000-optical-cap-0): the records stay apart from synth's in one training run")
+                   "stage1_s0-000000-optical-cap-0): the records stay apart from synth's in one training run; "
+                   "letters, digits, '_', '-' and '.' alone")
     p.add_argument("--tasks", default=None, help=TASKS_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
