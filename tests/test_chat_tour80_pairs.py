@@ -63,3 +63,17 @@ def test_one_after_way_over_two_suffixes_is_still_one_loop(tmp_path):
     assert f"for f in {d}/*_A.png {d}/*_A.tif; do rsvlm predict --task change --image \"$f\" --image " \
            "\"${f%_A.*}_B.${f##*.}\"" in said, said
     assert len(looped(said, tmp_path, True)) == 2
+
+
+def test_a_folder_of_images_with_one_that_does_not_open_says_so_and_offers_a_good_one(tmp_path):
+    """A text file named a_broken.png among photos of several sizes was counted as one of 'the 3 separate images'
+    and offered as the example to give; it is counted apart and named, and the example is a file that opens."""
+    d = tmp_path / "photos"
+    png_file(d / "b.png", 16, 16)
+    png_file(d / "c.png", 24, 20)
+    (d / "a_broken.png").write_text("not an image")
+    said = folder_error(d)
+    assert f"give one of its images, e.g. {d / 'b.png'}; they are 2 separate images (3-band, of 2 sizes), and 1 " \
+           "file that does not open as a raster (a_broken.png: rsvlm predict refuses it in the loop, the others go on)" \
+        in said, said
+    assert f"for f in {d}/*.png; do" in said, said  # the loop still takes every file: each run stands alone

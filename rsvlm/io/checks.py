@@ -224,14 +224,19 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
         return f"; give its image{where}: {first}"
     if pairs := _pair_names(found):
         return _pair_names_hint(found, pairs)
-    bands, why = _band_files(found)
+    bands, why, unread = _band_files(found)
     if bands:
         return (f"; give one of its images{where}, e.g. {first}, or, where they are one file per band, them "
                 f"comma-separated: {shlex.quote(','.join(str(f) for f in bands[:4]))}{',…' if len(bands) > 4 else ''}")
-    return (f"; give one of its images{where}, e.g. {first}; they are {len(found)} separate images ({why}), not band "
-            f"files of one scene: run rsvlm predict once per file (for f in {_globs(found)}; do rsvlm predict --image "
-            "\"$f\" ... --out \"$f.json\"; done), or rsvlm eval --data over a JSONL of records naming them "
-            "(docs/eval-run.md, \"Blind test sets and image paths\")")
+    # a file that does not open was offered as the example and counted among the images, unsaid; its run fails
+    first = shlex.quote(str(next(f for f in found if f not in unread)))  # one reads: else all are bands, above
+    bad = (f", and {len(unread)} {'file' if len(unread) == 1 else 'files'} that {'does' if len(unread) == 1 else 'do'}"
+           f" not open as a raster ({', '.join(f.name for f in unread[:3])}{', …' if len(unread) > 3 else ''}: "
+           f"rsvlm predict refuses {'it' if len(unread) == 1 else 'them'} in the loop, the others go on)") if unread else ""
+    return (f"; give one of its images{where}, e.g. {first}; they are {len(found) - len(unread)} separate images "
+            f"({why}){bad}, not band files of one scene: run rsvlm predict once per file (for f in {_globs(found)}; "
+            "do rsvlm predict --image \"$f\" ... --out \"$f.json\"; done), or rsvlm eval --data over a JSONL of "
+            "records naming them (docs/eval-run.md, \"Blind test sets and image paths\")")
 
 
 def _is_raster(f: Path) -> bool:
@@ -354,25 +359,26 @@ def _pair_loops(found: list[Path], both: list[tuple[Path, Path, str, str]]) -> l
     return loops
 
 
-def _band_files(found: list[Path]) -> tuple[list[Path], str]:
+def _band_files(found: list[Path]) -> tuple[list[Path], str, list[Path]]:
     """The rasters of ``found`` that can be band files of one scene, else [] and why not, said (``1- and 3-band, of
     2 sizes``). Judged on the headers that read: their single-band files, two or more and at least half of them (a
     Sentinel-2 IMG_DATA's 3-band TCI.jp2 beside its bands is left out), each of one size or georeferenced in one
     CRS on one footprint (resampled on read: ``regrid.py``). A file whose header does not read is kept, unjudged
-    (the reader says what is wrong with it); where none reads, all are offered, by their names alone."""
+    (the reader says what is wrong with it); where none reads, all are offered, by their names alone. Third, the
+    files whose header does not read (none known past ``MANY_BANDS`` files: not opened)."""
     if len(found) > MANY_BANDS:
-        return [], f"more than {MANY_BANDS}"
+        return [], f"more than {MANY_BANDS}", []
     said = {f: _header(f) for f in found}
     heads = [h for h in said.values() if h is not None]
     one = [h for h in heads if h[0] == 1]
     if not heads or len(one) >= min(2, len(heads)) and 2 * len(one) >= len(heads) and (
             len({h[1] for h in one}) == 1 or len({h[2] for h in one}) == 1 and one[0][2] and _one_footprint(one)):
-        return [f for f, h in said.items() if h is None or h[0] == 1], ""
+        return [f for f, h in said.items() if h is None or h[0] == 1], "", []
     counts, sizes = sorted({h[0] for h in heads}), {h[1] for h in heads}
     bands = f"{', '.join(f'{n}-' for n in counts[:-1])} and {counts[-1]}-band" if len(counts) > 1 else \
         f"{counts[0]}-band"
     why = [bands * (counts != [1]), f"of {len(sizes)} sizes" * (len(sizes) > 1)]
-    return [], ", ".join(w for w in why if w) or "not on one grid"
+    return [], ", ".join(w for w in why if w) or "not on one grid", [f for f, h in said.items() if h is None]
 
 
 def _header(f: Path) -> tuple | None:
