@@ -170,7 +170,7 @@ def plain_words_note(text: str, found: int = 0) -> str | None:
     if says_none(text):
         said = text.strip()[:60].replace(";", ",")  # a note's parts are joined by "; " (``REPAIRED_ONLY`` reads them)
         return f"{NONE_REPLACED} ({said!r}), but the other views found some: {counted(found, 'shape')} fused in its place"
-    return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and says no none; "
+    return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and does not say it found none; "
             "counted as finding nothing, the views' shapes answer")
 
 

@@ -93,7 +93,7 @@ def test_a_det_none_whose_views_answer_two_kinds_says_those_left_out():
 def _said_left_out(note: str | None) -> int:
     """The answers a note says were left out: its view answers, and a plain answer of words replaced."""
     said = [int(n) for n in re.findall(r"(\d+) of \d+ other view answers? could not be fused", note or "")]
-    return sum(said) + len(re.findall(r"the plain answer .{0,80}? holds no shape and says no none", note or ""))
+    return sum(said) + len(re.findall(r"the plain answer .{0,80}? holds no shape and does not say it found none", note or ""))
 
 
 ODD = {"ok": None, "bad": "<ref>ship</ref><box><loc_1><loc_2></box>", "words": "A ship.", "empty": "",

@@ -154,8 +154,8 @@ def test_a_worded_plain_detection_answer_the_views_replace_is_said_in_the_note()
     said = {v: geometry.encode(tta.to_view(ship, v, 40, 40), 40, 40) for v in tta.VIEWS[1:]}
     fused = tta.fused_answers(_ship_views(said), det, [image], [("There are 3 ships.", [])], tta.FuseConfig())[0]
     assert len(fused.objects) == 1
-    assert fused.note == ("test-time augmentation: the plain answer 'There are 3 ships.' holds no shape and says no "
-                          "none; counted as finding nothing, the views' shapes answer")
+    assert fused.note == ("test-time augmentation: the plain answer 'There are 3 ships.' holds no shape and does not "
+                          "say it found none; counted as finding nothing, the views' shapes answer")
     none = tta.fused_answers(_ship_views(said), det, [image], [("There are no ships.", [])], tta.FuseConfig())[0]
     assert len(none.objects) == 1 and none.left_out == 0  # a worded none: outvoted as "None." is, no answer left out
     assert none.note == ("test-time augmentation: the plain answer said none ('There are no ships.'), but the other "
