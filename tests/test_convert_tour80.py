@@ -111,3 +111,22 @@ def test_geojson_in_another_crs_says_which_crs_it_was_read_from(tmp_path, realda
     assert stats["notes_examples"]["reprojected_files"] == f"{tmp_path / 'm.geojson'}: EPSG:3857 to EPSG:32616"
     det = [[r["conversations"] for r in rs if r["task"] == "det"] for rs in (recs, runs["own"][1])]
     assert det[0] == det[1] and det[0]  # the boxes on their bins alike (a polygon vertex may move one bin)
+
+
+def test_an_indexed_mask_read_by_its_greys_says_so(tmp_path):
+    # black objects on a white index 0 were traced as the whole scene less them, with no word
+    m = np.zeros((48, 64), np.uint8)
+    m[10:30, 5:40] = 1
+    src = tmp_path / "s"
+    png(src / "a.png", 64, 48)
+    p = Image.fromarray(m, "P")
+    p.putpalette([255, 255, 255, 0, 0, 0] + [0] * 762)  # index 0 white (background), 1 black (the objects)
+    p.save(src / "a_mask.png")
+    stats, _ = convert(tmp_path / "o", "masks", "--images", str(src), "--labels", str(src), "--binary", "building")
+    assert stats["notes"]["indexed_labels_read_by_greys"] == 1
+    assert stats["notes_examples"]["indexed_labels_read_by_greys"].startswith(
+        f"{src / 'a_mask.png'}: black is not palette index 0, so it is read by its greys")
+    p.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)  # black at 0: read by its indices, nothing to say
+    p.save(src / "a_mask.png")
+    stats, _ = convert(tmp_path / "o2", "masks", "--images", str(src), "--labels", str(src), "--binary", "building")
+    assert "indexed_labels_read_by_greys" not in stats["notes"]
