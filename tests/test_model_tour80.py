@@ -170,6 +170,7 @@ def test_an_original_layout_llava_on_qwen_is_refused_before_its_weights_are_read
     saying its code is never run."""
     import json
 
+    from rsvlm.loading import resolve_model_dir
     from rsvlm.model.convert_llava import convert_llava
 
     src = tmp_path / "llava-qwen"
@@ -185,3 +186,10 @@ def test_an_original_layout_llava_on_qwen_is_refused_before_its_weights_are_read
         "modeling_llava.LlavaQwenForCausalLM, is never run: rsvlm passes no trust_remote_code); only LLaVA-1.5 and "
         "GeoChat convert")
     assert not (tmp_path / "out").exists()
+    # given as --model: was sent to convert-llava, which refuses it
+    with pytest.raises(FileNotFoundError) as e:
+        resolve_model_dir(str(src))
+    assert str(e.value) == (
+        f"{src}: not an rsvlm checkpoint (no config.yaml); it is a LLaVA that rsvlm does not convert (model_type "
+        "'llava_qwen' is a LLaVA on another LLM than LLaVA-1.5's Llama (its auto_map's code, modeling_llava."
+        "LlavaQwenForCausalLM, is never run: rsvlm passes no trust_remote_code); only LLaVA-1.5 and GeoChat convert)")

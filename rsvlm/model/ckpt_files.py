@@ -54,6 +54,8 @@ def no_checkpoint(root: Path) -> str:
         if kind in _VISION_TYPES:  # was told to convert-llava, which takes it only as a LLaVA's --vision-tower
             return (f"{msg}; it is a Hugging Face vision tower ({kind}) with no language side: it is the "
                     "--vision-tower of rsvlm convert-llava for an original-layout LLaVA-1.5 / GeoChat (docs/models.md)")
+        if kind == "llava" and (why := _other_llava(root / "config.json")):  # was sent to convert-llava, which refuses it
+            return f"{msg}; it is a LLaVA that rsvlm does not convert ({why}; only LLaVA-1.5 and GeoChat convert)"
         return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
                 "rsvlm convert-llava (docs/models.md)")
     if weights := sorted(p.name for ext in _WEIGHT_EXTS for p in root.glob(ext)):  # an open_clip download
@@ -65,6 +67,17 @@ def no_checkpoint(root: Path) -> str:
 
 _VISION_TYPES = ("clip", "clip_vision_model", "siglip", "siglip_vision_model")
 _WEIGHT_EXTS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt")
+
+
+def _other_llava(config_json: Path) -> str | None:
+    """Why the LLaVA of ``config_json`` is no LLaVA-1.5 convert-llava converts (``not_llava15``), else None."""
+    from rsvlm.model.convert_llava import not_llava15
+
+    try:
+        conf = json.loads(config_json.read_text())
+    except (OSError, ValueError):
+        return None
+    return not_llava15(conf) if isinstance(conf, dict) else None
 
 
 def _hub_name_note(name: str) -> str:

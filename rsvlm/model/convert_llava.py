@@ -305,7 +305,7 @@ def _no_llava_folder(src: Path) -> str:
     return f"{src}: no config.json; not a LLaVA checkpoint directory"
 
 
-def _not_llava15(conf: dict) -> str | None:
+def not_llava15(conf: dict) -> str | None:
     """What in a LLaVA ``config.json`` says it is another LLaVA than 1.5 (a NeXT / OneVision / VipLLaVA
     model_type, an original layout's ``llava_qwen`` / ``llava_mistral`` LLM, anyres tiles, a spatial patch merge),
     else None."""
@@ -348,7 +348,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
         raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "
                                 "copy the LLaVA's tokenizer files there")
-    if why := _not_llava15(conf):  # a LLaVA-NeXT was converted as a 1.5 without a word (HF), or was told
+    if why := not_llava15(conf):  # a LLaVA-NeXT was converted as a 1.5 without a word (HF), or was told
         raise ValueError(f"{src}: {why}; only LLaVA-1.5 and GeoChat convert" + ("" if "another LLM" in why else
                          " (tiles and an image_newline token have no rsvlm counterpart)"))  # was "unexpected [
         # 'model.image_newline']" (original), or a llava_qwen's "LLM weights do not fit llama: unexpected [q_proj.bias]"
