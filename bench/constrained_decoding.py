@@ -1,6 +1,6 @@
 """Grammar-constrained decoding against free decoding: answers with geometry problems, and speed.
 
-    OMP_NUM_THREADS=2 .venv/bin/python bench/constrained_decoding.py [--scenes 12] [--model DIR]
+    OMP_NUM_THREADS=2 .venv/bin/python bench/constrained_decoding.py [--scenes 4] [--model DIR]
 
 Generates a small held-out synthetic test set (``configs/default/data_test.yaml``, a seed no build
 trains on) into a temporary folder (``--keep DIR`` keeps it), answers it with the model (default:
@@ -63,7 +63,8 @@ def counting_tokens(model):
 
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scenes", type=int, default=12, help="synthetic test scenes to answer (default 12)")
+    ap.add_argument("--scenes", type=int, default=4, help="synthetic test scenes to answer (default 4, about 130 records: "
+                    "a run of both decodings in about 2 min on 2 loaded cores)")
     ap.add_argument("--seed", type=int, default=9101,
                     help="data_gen synth seed of the test scenes (default 9101, held out)")
     model_options(ap)
