@@ -130,3 +130,15 @@ def test_an_indexed_mask_read_by_its_greys_says_so(tmp_path):
     p.save(src / "a_mask.png")
     stats, _ = convert(tmp_path / "o2", "masks", "--images", str(src), "--labels", str(src), "--binary", "building")
     assert "indexed_labels_read_by_greys" not in stats["notes"]
+
+
+def test_no_label_file_at_all_says_a_photo_named_as_a_mask_as_an_image(tmp_path):
+    # its error said "1 mask beside its image (a_gt.png by a.png)" of a photo truly named a_gt.png
+    from data_gen.convert.common import ConversionError
+
+    src = tmp_path / "s"
+    png(src / "a.png", 64, 48)
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(src / "a_gt.png")
+    with pytest.raises(ConversionError) as e:
+        convert(tmp_path / "o", "dota", "--src", str(src), "--images", str(src))
+    assert str(e.value).endswith(f"2 images under {src} (a.png, a_gt.png) have no labelTxt file")

@@ -34,15 +34,17 @@ def unlabelled_said(images, folder, what: str) -> str:
     """``"; 2 images under FOLDER (a.png, b.png) have no WHAT"`` for the files ``images`` (paths, each counted once),
     the first three names given; ``"3 images (2 distinct names)"`` where folders share a name (the distinct names
     alone counted two folders' a.png as one image). "" where there are none. Said where a converter finds no
-    ``what`` at all. A mask beside its image (``lookup.masks_beside``) is said apart, not as an image."""
+    ``what`` at all. A mask beside its image (``lookup.masks_beside``) is said apart, not as an image, unless its
+    pixels say it is one (``lookup.not_a_mask``)."""
     from pathlib import Path
 
-    from data_gen.convert.lookup import masks_beside
+    from data_gen.convert.lookup import masks_beside, not_a_mask
 
     files = sorted({Path(p).parent.resolve() / Path(p).name for p in images})
     if not files:
         return ""
-    if masks := masks_beside(files):  # SIRST's Misc_100_pixels0.png was said as a second image without a label
+    # SIRST's Misc_100_pixels0.png was said as a second image without a label; a photo so named is an image
+    if masks := {p: im for p, im in masks_beside(files).items() if not not_a_mask(p, p.parent / im)}:
         files = [p for p in files if p not in masks]
         first = min(masks)
         whose = "its image" if len(masks) == 1 else "their images"
