@@ -331,7 +331,9 @@ def at_least_one(v: str) -> int:
 def main_guard(fn: Callable[[], Any]) -> None:
     """Run a CLI entry point; input errors print one line and exit 2 instead of a traceback, Ctrl-C one
     line and exit 130, stdout closed by its reader (``| head``) nothing (exit 0)."""
-    main = getattr(sys.modules["__main__"].__spec__, "name", None) if fn.__module__ == "__main__" else fn.__module__
+    top = sys.modules["__main__"]  # run as python eval/detection.py: no spec, its file named (was "python -m eval")
+    main = (getattr(top.__spec__, "name", None) or (f := getattr(top, "__file__", None)) and f"eval.{Path(f).stem}"
+            if fn.__module__ == "__main__" else fn.__module__)
     try:
         fn()
         sys.stdout.flush()  # a pipe's buffer: its broken pipe surfaces here, not at the interpreter's exit (status 120)

@@ -168,3 +168,17 @@ def test_a_seg_reference_of_points_is_skipped_and_one_of_boxes_scored_with_a_not
     assert "gt.jsonl:4: record 'p0': the seg reference holds points" in notes
     assert "1 of the 4 seg references holds a box or obb (first: b0): scored as its rectangles' pixels" in notes
     assert json.loads(json.dumps(s))["n_gt_bad_records"] == 1
+
+
+def test_a_scorer_run_by_its_path_names_itself_in_its_errors(tmp_path):
+    """python eval/vqa.py (the file, not -m) said 'python -m eval: error: …', naming no script."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root, pred = Path(__file__).resolve().parents[1], tmp_path / "p.jsonl"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] Is there a ship?", "yes")])
+    got = subprocess.run([sys.executable, "eval/vqa.py", "--gt", gt, "--pred", str(pred)], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 2
+    assert got.stderr.startswith(f"python -m eval.vqa: error: predictions file not found: {pred}")
