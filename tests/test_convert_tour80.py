@@ -142,3 +142,23 @@ def test_no_label_file_at_all_says_a_photo_named_as_a_mask_as_an_image(tmp_path)
     with pytest.raises(ConversionError) as e:
         convert(tmp_path / "o", "dota", "--src", str(src), "--images", str(src))
     assert str(e.value).endswith(f"2 images under {src} (a.png, a_gt.png) have no labelTxt file")
+
+
+@pytest.mark.realdata
+def test_geojson_written_latitude_first_is_told_to_swap(tmp_path, realdata):
+    # it was said only as "all 43 footprints lie outside sample_geotiff.tif … is the GeoJSON's CRS right?"
+    from rasterio.warp import transform_geom
+
+    def swap(c):
+        return [c[1], c[0]] if isinstance(c[0], (int, float)) else [swap(x) for x in c]
+
+    gj = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
+    feats = [{**f, "geometry": transform_geom("EPSG:32616", "EPSG:4326", f["geometry"])} for f in gj["features"]]
+    feats = [{**f, "geometry": {**f["geometry"], "coordinates": swap(f["geometry"]["coordinates"])}} for f in feats]
+    (tmp_path / "s.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    stats, _ = convert(tmp_path / "o", "geojson", "--images", str(realdata / "bldg_spacenet4" / "sample_geotiff.tif"),
+                       "--labels", str(tmp_path / "s.geojson"), "--label", "building")
+    said = stats["skipped_examples"]["all_outside_image"]
+    assert "all 43 footprints lie outside sample_geotiff.tif" in said
+    assert said.endswith(" Its first vertex (33.63847, -84.481) read as (-84.481, 33.63847) lies on the image: "
+                                 "GeoJSON is longitude, latitude; swap each vertex's two numbers)")

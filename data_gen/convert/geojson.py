@@ -9,7 +9,9 @@ in the file stem; default the whole stem) extracts: SpaceNet's ``RGB-PanSharpen_
 The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it; a bare
 string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPSG:4326, as RFC 7946
 says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
-``undeclared_crs``, naming the fix; its footprints counted as ``objects_unchecked_undeclared_crs``). When it differs from the raster's, geometries are reprojected
+``undeclared_crs``, naming the fix; its footprints counted as ``objects_unchecked_undeclared_crs``; one whose
+footprints all lie off the image is ``all_outside_image``, with a hint to swap each vertex's numbers where latitude
+first puts them on it). When it differs from the raster's, geometries are reprojected
 with ``rasterio.warp.transform_geom``, thousands a call (the files with a footprint that came through it are
 counted in the notes as ``reprojected_files``, the first named with both CRSs; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
@@ -248,6 +250,26 @@ def reprojected(features: list, reproject, chunk: int = 4096):
         yield from (done.get(k) for k in range(len(block)))
 
 
+def _swapped_hint(first, src_crs, crs, transform, width: int, height: int) -> str:
+    """Where ``first`` (a footprint's first vertex, degrees of the geographic ``src_crs``) lands on the image (``crs``,
+    ``transform``, ``width`` x ``height``) once its two numbers are swapped, the hint to swap them: a file written
+    latitude first was said only as lying outside the image; "" otherwise."""
+    from rasterio.warp import transform as warp
+
+    if first is None or not src_crs.is_geographic or not abs(first[0]) <= 90:
+        return ""
+    try:
+        (x,), (y,) = warp(src_crs, crs, [first[1]], [first[0]])
+    except Exception:  # noqa: BLE001 - no hint where it cannot be reprojected
+        return ""
+    col, row = ~transform @ (x, y)
+    if not (0 <= col <= width and 0 <= row <= height):
+        return ""
+    a, b = (f"{v:.7g}" for v in first)
+    return (f" Its first vertex ({a}, {b}) read as ({b}, {a}) lies on the image: GeoJSON is longitude, "
+            "latitude; swap each vertex's two numbers")
+
+
 def _first_vertex(features: list):
     """The first finite (x, y) of the first polygons among ``features``, or None: a broken first footprint's
     NaN (json reads ``NaN``) is no evidence of the CRS; the whole file was skipped as ``undeclared_crs``."""
@@ -383,7 +405,8 @@ def _run(args, out: Output) -> None:
             x0, y0, x1, y1 = bounds
             out.skip("all_outside_image", str(gj), f"all {len(objects) + len(tiny)} footprints lie outside {tif.name}: their "
                      f"pixel bounds are x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}, the image's 0..{width}, 0..{height}; "
-                     f"is the GeoJSON's CRS ({src_crs}) right, and is it the image's label file?")
+                     f"is the GeoJSON's CRS ({src_crs}) right, and is it the image's label file?"
+                     + _swapped_hint(first, src_crs, crs, transform, width, height))
             continue
         for o in tiny:
             out.skip("degenerate", o["src"], "polygon under 1 px²")
