@@ -77,9 +77,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True,
                     help="a test set's records with references (JSONL); its ground, det, seg and change records "
                          "are answered")
-    ap.add_argument("--limit", type=every_or_count, default=24,
-                    help="only the first N localisation records (default 24: the five passes end in about 2 min "
-                         "on 2 loaded cores; 'all': every one)")
+    ap.add_argument("--limit", type=every_or_count, default=8,
+                    help="only the first N localisation records (default 8: the five passes, 30 views a record, end in "
+                         "about 2.5 min on 2 loaded cores; 'all': every one)")
     model_options(ap)
     keep_option(ap)
     a = ap.parse_args()

@@ -1,5 +1,5 @@
 """Stop 80: chat_latency and constrained_decoding stop repeating once --budget is spent, and bench/tta.py answers
-its first 24 localisation records by default, so each ends in about 3 min on 2 loaded cores (they timed out at
+its first 8 localisation records by default, so each ends in about 3 min on 2 loaded cores (they timed out at
 load 7-8)."""
 
 from __future__ import annotations
@@ -53,12 +53,12 @@ def test_chat_latency_stops_repeating_past_its_budget_and_says_so(monkeypatch, c
     assert "| 2 |" in out and "mean TTFT cached" in out
 
 
-def test_tta_bench_takes_the_first_24_localisation_records_unless_told_all(tmp_path, monkeypatch, capsys):
+def test_tta_bench_takes_its_first_8_localisation_records_unless_told_all(tmp_path, monkeypatch, capsys):
     import json
 
     with pytest.raises(SystemExit):
         bench_main("tta", monkeypatch, ["--help"])
-    assert "(default 24: the five passes" in " ".join(capsys.readouterr().out.split())
+    assert "(default 8: the five passes" in " ".join(capsys.readouterr().out.split())
 
     tta = load_bench("tta", monkeypatch)
     rec = {"id": "r", "task": "ground", "images": [{"path": "a.png"}],
@@ -66,8 +66,8 @@ def test_tta_bench_takes_the_first_24_localisation_records_unless_told_all(tmp_p
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps({**rec, "id": f"r{i}"}) + "\n" for i in range(30)))
     assert tta.every_or_count("all") is None and tta.every_or_count("7") == 7
-    taken, held = tta.localisation_subset(data, tmp_path / "loc.jsonl", 24)
-    assert (taken.total(), held) == (24, 30)
+    taken, held = tta.localisation_subset(data, tmp_path / "loc.jsonl", 8)
+    assert (taken.total(), held) == (8, 30)
     assert tta.localisation_subset(data, tmp_path / "loc.jsonl", None)[0].total() == 30
 
 
