@@ -86,3 +86,14 @@ def test_a_data_config_with_a_stray_key_is_not_called_another_kind(tmp_path):
     assert error_line(ValueError("x: unknown keys max_steps for SynthConfig"), str(cfg)).endswith("SynthConfig")
     (tmp_path / "bad.yaml").write_text("[1, 2\n")
     assert other_file(str(tmp_path / "bad.yaml")) == ""
+
+
+def test_preview_help_says_what_it_draws(capsys):
+    """``python -m data_gen.synth.preview --help`` went from its usage straight to the options."""
+    from data_gen.synth.preview import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert e.value.code == 0
+    assert "Overlay PNGs of written synthetic scenes" in out and "pairs add a second row for t1" in out

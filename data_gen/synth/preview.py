@@ -145,7 +145,8 @@ def _foreign_json(word: str, root: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     from data_gen.instructions.rebuild import load_scene
 
-    p = Parser(prog="python -m data_gen.synth.preview")
+    p = Parser(prog="python -m data_gen.synth.preview", description=__doc__.split("\n\n")[0] + " "
+               + __doc__.split("\n\n")[2].replace("\n", " ").strip())
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--out", required=True, help="folder for the PNGs")
     p.add_argument("--scenes", default=None,
