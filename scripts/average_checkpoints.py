@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         no_checkpoint,
         script_write,
     )
+    from rsvlm.model.ckpt_files import hub_name_note
     from rsvlm.model.out_folder import NotWritable
     from rsvlm.model.weights import average_checkpoints
 
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for d in map(Path, args.models):
         if not (d / "config.yaml").is_file():  # a run's out_dir, a step folder: say what it is (and what to give)
-            print(f"error: {no_checkpoint(d) if d.exists() else f'{d}: no such checkpoint folder'}", file=sys.stderr)
+            print(f"error: {no_checkpoint(d) if d.exists() else f'{d}: no such checkpoint folder{hub_name_note(str(d))}'}",
+                  file=sys.stderr)
             return 2
         pickled = sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.suffix in PICKLED) if d.is_dir() else []
         if pickled or (d.is_dir() and not any(d.rglob("*.safetensors"))):

@@ -4,6 +4,7 @@ members; pickle_scan asks torch's public get_unsafe_globals_in_checkpoint first,
 import argparse
 import warnings
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -128,8 +129,8 @@ def test_a_hub_name_given_as_model_says_nothing_is_downloaded_and_how_to_fetch_i
     _cache(tmp_path, monkeypatch, "acme/rsvlm-tiny", {"config.yaml": "llm: {}\n"})
     assert main(["chat", "--model", "Qwen/Qwen2.5-0.5B-Instruct"]) == 2
     err = capsys.readouterr().err
-    assert ("Qwen/Qwen2.5-0.5B-Instruct: not an rsvlm checkpoint (no such folder; --model takes a local folder and "
-            "rsvlm downloads nothing, HF_HUB_OFFLINE or not; were it a Hugging Face hub name: fetch it on a connected "
+    assert ("Qwen/Qwen2.5-0.5B-Instruct: not an rsvlm checkpoint (no such folder; rsvlm reads local folders and "
+            "downloads nothing, HF_HUB_OFFLINE or not; were it a Hugging Face hub name: fetch it on a connected "
             "machine (hf download Qwen/Qwen2.5-0.5B-Instruct --local-dir DIR) and give DIR)") in err
     assert main(["chat", "--model", "acme/rsvlm-tiny"]) == 2
     err = capsys.readouterr().err
@@ -193,3 +194,24 @@ def test_an_original_layout_llava_on_qwen_is_refused_before_its_weights_are_read
         f"{src}: not an rsvlm checkpoint (no config.yaml); it is a LLaVA that rsvlm does not convert (model_type "
         "'llava_qwen' is a LLaVA on another LLM than LLaVA-1.5's Llama (its auto_map's code, modeling_llava."
         "LlavaQwenForCausalLM, is never run: rsvlm passes no trust_remote_code); only LLaVA-1.5 and GeoChat convert)")
+
+
+def test_the_checkpoint_scripts_say_the_same_of_a_hub_name(tmp_path, monkeypatch, capsys):
+    """compare_checkpoints / average_checkpoints said '…: no such checkpoint folder' of a hub name, no more."""
+    import importlib.util
+
+    from rsvlm.model.weights import compare_weights
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "b").mkdir()
+    note = ("; rsvlm reads local folders and downloads nothing, HF_HUB_OFFLINE or not; were it a Hugging Face hub "
+            "name: fetch it on a connected machine (hf download acme/ckpt --local-dir DIR) and give DIR")
+    with pytest.raises(FileNotFoundError) as e:
+        compare_weights("acme/ckpt", "b")
+    assert str(e.value) == f"acme/ckpt: no such checkpoint folder or file{note}"
+    path = Path(__file__).parents[1] / "scripts" / "average_checkpoints.py"
+    spec = importlib.util.spec_from_file_location("average_checkpoints_tour80", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["acme/ckpt", "b", "--out", str(tmp_path / "avg")]) == 2
+    assert capsys.readouterr().err == f"error: acme/ckpt: no such checkpoint folder{note}\n"

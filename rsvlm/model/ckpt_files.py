@@ -33,7 +33,7 @@ def no_checkpoint(root: Path) -> str:
     (its adapter/, llm/ or tokenizer/), a training run's out_dir or step folder, a bare peft adapter, a
     Hugging Face model."""
     if not root.exists():  # load_pretrained said "(no config.yaml)", as of a folder of other files
-        return f"{root}: not an rsvlm checkpoint (no such folder{_hub_name_note(str(root))})"
+        return f"{root}: not an rsvlm checkpoint (no such folder{hub_name_note(str(root))})"
     if root.is_file():  # its config.yaml, a weights file: the folder was meant
         hint = f": give its folder, {root.parent}" if (root.parent / "config.yaml").is_file() else ""
         return f"{root}: not an rsvlm checkpoint (a file; a checkpoint is a folder{hint})"
@@ -80,7 +80,7 @@ def _other_llava(config_json: Path) -> str | None:
     return not_llava15(conf) if isinstance(conf, dict) else None
 
 
-def _hub_name_note(name: str) -> str:
+def hub_name_note(name: str) -> str:
     """Where a missing ``--model`` reads as a hub name (``org/name``): that nothing is downloaded, how to fetch it,
     and its Hugging Face cache folder where the cache holds one (a config.yaml or config.json of it); else ""."""
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", name) or name.startswith(("./", "../")):
@@ -99,7 +99,7 @@ def _hub_name_note(name: str) -> str:
     where = f"; the Hugging Face cache holds {name} at {cached}: give that folder" if cached else (
         f"; were it a Hugging Face hub name: fetch it on a connected machine (hf download {name} --local-dir DIR) "
         "and give DIR")
-    return f"; --model takes a local folder and rsvlm downloads nothing, HF_HUB_OFFLINE or not{where}"
+    return f"; rsvlm reads local folders and downloads nothing, HF_HUB_OFFLINE or not{where}"
 
 
 def language_model_note(model_type) -> str | None:

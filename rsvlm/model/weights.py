@@ -209,7 +209,9 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     pa, pb = Path(a), Path(b)
     for p in (pa, pb):
         if not p.exists():
-            raise FileNotFoundError(f"{p}: no such checkpoint folder or file")
+            from rsvlm.model.ckpt_files import hub_name_note
+
+            raise FileNotFoundError(f"{p}: no such checkpoint folder or file{hub_name_note(str(p))}")
     if pa.is_file() != pb.is_file():
         raise ValueError(f"{pa} and {pb}: compare two folders or two files, not one of each")
 
