@@ -129,7 +129,7 @@ def test_a_question_that_is_no_utf8_says_how_to_convert_a_file():
     with pytest.raises(ValueError) as e:
         tagged("[cls] caf\udce9?")
     said = str(e.value)
-    assert said.startswith("the question is not UTF-8 text (byte 0xe9): set the terminal to UTF-8")
+    assert said.startswith("the question is not UTF-8 text (byte 0xe9 at byte 9): set the terminal to UTF-8")
     assert "iconv -f latin1 -t utf-8 q.txt" in said
 
 

@@ -35,8 +35,10 @@ def test_chat_s_line_that_is_no_utf8_says_how_to_convert_a_questions_file(ckpt, 
     assert chat_main(["--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"],
                      [strict, "[cls] scene?"], monkeypatch) == 1  # piped, a line failed: said, status 1
     said = capsys.readouterr().out
-    assert "error: the line is not utf-8 text (byte 0xe9): set the terminal to utf-8, or, where the questions come " \
-           "from a file, convert that file to utf-8 first (from Latin-1: iconv -f latin1 -t utf-8 q.txt" in said
+    # stop 80: the error's bytes are read again, and the line refused as tagged refuses it
+    assert "error: the question is not UTF-8 text (byte 0xe9 at byte 3): set the terminal to UTF-8, or, where the " \
+           "questions come from a file, convert that file to UTF-8 first (from Latin-1: iconv -f latin1 -t utf-8 q.txt" \
+           in said
 
 
 def test_launch_says_an_override_warning_in_one_line(tmp_path, capsys):
