@@ -184,12 +184,17 @@ def check_model(cfg, recipe: str, overrides: list[str]) -> None:
     """The model section's checks ``rsvlm train``'s preflight runs (``check_model_config``, then ``run``'s
     ``check_model_paths`` and ``check_model_build``: its files, a pickled LoRA base, the LoRA targets and
     ``init_from`` on a meta build), before any process starts; a refusal opened with what set its key, as
-    ``rsvlm train`` opens it."""
+    ``rsvlm train`` opens it. A tokenizer not here is left to the ranks (it may be on the nodes alone)."""
+    from dataclasses import replace
+
     from rsvlm.config_bases import value_blamed
     from rsvlm.model.checks import check_model_config
     from rsvlm.train.flags import config_by
     from rsvlm.train.run import check_model_build, check_model_paths
 
+    tok = cfg.model.llm.tokenizer
+    if tok and not Path(tok).expanduser().exists():  # may be on the nodes alone: left to the ranks, as check_data_plan
+        cfg = replace(cfg, model=replace(cfg.model, llm=replace(cfg.model.llm, tokenizer=None)))
     scans: dict = {}  # another model's config fields, looked up once
     try:
         check_model_config(cfg.model, lm=cfg.objective != "clip", scans=scans)
