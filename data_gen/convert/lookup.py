@@ -60,10 +60,11 @@ def masks_beside(files, among=None) -> dict[Path, str]:
 
 def not_a_mask(path: Path, image: Path) -> str:
     """Why ``path``, named as a mask of ``image`` beside it, is an image of its own: another size than ``image``, or
-    under ``FLAT_MASK`` of its pixels (of its first 1024 x 1024) in a 2x2 block of one value, every band (the real
-    masks of ``../shared/realdata``: 0.99-1.00, JPEG'd at quality 5-95: 0.62-1.00; its photos: 0.00-0.35, the SIRST
-    sky 0.25, Landsat 7 over its collar 0.35); "" where it may be a mask, or either cannot be read (the name
-    decides). Cannot: tell a flat photo (a blank tile, a cartoon) from a mask."""
+    under ``FLAT_MASK`` of its pixels (of its central 256 x 256) in a 2x2 block of one value, every band (the real
+    masks of ``../shared/realdata``: 0.99-1.00, JPEG'd at quality 5-95: 0.62-1.00; its 12 photos: 0.00-0.31, the SIRST
+    sky 0.25, Landsat 8's band 10 0.31; the centre, as a photo's corner may be its flat nodata collar); "" where it
+    may be a mask, or either cannot be read (the name decides; 2-22 ms a pair for the real ones). Cannot: tell a flat
+    photo (a blank tile, a cartoon) from a mask."""
     import numpy as np
     from rasterio.windows import Window
 
@@ -75,7 +76,8 @@ def not_a_mask(path: Path, image: Path) -> str:
         with open_raster(path) as ds:
             if (ds.width, ds.height) != size:
                 return f"{ds.width} x {ds.height} px, not the size of {image.name} ({size[0]} x {size[1]})"
-            a = ds.read(window=Window(0, 0, min(ds.width, 1024), min(ds.height, 1024)))  # (C, H, W)
+            w, h = min(ds.width, 256), min(ds.height, 256)  # its centre: a photo's corner may be a flat collar
+            a = ds.read(window=Window((ds.width - w) // 2, (ds.height - h) // 2, w, h))  # (C, H, W)
     except Exception:  # noqa: BLE001 - unreadable: the name decides, as before
         return ""
     if min(a.shape[1:]) < 2:
