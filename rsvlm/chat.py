@@ -35,6 +35,9 @@ class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer; its slash
     commands are a ``chat_commands.Commands`` of it (``commands``)."""
 
+    encoding: str | None = None  # the questions' source's (talk: stdin's), named where a byte did not decode
+    answered = 0  # questions answered: said where Ctrl-C ends the chat
+
     def __init__(self, model, processor, out=None, max_new_tokens: int = 256, temperature: float = 0.0,
                  constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False,
                  history: int | str | None = None, min_score: float = 0.0, rgb_bands: list[str] | None = None):
@@ -53,8 +56,6 @@ class ChatREPL:
         self.history_said = False  # whether the note on --history's rule was said (once a chat)
         self.change_region_said = False  # whether change_region_note was said (once a chat)
         self.failed = False  # whether the line being handled failed (fail): a piped chat counts them, its status 1
-        self.encoding: str | None = None  # the questions' source's (talk: stdin's), named where a byte did not decode
-        self.answered = 0  # questions answered: said where Ctrl-C ends the chat
         self.commands = Commands(self)
 
     def load_image(self, args: list[str]) -> bool:
