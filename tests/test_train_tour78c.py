@@ -8,25 +8,16 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from rsvlm.train import main as train_main
+from setup_helpers import train_refused
 
 REPO = Path(__file__).resolve().parents[1]
 SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
 
 
-def _refused(argv: list[str], capsys) -> str:
-    """rsvlm train's one line of refusal for ``argv`` (exit 2, no traceback)."""
-    assert train_main(argv) == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and err.count("\n") == 1, err
-    return err.rstrip("\n")
-
-
 def test_a_bad_value_in_the_recipe_names_its_file_and_line(tmp_path, capsys):
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"base: {SFT}\nout_dir: {tmp_path / 'run'}\n\nprecision: fp17\n")
-    said = _refused(["--config", str(recipe), f"data.train={tmp_path / 'train.jsonl'}"], capsys)
+    said = train_refused(["--config", str(recipe), f"data.train={tmp_path / 'train.jsonl'}"], capsys)
     assert said == (f"rsvlm train: {recipe}: precision must be fp32, bf16 or fp16, got 'fp17' (line 4 of r.yaml); "
                     "did you mean fp16?")
     assert not (tmp_path / "run").exists()
@@ -37,8 +28,8 @@ def test_a_bad_value_a_base_sets_names_the_base(tmp_path, capsys):
     base.write_text(f"base: {SFT}\nbatch_size: 0\n")
     recipe = tmp_path / "a.yaml"
     recipe.write_text(f"base: {base}\nseed: 3\n")
-    said = _refused(["--config", str(recipe), f"data.train={tmp_path / 'train.jsonl'}",
-                     f"out_dir={tmp_path / 'run'}"], capsys)
+    said = train_refused(["--config", str(recipe), f"data.train={tmp_path / 'train.jsonl'}",
+                          f"out_dir={tmp_path / 'run'}"], capsys)
     assert said == f"rsvlm train: {base} (a base of {recipe}): batch_size must be >= 1, got 0 (line 2 of b.yaml)"
 
 
@@ -48,28 +39,28 @@ def test_a_bad_value_a_base_sets_names_the_base(tmp_path, capsys):
     ("data.band_dropout={radar: 0.5}", "data.band_dropout['radar']: the model has no stem for 'radar'"),
 ])
 def test_a_bad_value_from_an_override_names_the_override(override, says, tmp_path, capsys):
-    said = _refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}",
-                     "seed=1", override], capsys)
+    said = train_refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}",
+                          "seed=1", override], capsys)
     assert said.startswith(f"rsvlm train: override {override!r} (command line): {says}"), said
     assert not (tmp_path / "run").exists()
 
 
 def test_a_flag_typed_override_is_named_as_the_key_value_it_is(tmp_path, capsys):
-    said = _refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}",
-                     "--batch_size", "0"], capsys)
+    said = train_refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}",
+                          "--batch_size", "0"], capsys)
     assert said == "rsvlm train: override 'batch_size=0' (command line): batch_size must be >= 1, got 0"
 
 
 def test_other_refusals_keep_their_wording(tmp_path, capsys):
     """A broken stem/encoder link (LinkError) is named by config_by once, not twice; a later check's refusal
     (preflight past check_config: here the records file) is not opened with the recipe."""
-    said = _refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}",
-                     "model.stems.optical.encoder=defualt"], capsys)
+    said = train_refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}",
+                          "model.stems.optical.encoder=defualt"], capsys)
     assert said.startswith("rsvlm train: override 'model.stems.optical.encoder=defualt' (command line): "
                            "model.stems.optical.encoder 'defualt' is not among"), said
     assert said.count("override") == 1, said
-    said = _refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}", f"out_dir={tmp_path / 'run'}"],
-                    capsys)
+    said = train_refused(["--config", str(SFT), f"data.train={tmp_path / 'train.jsonl'}",
+                          f"out_dir={tmp_path / 'run'}"], capsys)
     assert said.startswith("rsvlm train: data.train"), said
 
 

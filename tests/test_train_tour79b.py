@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from setup_helpers import train_refused
 from test_train_utils import make_records, recipe
 
 from rsvlm.train import main as train_main
@@ -16,28 +17,21 @@ REPO = Path(__file__).resolve().parents[1]
 SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
 
 
-def _refused(argv: list[str], capsys) -> str:
-    """rsvlm train's one line of refusal for ``argv`` (exit 2, no traceback)."""
-    assert train_main(argv) == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and err.count("\n") == 1, err
-    return err.rstrip("\n")
-
-
 @pytest.mark.parametrize("override, said", [
     ("max_step=3", "override 'max_step=3' (command line): unknown key 'max_step'"),
     ("optim.lr=abc", "override 'optim.lr=abc' (command line): optim.lr: expected float"),
 ])
 def test_an_override_the_loader_refuses_says_it_was_typed_on_the_command_line(tmp_path, capsys, override, said):
     """Said "override 'max_step=3': …" while a refused value said "override 'batch_size=0' (command line): …"."""
-    line = _refused(["--config", str(SFT), f"out_dir={tmp_path / 'run'}", override], capsys)
+    line = train_refused(["--config", str(SFT), f"out_dir={tmp_path / 'run'}", override], capsys)
     assert line.startswith(f"rsvlm train: {said}"), line
     assert line.count("(command line)") == 1, line
 
 
 def test_a_stems_refusal_names_the_override_that_set_its_bands(tmp_path, capsys):
     """Was 'rsvlm train: model.stems.optical: stem 'optical': bands …', as if the recipe had given them."""
-    line = _refused(["--config", str(SFT), f"out_dir={tmp_path / 'run'}", "model.stems.optical.bands=[R,G]"], capsys)
+    line = train_refused(["--config", str(SFT), f"out_dir={tmp_path / 'run'}", "model.stems.optical.bands=[R,G]"],
+                         capsys)
     assert line == ("rsvlm train: override 'model.stems.optical.bands=[R,G]' (command line): model.stems.optical: "
                     "stem 'optical': bands ['R', 'G'], mean and std must have one entry per band (got 2, 3, 3)"), line
     assert not (tmp_path / "run").exists()
@@ -46,7 +40,7 @@ def test_a_stems_refusal_names_the_override_that_set_its_bands(tmp_path, capsys)
 def test_a_stems_refusal_from_the_recipe_is_said_as_before(tmp_path, capsys):
     r = tmp_path / "r.yaml"
     r.write_text(f"base: {SFT}\nmodel:\n  stems:\n    optical: {{bands: [R, G]}}\n")
-    line = _refused(["--config", str(r), f"out_dir={tmp_path / 'run'}"], capsys)
+    line = train_refused(["--config", str(r), f"out_dir={tmp_path / 'run'}"], capsys)
     assert line.startswith("rsvlm train: model.stems.optical: stem 'optical': bands ['R', 'G']"), line
 
 
@@ -74,9 +68,9 @@ def test_a_lora_run_on_a_base_of_pickled_weights_alone_is_refused_before_its_fir
     '…: no *.safetensors LLM weights; it holds pytorch_model.bin, pickled weights, which rsvlm does not load'."""
     data = make_records(tmp_path / "d", n=4, ir_every=0)
     out = tmp_path / "run"
-    line = _refused(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "device=cpu",
-                     f"model.llm.name_or_path={bin_base}", "model.llm.config=null", "model.trainable.llm=lora",
-                     "max_steps=1", "batch_size=2", "log.progress=false"], capsys)
+    line = train_refused(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "device=cpu",
+                          f"model.llm.name_or_path={bin_base}", "model.llm.config=null", "model.trainable.llm=lora",
+                          "max_steps=1", "batch_size=2", "log.progress=false"], capsys)
     # stop 80: the override typed is named before the key (test_train_tour80e)
     assert line.startswith(f"rsvlm train: override 'model.llm.name_or_path={bin_base}' (command line): "
                            f"model.llm.name_or_path: {bin_base}: no *.safetensors LLM weights; it holds "
@@ -131,14 +125,14 @@ def test_env_variables_in_a_recipes_paths_are_expanded(tmp_path, monkeypatch):
 def test_an_unset_variable_in_a_path_is_refused_naming_it_and_makes_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("RSVLM_NOPE", raising=False)
     monkeypatch.chdir(tmp_path)
-    line = _refused(["--config", str(SFT), "out_dir=$RSVLM_NOPE/runs"], capsys)
+    line = train_refused(["--config", str(SFT), "out_dir=$RSVLM_NOPE/runs"], capsys)
     assert line == ("rsvlm train: override 'out_dir=$RSVLM_NOPE/runs' (command line): out_dir: '$RSVLM_NOPE/runs' "
                     "names $RSVLM_NOPE, which is not set in the environment (a config's paths expand ~ and $VAR as a "
                     "shell would; a name holding $RSVLM_NOPE itself cannot be given, rename or link it): set it, or write "
                     "the path out"), line
     r = tmp_path / "r.yaml"
     r.write_text(f"base: {SFT}\ndata:\n  train: ${{RSVLM_NOPE}}/a.jsonl\n")
-    line = _refused(["--config", str(r), f"out_dir={tmp_path / 'run'}"], capsys)
+    line = train_refused(["--config", str(r), f"out_dir={tmp_path / 'run'}"], capsys)
     assert line.startswith(f"rsvlm train: {r}: data.train: '${{RSVLM_NOPE}}/a.jsonl' names ${{RSVLM_NOPE}}, "), line
     assert line.endswith("(line 3 of r.yaml)"), line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]  # no folder named $RSVLM_NOPE
