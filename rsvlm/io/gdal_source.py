@@ -145,6 +145,10 @@ class RasterioSource:
             except CPLE_BaseError as e:
                 self.close()
                 raise ImageReadError(f"{self.paths[0]}: not a readable raster, truncated or corrupt ({e})") from e
+            except UnicodeDecodeError as e:  # rasterio decodes band names and tags as UTF-8 (a Latin-1 .aux.xml)
+                self.close()
+                raise ImageReadError(f"{self.paths[0]}: a band name or tag GDAL read for it is not UTF-8 ({e}); "
+                                     "where a .aux.xml sidecar is beside it, save that as UTF-8 or remove it") from e
             except BaseException:
                 self.close()
                 raise
