@@ -59,8 +59,9 @@ def held_format(path) -> str | None:
 
 def unread_kind(path) -> str | None:
     """What to say of ``path`` (which GDAL and PIL would not read) where its first bytes are of a kind no reader here
-    reads: HEIC/HEIF (AVIF where this PIL has no AVIF), a video, another ISO media file, a PDF (GDAL's PDF driver here writes, not reads),
-    with a command converting it; None otherwise. Named as given: "a HEIC named .jpg" where its name says another."""
+    reads: HEIC/HEIF (AVIF where this PIL has no AVIF), a video, another ISO media file, a PDF (GDAL's PDF driver
+    here writes, not reads), with a command converting it; None otherwise. Named as given: "a HEIC named .jpg" where
+    its name says another."""
     held = held_format(path)
     if held == "AVIF":
         from PIL import features
