@@ -223,15 +223,28 @@ def _piecewise_constant(label, values: int = 0) -> bool:
     a = label
     if min(a.shape) < 2:
         return False
-    same = (a[:-1, :-1] == a[1:, :-1]) & (a[:-1, :-1] == a[:-1, 1:]) & (a[:-1, :-1] == a[1:, 1:])  # (H-1, W-1)
-    flat = np.zeros(a.shape, bool)  # (H, W): in some 2x2 block of one value
-    for dy in (0, 1):
-        for dx in (0, 1):
-            flat[dy:dy + a.shape[0] - 1, dx:dx + a.shape[1] - 1] |= same
-    between = (a > 0) & (a < a.max())
+    flat = flat_pixels(a)
+    between = (a > 0) & (a < a.max())  # none where a NaN is (its max NaN): such a label is no instance ids
     if not between.any() or float(flat[between].mean()) < PLATEAU:
         return False
     return not values or len(np.unique(a[flat & between])) > values
+
+
+def flat_pixels(a):
+    """(H, W) bool: the pixels of ``a`` ((H, W), or (C, H, W) every band alike; at least 2 x 2) in some 2x2 block of
+    one value, NaN equal to NaN (a float mask's nodata). Shared with ``lookup.not_a_mask``."""
+    import numpy as np
+
+    a = a if a.ndim == 3 else a[None]
+    if a.dtype.kind == "f":
+        a = np.where(np.isnan(a), np.inf, a)  # NaN != NaN: a float mask's NaN nodata was never flat
+    c = a[:, :-1, :-1]
+    same = np.all((c == a[:, 1:, :-1]) & (c == a[:, :-1, 1:]) & (c == a[:, 1:, 1:]), axis=0)  # (H-1, W-1)
+    flat = np.zeros(a.shape[1:], bool)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            flat[dy:dy + a.shape[1] - 1, dx:dx + a.shape[2] - 1] |= same
+    return flat
 
 
 def _small_steps(label) -> float:

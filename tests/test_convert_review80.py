@@ -1,0 +1,100 @@
+"""Review of stop 80's converter tour: masks of thin lines, many small classes, 16 bits or NaN nodata stay masks
+beside their image; a DOTA class named with a digit inside is a short line's class; footprints that are simply
+elsewhere get no hint to swap their numbers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from convert_helpers import convert, dota_lines
+from PIL import Image, ImageDraw
+
+
+def roads(size: int, step: int, width: int) -> np.ndarray:
+    """A 0/255 mask (size, size) of slanted roads ``width`` px wide every ``step`` px both ways."""
+    im = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(im)
+    for k in range(0, size, step):
+        draw.line([(k, 0), (k + 40, size)], fill=255, width=width)
+        draw.line([(0, k), (size, k + 30)], fill=255, width=width)
+    return np.asarray(im)
+
+
+def write_tif(path, a: np.ndarray) -> None:
+    from data_gen.convert.images import open_raster
+
+    with open_raster(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=a.dtype) as ds:
+        ds.write(a[None])
+
+
+def test_thin_line_many_class_and_16_bit_masks_stay_masks(tmp_path):
+    from data_gen.convert.lookup import not_a_mask
+
+    image = tmp_path / "a.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)).save(image)
+    small = np.zeros((512, 512), np.uint8)
+    rng = np.random.default_rng(1)
+    for _ in range(4000):  # 4000 objects of 1-3 px in 9 classes
+        y, x = rng.integers(0, 509, 2)
+        small[y:y + rng.integers(1, 4), x:x + rng.integers(1, 4)] = rng.integers(1, 10)
+    for name, m in [("roads1", roads(512, 16, 1)), ("roads3", roads(512, 8, 3)), ("classes", small)]:
+        Image.fromarray(m).save(tmp_path / "a_gt.png")
+        assert not_a_mask(tmp_path / "a_gt.png", image) == "", name
+    write_tif(tmp_path / "a_gt.tif", roads(512, 16, 1).astype(np.uint16) * 257)
+    assert not_a_mask(tmp_path / "a_gt.tif", image) == ""
+
+
+def test_a_float_mask_with_nan_nodata_stays_a_mask(tmp_path):
+    # NaN != NaN: a float mask NaN over 300 of its 512 columns was "29% of its pixels in flat 2x2 blocks", an image
+    from data_gen.convert.lookup import not_a_mask
+
+    Image.new("RGB", (512, 512), 40).save(tmp_path / "a.png")
+    m = (roads(512, 16, 1) / 255).astype(np.float32)
+    m[:, :300] = np.nan
+    write_tif(tmp_path / "a_mask.tif", m)
+    assert not_a_mask(tmp_path / "a_mask.tif", tmp_path / "a.png") == ""
+    m[:] = np.random.default_rng(0).random(m.shape, np.float32)  # a float photo is still told
+    write_tif(tmp_path / "a_mask.tif", m)
+    assert "flat 2x2 blocks" in not_a_mask(tmp_path / "a_mask.tif", tmp_path / "a.png")
+
+
+def test_the_flat_pixel_rule_is_shared():
+    from data_gen.convert import binmask
+
+    a = np.array([[1, 1, 2], [1, 1, 3], [4, 5, 6]])
+    assert binmask.flat_pixels(a).tolist() == [[True, True, False], [True, True, False], [False, False, False]]
+    assert binmask.flat_pixels(np.stack([a, a.T])).sum() == 4 and not binmask.flat_pixels(np.stack([a, np.arange(9).reshape(3, 3)])).any()
+    f = np.full((2, 3), np.nan)
+    assert binmask.flat_pixels(f).all() and binmask._piecewise_constant(f) is False  # NaN: flat, but no instance ids
+
+
+@pytest.mark.parametrize("line, said", [
+    ("1 2 30 2 30 20 1 Boeing737 0", "7 numbers before the class, not 8 (4 corners x y)"),  # FAIR1M's class
+    ("1 2 30 2 30 20 1 2O 0", "field 8, '2O', is no number (x1 y1 … x4 y4: 8 numbers before the class)"),
+    ("1 2 30 2 30 20 1 -.5x harbor 0", "field 8, '-.5x', is no number (x1 y1 … x4 y4: 8 numbers before the class)"),
+])
+def test_dota_field_8_is_a_mistyped_number_where_it_starts_as_one(tmp_path, line, said):
+    # "Boeing737" holds a digit: it was read as a mistyped y4, "field 8, 'Boeing737', is no number"
+    stats = dota_lines(tmp_path, [line])
+    assert stats["skipped_examples"]["unparsable_line"] == (
+        f"{tmp_path / 'd' / 'labelTxt' / 'a.txt'}:1: unparsable_line ({said}: {line})")
+
+
+@pytest.mark.realdata
+def test_geojson_footprints_elsewhere_get_no_swap_hint(tmp_path, realdata):
+    # the hint is for latitude first alone: the real footprints a degree east are a wrong file, not swapped numbers
+    from rasterio.warp import transform_geom
+
+    def east(c):
+        return [c[0] + 1, c[1]] if isinstance(c[0], (int, float)) else [east(x) for x in c]
+
+    gj = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
+    feats = [{**f, "geometry": transform_geom("EPSG:32616", "EPSG:4326", f["geometry"])} for f in gj["features"]]
+    feats = [{**f, "geometry": {**f["geometry"], "coordinates": east(f["geometry"]["coordinates"])}} for f in feats]
+    (tmp_path / "e.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    stats, _ = convert(tmp_path / "o", "geojson", "--images", str(realdata / "bldg_spacenet4" / "sample_geotiff.tif"),
+                       "--labels", str(tmp_path / "e.geojson"), "--label", "building")
+    said = stats["skipped_examples"]["all_outside_image"]
+    assert "all 43 footprints lie outside sample_geotiff.tif" in said and "swap" not in said
