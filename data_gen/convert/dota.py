@@ -172,14 +172,15 @@ def _line_problem(parts: list[str], known: set[str] = frozenset()) -> str:
 
 def _field_8_bad(parts: list[str], known: set[str]) -> bool:
     """Whether a line of 7 numbers then words reads as a mistyped y4 (field 8) before its class, not as a line short
-    of a number whose class begins at field 8: field 8 holds a digit (``2O``, ``1.2.3``), or the words after it, not
-    with it, are a known class (``known``: DOTA's and ``--classes``, cleaned). A line was said both ways ("7 numbers
-    …; or field 8 … is no number"). Cannot: tell them apart where neither reading gives a known class (taken as
-    short)."""
+    of a number whose class begins at field 8: field 8 starts as a number does (``2O``, ``1.2.3``, ``-.5x``; not a class
+    named with a digit inside, FAIR1M's ``Boeing737``), or the words after it, not with it, are a known class
+    (``known``: DOTA's and ``--classes``, cleaned). A line was said both ways ("7 numbers …; or field 8 … is no
+    number"). Cannot: tell them apart where neither reading gives a known class (taken as short, unless field 8
+    starts as a number)."""
     words = parts[8:-1] if len(parts) > 9 and re.fullmatch(r"\d", parts[-1]) else parts[8:]
     if clean_label(" ".join(parts[7:8] + words)) in known:  # "1 … 7 small vehicle 0"
         return False
-    return bool(re.search(r"\d", parts[7])) or (bool(words) and clean_label(" ".join(words)) in known)
+    return bool(re.match(r"[-+]?\.?\d", parts[7])) or (bool(words) and clean_label(" ".join(words)) in known)
 
 
 def _numbers(words: list[str]) -> bool:
