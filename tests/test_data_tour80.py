@@ -47,7 +47,8 @@ def test_a_record_split_over_two_lines_is_said_to_be_split_at_both_lines(tmp_pat
         load_records(path)
 
 
-@pytest.mark.parametrize("line", ["not json", "{bad", '{"id": "a"} {"id": "b"}', "junk"])
+@pytest.mark.parametrize("line", ["not json", "{bad", '{"id": "a"} {"id": "b"}', "junk", '{"id": "b", "x": 1,}',
+                                  'data: {"id": "b"}', ',{"id": "b"}', 'x = {"id": "b"}'])  # a whole record after text
 def test_other_bad_lines_get_no_split_hint(tmp_path, line):
     path = tmp_path / "r.jsonl"
     path.write_text(_rec("a") + "\n" + line + "\n")
@@ -61,3 +62,11 @@ def test_a_repeated_id_is_kept_and_counted_with_its_line(tmp_path):
     recs, report = load_records(path)
     assert len(recs) == 3 and report.duplicates == 1
     assert f"1 kept with an id already read (first: 'a' at {path}:3)" in report.summary()
+
+
+def test_a_cut_last_line_is_said_cut_short_first(tmp_path):
+    """The file's last line, cut by a crash: the head's hint, which says 'cut short' before 'split'."""
+    path = tmp_path / "r.jsonl"
+    path.write_text(_rec("a") + "\n" + _rec("b")[:70])
+    _, report = load_records(path, strict=False)
+    assert report.n_skipped == 1 and "; the line ends before its record does: cut short, or" in report.examples[0]

@@ -248,7 +248,8 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
         return ("; the line ends before its record does: cut short, or one record split over lines? (JSONL holds "
                 "each record on one line: jq -c)")
     tail = text.rstrip().endswith("}") and not text.lstrip(" \t").startswith(("{", "["))  # '"b"}': a record's end
-    if tail and "\x00" not in text:  # a line a crash left zeros in: eval's reader says so (pred_file)
+    # more closed than opened: 'data: {"id": 1}' or ',{"id": 1}' holds a whole record after other text
+    if tail and text.count("}") > text.count("{") and "\x00" not in text:  # zeros: eval's reader says (pred_file)
         return ("; the line closes a record it does not open: the rest of one record split over lines? (JSONL "
                 "holds each record on one line: jq -c)")
     return ""
