@@ -1,6 +1,6 @@
 """Reading tour 80: a damaged geo-PNG read through GDAL is refused naming it, whatever the damage: cut anywhere,
 cut just before IEND, a short stream under good CRCs, a flipped IDAT byte. (GDAL's checksum decodes it and
-``pngcheck.check_png_data`` inflates it again, 20-30% of an open: the inflate's byte count is the protection for a
+``pngcheck.check_png_data`` inflates it again, about 40% of an open: the inflate's byte count is the protection for a
 short stream GDAL's checksum lets through, pinned by test_read_lead79, so it stays.)"""
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def test_a_png_cut_exactly_before_iend_is_refused_naming_it(geo_png, tmp_path):
         RasterioSource([str(p)])
 
 
-def test_a_short_stream_under_good_crcs_is_still_refused_by_gdals_checksum(geo_png, tmp_path):
+def test_a_short_stream_under_good_crcs_is_refused_naming_it(geo_png, tmp_path):
+    """Refused by GDAL's checksum or, where that lets it through (14 of 90 opens in one process here with the inflate
+    off, as in stop 79's CI run), by pngcheck's inflate: either message passes (1 open in 30 gave the inflate's)."""
     cs = _chunks(geo_png.read_bytes())
     raw = zlib.decompress(b"".join(d for k, d in cs if k == b"IDAT"))
     ihdr = next(d for k, d in cs if k == b"IHDR")
@@ -91,7 +93,7 @@ def test_a_short_stream_under_good_crcs_is_still_refused_by_gdals_checksum(geo_p
         check_png_data(p)
     with pytest.raises(ImageReadError) as e:
         RasterioSource([str(p)])
-    assert str(e.value).startswith(f"{p}: read failed, file truncated or corrupt"), str(e.value)
+    assert str(e.value).startswith(f"{p}: ") and "truncated or corrupt" in str(e.value), str(e.value)
 
 
 def test_a_flipped_byte_in_idat_fails_its_crc(geo_png, tmp_path):
