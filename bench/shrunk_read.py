@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/shrunk_read.py                        # 8000² uint16 3-band deflate, tiled 512 and striped
     .venv/bin/python bench/shrunk_read.py --size 4000 --dir /tmp/big   # smaller; keep the files in /tmp/big
-    .venv/bin/python bench/shrunk_read.py --only real            # stretch old vs new on ../shared/realdata files
+    .venv/bin/python bench/shrunk_read.py --only real            # stretch old vs new on ../shared/realdata (or $RSVLM_REALDATA)
     .venv/bin/python bench/shrunk_read.py --size 1500            # a scene no larger than 2048: held at full size
     .venv/bin/python bench/shrunk_read.py --size 3000 --kind angle   # VV, VH, angle: the angle neither read nor held
 
