@@ -98,3 +98,23 @@ def test_geojson_footprints_elsewhere_get_no_swap_hint(tmp_path, realdata):
                        "--labels", str(tmp_path / "e.geojson"), "--label", "building")
     said = stats["skipped_examples"]["all_outside_image"]
     assert "all 43 footprints lie outside sample_geotiff.tif" in said and "swap" not in said
+
+
+def test_latitude_first_past_90_degrees_east_is_told_to_swap_too(tmp_path):
+    # (30.002, 120.002): no latitude, so undeclared_crs said only "give --labels-crs (the image's is EPSG:4326)",
+    # which the file already was in; the swap hint came with all_outside_image alone (818d0c55)
+    from rasterio.transform import from_origin
+
+    from data_gen.convert.images import open_raster
+
+    with open_raster(tmp_path / "t.tif", "w", driver="GTiff", width=100, height=100, count=3, dtype="uint8",
+                     crs="EPSG:4326", transform=from_origin(120.0, 30.01, 0.0001, 0.0001)) as ds:
+        ds.write(np.full((3, 100, 100), 90, np.uint8))
+    ring = [[30.002, 120.002], [30.002, 120.005], [30.005, 120.005], [30.005, 120.002], [30.002, 120.002]]
+    (tmp_path / "t.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    stats, _ = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "t.tif"), "--labels",
+                       str(tmp_path / "t.geojson"), "--label", "building")
+    assert stats["skipped_examples"]["undeclared_crs"].endswith(
+        "give --labels-crs (the image's is EPSG:4326) Its first vertex (30.002, 120.002) read as (120.002, 30.002) "
+        "lies on the image: GeoJSON is longitude, latitude; swap each vertex's two numbers)")

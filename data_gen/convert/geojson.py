@@ -10,8 +10,8 @@ The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes i
 string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPSG:4326, as RFC 7946
 says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
 ``undeclared_crs``, naming the fix; its footprints counted as ``objects_unchecked_undeclared_crs``; one whose
-footprints all lie off the image is ``all_outside_image``, with a hint to swap each vertex's numbers where latitude
-first puts them on it). When it differs from the raster's, geometries are reprojected
+footprints all lie off the image is ``all_outside_image``; either has a hint to swap each vertex's numbers where
+latitude first puts them on it: a longitude past 90 written second, East Asia's, is no latitude, so undeclared). When it differs from the raster's, geometries are reprojected
 with ``rasterio.warp.transform_geom``, thousands a call (the files with a footprint that came through it are
 counted in the notes as ``reprojected_files``, the first named with both CRSs; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
@@ -348,7 +348,8 @@ def _run(args, out: Output) -> None:
         if (not data.get("crs") and src_crs.is_geographic and first is not None
                 and not (abs(first[0]) <= 180 and abs(first[1]) <= 90)):
             out.skip("undeclared_crs", str(gj), f"it declares no crs, so it was read as {args.labels_crs} "
-                     f"(degrees), but its first vertex is {first}; give --labels-crs (the image's is {crs})")
+                     f"(degrees), but its first vertex is {first}; give --labels-crs (the image's is {crs})"
+                     + _swapped_hint(first, src_crs, crs, transform, width, height))  # (30, 120): latitude first
             unread_footprints(gj, out, "undeclared_crs", len(data["features"]))
             continue
         reproject = None
