@@ -244,8 +244,9 @@ def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type
     """The warning for override ``text``, a mapping ``given`` for the section at ``path`` (a dataclass's, or an entry
     of a mapping of them) that replaces ``held``, what the config had there: the keys it leaves out whose values
     were not the defaults, which go back to them, each group named by ``by`` (who set a dotted key), and the
-    ``KEY.sub=value`` overrides that change only what it names; "" where it drops none. A mapping of entries (``model.stems={…}``) given whole replaces, as docs say:
-    not looked into. Limits: a section whose class has no default for a field counts its every key held."""
+    ``KEY.sub=value`` overrides that change only what it names; "" where it drops none. A mapping of entries
+    (``model.stems={…}``) given whole replaces, as docs say: not looked into. Limits: a section whose class has no
+    default for a field counts its every key held."""
     tp = _unwrap_optional(_annotation(cls, path))[0] if cls is not None else None
     if not dataclasses.is_dataclass(tp) or not isinstance(held, dict) or _unknown_inside(given, tp):
         return ""  # a key it has not: refused after, by from_dict, and a warning beside that said too much
@@ -261,10 +262,11 @@ def _whole_section(text: str, path: list[str], held: Any, given: dict, cls: type
         groups.setdefault(by(f"{key}.{k}"), []).append(k)
     shown = ", and ".join(", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
                           + f", as set by {who}" for who, keys in groups.items())
-    many = len(dropped) > 1
+    many, one_by_one = len(dropped) > 1, _one_by_one(key, given, tp)
+    advice = (f"to change only what it names, give {' '.join(one_by_one)}" if one_by_one  # optim={}: "give " alone
+              else f"it names nothing: to keep {'them' if many else 'it'}, leave the override out")
     return (f"override {text!r}: a mapping given whole replaces {key}, so {shown}, "
-            f"{'go back to their defaults' if many else 'goes back to its default'}; to change only what it names, "
-            f"give {' '.join(_one_by_one(key, given, tp))}")
+            f"{'go back to their defaults' if many else 'goes back to its default'}; {advice}")
 
 
 def _unknown_inside(given: dict, tp: type) -> bool:

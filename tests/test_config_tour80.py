@@ -77,3 +77,20 @@ def test_a_key_below_a_bases_plain_value_names_that_base(tmp_path):
     said = f"override 'optim.lr=1': optim is 'fast' in {tmp_path / 'b.yaml'} (a base of {top}), not a mapping"
     with pytest.raises(ConfigError, match="^" + re.escape(said)):
         _said(top, ["optim.lr=1"])
+
+
+def test_a_key_below_an_earlier_overrides_plain_value_names_that_override(tmp_path):
+    """efa70276's other case: the value came from an override before, not the file (it named the file)."""
+    from rsvlm.config import ConfigError
+
+    top = tmp_path / "top.yaml"
+    top.write_text("seed: 3\n")
+    with pytest.raises(ConfigError, match=re.escape("optim is 'fast' in the override 'optim=fast', not a mapping")):
+        _said(top, ["optim=fast", "optim.lr=1"])
+
+
+def test_an_empty_mapping_given_whole_says_to_leave_it_out_not_a_bare_give(tmp_path):
+    """'optim={}' ended its warning on 'to change only what it names, give ' with nothing after it."""
+    _, said = _said(_chain(tmp_path), ["optim={}"])
+    assert len(said) == 1 and said[0].endswith("go back to their defaults; it names nothing: to keep them, leave "
+                                               "the override out")
