@@ -118,3 +118,14 @@ def test_latitude_first_past_90_degrees_east_is_told_to_swap_too(tmp_path):
     assert stats["skipped_examples"]["undeclared_crs"].endswith(
         "give --labels-crs (the image's is EPSG:4326) Its first vertex (30.002, 120.002) read as (120.002, 30.002) "
         "lies on the image: GeoJSON is longitude, latitude; swap each vertex's two numbers)")
+
+
+def test_a_tall_file_named_as_a_mask_is_read_no_deeper_than_row_1024(tmp_path):
+    # cb402445 read the centre: a PNG's or JPEG's rows above it are all decoded, an 8000 px mask 266 ms, not 75
+    from data_gen.convert.lookup import not_a_mask
+
+    Image.new("L", (300, 2400), 40).save(tmp_path / "a.png")
+    a = np.random.default_rng(0).integers(0, 256, (2400, 300), dtype=np.uint8)
+    a[1024:1180] = 0  # 61% flat where it is read (rows 1024-1280), 42% at its centre (rows 1072-1328)
+    Image.fromarray(a).save(tmp_path / "a_gt.png")
+    assert not_a_mask(tmp_path / "a_gt.png", tmp_path / "a.png") == ""
