@@ -4,17 +4,8 @@ refused line's character must not reach the terminal in the failed-lines summary
 
 from __future__ import annotations
 
-import io
-
 import pytest
-
-
-def _chat(ckpt, geotiff, monkeypatch, data: bytes) -> int:
-    from rsvlm.cli import main
-
-    # as Linux's sys.stdin reads a pipe: no newline translation, a CR stays on its line
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="\n"))
-    return main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"])
+from setup_helpers import chat_piped
 
 
 @pytest.mark.parametrize("data", [
@@ -25,7 +16,7 @@ def _chat(ckpt, geotiff, monkeypatch, data: bytes) -> int:
     b"\xef\xbb\xbf/help\r\n",  # a BOM before a command
 ])
 def test_what_a_questions_file_holds_by_accident_is_no_control_character(ckpt, geotiff, monkeypatch, capsys, data):
-    assert _chat(ckpt, geotiff, monkeypatch, data) == 0
+    assert chat_piped(ckpt, geotiff, monkeypatch, data) == 0
     cap = capsys.readouterr()
     assert "control character" not in cap.out + cap.err and "\r" not in cap.out and "read failed" not in cap.err, cap
 
@@ -33,7 +24,7 @@ def test_what_a_questions_file_holds_by_accident_is_no_control_character(ckpt, g
 def test_a_refused_control_character_is_written_escaped_in_the_failed_lines_summary(ckpt, geotiff, monkeypatch,
                                                                                    capsys):
     """The summary of a piped chat's failed lines quoted the refused line raw: its ESC [ A moved the cursor."""
-    assert _chat(ckpt, geotiff, monkeypatch, b"\x1b[A[vqa] a ship?\n[cls] scene?\n") == 1
+    assert chat_piped(ckpt, geotiff, monkeypatch, b"\x1b[A[vqa] a ship?\n[cls] scene?\n") == 1
     cap = capsys.readouterr()
     assert "error: the line holds a control character (\\x1b, character 1)" in cap.out
     assert "1 of 2 lines read failed: line 1 (\\x1b[A[vqa] a ship?)" in cap.err, cap.err

@@ -4,7 +4,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_chat_tour79 import folder_error, png_file, run_loop
+from setup_helpers import folder_error
+from test_chat_tour79 import png_file, run_loop
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="the hint's loop is a bash one; no bash here")
 

@@ -3,26 +3,18 @@ as an image gets where it holds change pairs, or images of several suffixes."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-
-def _chat(ckpt, geotiff, monkeypatch, data: bytes) -> int:
-    from rsvlm.cli import main
-
-    # as Linux's sys.stdin reads a pipe: no newline translation, a CR stays on its line
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="\n"))
-    return main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"])
+from setup_helpers import chat_piped, folder_error
 
 
 def test_a_questions_file_with_lone_cr_line_ends_is_read_as_lines(ckpt, geotiff, monkeypatch, capsys):
     """It arrived as one line and was refused naming its \\x0d: no question asked, status 1."""
-    assert _chat(ckpt, geotiff, monkeypatch, b"[cls] scene?\r/help\r\r[vqa] a ship?\r") == 0
+    assert chat_piped(ckpt, geotiff, monkeypatch, b"[cls] scene?\r/help\r\r[vqa] a ship?\r") == 0
     cap = capsys.readouterr()
     assert "control character" not in cap.out and "\\x0d" not in cap.out and "\r" not in cap.out, cap.out
     assert "(note: the line read holds 4 lines ended by a lone CR, an old Mac's line ends: each is read as a line)" \
@@ -33,7 +25,7 @@ def test_a_questions_file_with_lone_cr_line_ends_is_read_as_lines(ckpt, geotiff,
 
 
 def test_a_failed_line_among_lone_cr_lines_is_counted_by_its_own_number(ckpt, geotiff, monkeypatch, capsys):
-    assert _chat(ckpt, geotiff, monkeypatch, b"/help\r/nosuchcommand\r[cls] scene?") == 1
+    assert chat_piped(ckpt, geotiff, monkeypatch, b"/help\r/nosuchcommand\r[cls] scene?") == 1
     cap = capsys.readouterr()
     assert "1 of 3 lines read failed: line 2 (/nosuchcommand)" in cap.err, cap.err
 
@@ -54,14 +46,6 @@ def png_file(path: Path, w: int = 16, h: int = 16, bands: int = 3) -> Path:
     px = np.random.default_rng(len(str(path))).integers(0, 255, (h, w, bands)[:3 if bands > 1 else 2], dtype=np.uint8)
     Image.fromarray(px).save(path)
     return path
-
-
-def folder_error(p: Path) -> str:
-    from rsvlm.io.checks import check_image_path
-
-    with pytest.raises(FileNotFoundError) as e:
-        check_image_path(p)
-    return str(e.value)
 
 
 def run_loop(said: str, tmp_path: Path) -> list[str]:

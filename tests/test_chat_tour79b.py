@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from test_chat_tour79 import folder_error, png_file, run_loop
+from setup_helpers import folder_error
+from test_chat_tour79 import png_file, run_loop
 
 bash = pytest.mark.skipif(shutil.which("bash") is None, reason="the hint's loop is a bash one; no bash here")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from setup_helpers import folder_error
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder no one can make folders in)")
@@ -49,14 +50,6 @@ def _geotiff(path: Path, size: int, pixel: float, west: float = 500000.0) -> Pat
     return path
 
 
-def _folder_error(folder: Path) -> str:
-    from rsvlm.io.checks import check_image_path
-
-    with pytest.raises(FileNotFoundError) as e:
-        check_image_path(folder)
-    return str(e.value)
-
-
 def test_a_folder_of_separate_images_is_answered_with_a_loop_not_a_band_join(tmp_path, capsys):
     """``rsvlm predict --image fold`` (an RGB good.png, a grey good2.png twice its height) was told to join them as
     band files, 'fold/good2.png,fold/good.png', which the reader then refused (other sizes), good2 first."""
@@ -85,7 +78,7 @@ def test_a_folder_of_separate_images_is_answered_with_a_loop_not_a_band_join(tmp
 ])
 def test_what_cannot_be_one_scenes_band_files_is_said_and_why(tmp_path, make, why):
     make(tmp_path)
-    said = _folder_error(tmp_path)
+    said = folder_error(tmp_path)
     assert f"separate images ({why}), not band files of one scene" in said and "comma-separated" not in said, said
 
 
@@ -94,28 +87,28 @@ def test_band_files_of_one_scene_keep_the_join_hint_in_natural_order(tmp_path):
     and 20 m bands, resampled on read), are offered joined; a 3-band TCI among them is left out of the join."""
     for name in ("B10", "B9", "B2", "B1"):
         _png(tmp_path / "grey" / f"s_{name}.png", 8, 8)
-    assert _folder_error(tmp_path / "grey").endswith("comma-separated: " + ",".join(
+    assert folder_error(tmp_path / "grey").endswith("comma-separated: " + ",".join(
         str(tmp_path / "grey" / f"s_{b}.png") for b in ("B1", "B2", "B9", "B10")))
     s2 = tmp_path / "s2"
     s2.mkdir()
     _geotiff(s2 / "B02.tif", 64, 10.0), _geotiff(s2 / "B05.tif", 32, 20.0), _png(s2 / "TCI.png", 64, 64, 3)
-    assert _folder_error(s2).endswith(f"comma-separated: {s2 / 'B02.tif'},{s2 / 'B05.tif'}")
+    assert folder_error(s2).endswith(f"comma-separated: {s2 / 'B02.tif'},{s2 / 'B05.tif'}")
     _geotiff(s2 / "B05.tif", 32, 20.0, west=600000.0)  # another footprint: no band file of B02's scene
-    assert "separate images (1- and 3-band, of 2 sizes)" in _folder_error(s2)
+    assert "separate images (1- and 3-band, of 2 sizes)" in folder_error(s2)
 
 
 def test_names_sort_as_numbers_and_the_shorter_name_first(tmp_path):
     for name in ("img10", "img9", "good2", "good"):
         _png(tmp_path / f"{name}.png", 8, 8, 3)
-    said = _folder_error(tmp_path)
+    said = folder_error(tmp_path)
     assert f"e.g. {tmp_path / 'good.png'};" in said, said
 
 
 def test_the_real_folders_get_the_hint_that_fits_them(realdata):
     """msi_s2 holds four band files of one grid; cd_levir an RGB pair and its 1-band change mask (offered as a
     change pair since stop 79: tests/test_chat_tour79.py)."""
-    assert _folder_error(realdata / "msi_s2").endswith(",".join(str(realdata / "msi_s2" / f"B0{b}.jp2")
+    assert folder_error(realdata / "msi_s2").endswith(",".join(str(realdata / "msi_s2" / f"B0{b}.jp2")
                                                                 for b in (2, 3, 4, 8)))
-    said = _folder_error(realdata / "cd_levir")
+    said = folder_error(realdata / "cd_levir")
     assert "1 change pair (*_A before, *_B after; 1 other raster beside them)" in said, said
     assert "comma-separated" not in said, said
