@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,9 @@ from pathlib import Path
 
 import pytest
 from test_train_utils import make_records
+from torchrun_helpers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_ctrl_c_on_two_ranks_ends_with_where_to_continue(tmp_path):
@@ -34,7 +28,7 @@ def test_ctrl_c_on_two_ranks_ends_with_where_to_continue(tmp_path):
            "TORCH_EXTENSIONS_DIR": os.environ.get("TORCH_EXTENSIONS_DIR",
                                                   str(Path.home() / ".cache" / "rsvlm" / "torch_extensions"))}
     cmd = [sys.executable, str(REPO / "scripts" / "launch.py"), str(REPO / "configs" / "train" / "sft_tiny.yaml"),
-           "--gpus-per-node", "2", "--launcher", "torchrun", "--master-port", str(_port()), "batch_size=2",
+           "--gpus-per-node", "2", "--launcher", "torchrun", "--master-port", str(free_port()), "batch_size=2",
            f"data.train={make_records(tmp_path / 'd', n=16)}", f"dist.deepspeed={REPO / 'configs/deepspeed/zero2.json'}",
            f"out_dir={out}", "max_steps=100000", "ckpt.every=1", "ckpt.keep=1", "log.progress=false"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from test_train_utils import make_records, recipe
+from torchrun_helpers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,14 +46,6 @@ def test_resuming_on_more_records_after_an_epochs_end_begins_the_next_epoch(tmp_
     assert ended_epoch_note({"epoch": 0, "micro_in_epoch": 8}, moved=True) is None
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_sigterm_reaches_a_rank_waiting_in_the_rendezvous_for_a_store_never_started():
     """rank 1 of 2 whose rank 0 (the store) never starts waits in torch's C++ connect: SIGTERM was taken only
     when it gave up (4 min at dist.timeout_s=120). ``meet`` waits on a helper thread: it is taken at once."""
@@ -67,7 +60,7 @@ def test_a_sigterm_reaches_a_rank_waiting_in_the_rendezvous_for_a_store_never_st
     from rsvlm.processes import StopOnTerm, Terminated
     from rsvlm.train.run import meet
 
-    port = _free_port()
+    port = free_port()
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
     t0 = time.monotonic()
     try:
@@ -96,7 +89,7 @@ def test_rank_0_of_a_launch_whose_rank_1_never_starts_stops_on_sigterm_within_se
 
     psutil = pytest.importorskip("psutil", reason="psutil tells when rank 0 listens at MASTER_PORT")
     data = make_records(tmp_path / "d", n=8, ir_every=0)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2",
            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
