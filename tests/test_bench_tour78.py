@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import pytest
+from bench_helpers import answers_x, det_asked
 from test_bench_args import bench_main
-
-
-def waiting_eval(monkeypatch, wait_s: float) -> None:
-    """Stand in for ``rsvlm.evaluate.run``: "x" to every record, after waiting ``wait_s`` of the clock on the plain
-    pass alone (other jobs holding the cores: wall time, no CPU of this process)."""
-
-    def run(model, processor, data, out, *a, **kw):
-        if not kw.get("tta") and not kw.get("min_objects") and not kw.get("by_class") and kw.get("limit") is None:
-            time.sleep(wait_s)
-        rows = [json.loads(line) for line in data.read_text().splitlines()]
-        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
-
-    monkeypatch.setattr("rsvlm.evaluate.run", run)
 
 
 def table_rows(out: str, header: str) -> list[dict[str, str]]:
@@ -36,18 +22,10 @@ def test_decoding_benches_give_cpu_seconds_and_their_ratio_beside_wall(bench, tm
     low (flip 10.5x one run, 4.4x the next on the same records); the CPU columns do not move with it."""
     from test_probe_pointer_cells import ground_records
 
-    from rsvlm import inference
-
     data = ground_records(tmp_path)
     if bench == "det_decoding":  # the same records asked as [det] with their sizes
-        rows = [json.loads(line) for line in data.read_text().splitlines()]
-        for r in rows:
-            r["task"] = "det"
-            r.setdefault("meta", {}).update(width=64, height=64)
-            r["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
-        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        monkeypatch.setattr(inference, "no_det_classes", lambda *a: None)
-    waiting_eval(monkeypatch, 0.5)
+        det_asked(data, monkeypatch)
+    answers_x(monkeypatch, wait_s=0.5)
     bench_main(bench, monkeypatch, ["--data", str(data), "--model", str(ckpt)])
     rows = table_rows(capsys.readouterr().out, "--tta" if bench == "tta" else "decoding")
     plain = rows[0]

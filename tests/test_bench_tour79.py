@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from bench_helpers import answers_x, det_asked
 from script_loader import load_bench
 from test_bench_args import bench_main
 
@@ -25,23 +24,10 @@ def test_the_cpu_note_says_what_the_columns_hold_with_or_without_cuda(cuda, monk
 def test_decoding_benches_say_their_cpu_columns_are_host_time(bench, tmp_path, monkeypatch, capsys, ckpt):
     from test_probe_pointer_cells import ground_records
 
-    from rsvlm import inference
-
     data = ground_records(tmp_path)
     if bench == "det_decoding":
-        rows = [json.loads(line) for line in data.read_text().splitlines()]
-        for r in rows:
-            r["task"] = "det"
-            r.setdefault("meta", {}).update(width=64, height=64)
-            r["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
-        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        monkeypatch.setattr(inference, "no_det_classes", lambda *a: None)
-
-    def run(model, processor, data, out, *a, **kw):  # "x" to every record: the table, not the model, is tested
-        rows = [json.loads(line) for line in data.read_text().splitlines()]
-        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
-
-    monkeypatch.setattr("rsvlm.evaluate.run", run)
+        det_asked(data, monkeypatch)
+    answers_x(monkeypatch)
     bench_main(bench, monkeypatch, ["--data", str(data), "--model", str(ckpt)])
     out = capsys.readouterr().out
     table_end = max(i for i, line in enumerate(out.splitlines()) if line.startswith("|"))
