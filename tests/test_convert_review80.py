@@ -129,3 +129,17 @@ def test_a_tall_file_named_as_a_mask_is_read_no_deeper_than_row_1024(tmp_path):
     a[1024:1180] = 0  # 61% flat where it is read (rows 1024-1280), 42% at its centre (rows 1072-1328)
     Image.fromarray(a).save(tmp_path / "a_gt.png")
     assert not_a_mask(tmp_path / "a_gt.png", tmp_path / "a.png") == ""
+
+
+def test_rsvqa_a_long_id_missing_is_cut_where_it_is_said_missing_too(tmp_path):
+    # ab76d614 cut it in the answers_ids list but printed it whole again in "…: ID not in T_answers.json"
+    from convert_helpers import png
+
+    png(tmp_path / "i" / "0.png", 32, 32)
+    qs = [{"id": 0, "img_id": 0, "type": "count", "question": "How many?",
+           "answers_ids": [{"id": 1, "answer": "x" * 5000}]}]
+    (tmp_path / "T_questions.json").write_text(json.dumps({"questions": qs}))
+    (tmp_path / "T_answers.json").write_text(json.dumps({"answers": []}))
+    stats, _ = convert(tmp_path / "o", "rsvqa", "--src", str(tmp_path), "--images", str(tmp_path / "i"))
+    assert stats["skipped_examples"]["no_answer"].endswith(
+        "(answers_ids [{'id': 1, 'answer':…]: {'id': 1, 'answer':… not in T_answers.json)")

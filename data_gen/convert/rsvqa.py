@@ -55,8 +55,13 @@ def _inactive_images(src: Path, prefix: str, out: Output) -> set:
 def _first_ids(ids: list, few: int = 3) -> str:
     """``ids`` as a list of its first ``few`` and a count of the rest: a question of 400 answers_ids printed them all
     in its ``no_answer`` message; an id is cut at 20 characters (a dict given as an id)."""
-    shown = ", ".join(r if len(r := repr(i)) <= 20 else r[:19] + "…" for i in ids[:few])
+    shown = ", ".join(_cut(repr(i)) for i in ids[:few])
     return f"[{shown}]" if len(ids) <= few else f"[{shown}, … {len(ids)} in all]"
+
+
+def _cut(text: str) -> str:
+    """``text`` cut at 20 characters: a dict given as an id was printed whole."""
+    return text if len(text) <= 20 else text[:19] + "…"
 
 
 def run(args, out: Output) -> None:
@@ -90,7 +95,7 @@ def run(args, out: Output) -> None:
                 ids = q.get("answers_ids", [])  # which: an id the answers file lacks, inactive ones, a blank one
                 gone = [i for i in ids if not isinstance(i, (int, str)) or i not in answers]
                 out.skip("no_answer", where, f"answers_ids {_first_ids(ids)}" + (
-                    f": {', '.join(map(str, gone[:3]))}{f' and {len(gone) - 3} more' if len(gone) > 3 else ''} "
+                    f": {', '.join(_cut(str(i)) for i in gone[:3])}{f' and {len(gone) - 3} more' if len(gone) > 3 else ''} "
                     f"not in {prefix}_answers.json" if gone else
                     ": a blank answer" if ans else ": all inactive" if ids else ""))
                 continue
