@@ -129,9 +129,9 @@ def test_a_hub_name_given_as_model_says_nothing_is_downloaded_and_how_to_fetch_i
     _cache(tmp_path, monkeypatch, "acme/rsvlm-tiny", {"config.yaml": "llm: {}\n"})
     assert main(["chat", "--model", "Qwen/Qwen2.5-0.5B-Instruct"]) == 2
     err = capsys.readouterr().err
-    assert ("Qwen/Qwen2.5-0.5B-Instruct: not an rsvlm checkpoint (no such folder; rsvlm reads local folders and "
-            "downloads nothing, HF_HUB_OFFLINE or not; were it a Hugging Face hub name: fetch it on a connected "
-            "machine (hf download Qwen/Qwen2.5-0.5B-Instruct --local-dir DIR) and give DIR)") in err
+    assert ("Qwen/Qwen2.5-0.5B-Instruct: not an rsvlm checkpoint (no such folder; rsvlm reads a checkpoint from a "
+            "local folder and downloads none, HF_HUB_OFFLINE or not; were it a Hugging Face hub name: fetch it on a "
+            "connected machine (hf download Qwen/Qwen2.5-0.5B-Instruct --local-dir DIR) and give DIR)") in err
     assert main(["chat", "--model", "acme/rsvlm-tiny"]) == 2
     err = capsys.readouterr().err
     snap = tmp_path / "cache" / "models--acme--rsvlm-tiny" / "snapshots" / "0123abc"
@@ -183,7 +183,7 @@ def test_an_original_layout_llava_on_qwen_is_refused_before_its_weights_are_read
     with pytest.raises(ValueError) as e:
         convert_llava(src, tmp_path / "out")
     assert str(e.value) == (
-        f"{src}: model_type 'llava_qwen' is a LLaVA on another LLM than LLaVA-1.5's Llama (its auto_map's code, "
+        f"{src}: model_type 'llava_qwen' is a LLaVA on another LLM than Llama or Mistral (its auto_map's code, "
         "modeling_llava.LlavaQwenForCausalLM, is never run: rsvlm passes no trust_remote_code); only LLaVA-1.5 and "
         "GeoChat convert")
     assert not (tmp_path / "out").exists()
@@ -192,7 +192,7 @@ def test_an_original_layout_llava_on_qwen_is_refused_before_its_weights_are_read
         resolve_model_dir(str(src))
     assert str(e.value) == (
         f"{src}: not an rsvlm checkpoint (no config.yaml); it is a LLaVA that rsvlm does not convert (model_type "
-        "'llava_qwen' is a LLaVA on another LLM than LLaVA-1.5's Llama (its auto_map's code, modeling_llava."
+        "'llava_qwen' is a LLaVA on another LLM than Llama or Mistral (its auto_map's code, modeling_llava."
         "LlavaQwenForCausalLM, is never run: rsvlm passes no trust_remote_code); only LLaVA-1.5 and GeoChat convert)")
 
 
@@ -204,8 +204,9 @@ def test_the_checkpoint_scripts_say_the_same_of_a_hub_name(tmp_path, monkeypatch
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "b").mkdir()
-    note = ("; rsvlm reads local folders and downloads nothing, HF_HUB_OFFLINE or not; were it a Hugging Face hub "
-            "name: fetch it on a connected machine (hf download acme/ckpt --local-dir DIR) and give DIR")
+    note = ("; rsvlm reads a checkpoint from a local folder and downloads none, HF_HUB_OFFLINE or not; were it a "
+            "Hugging Face hub name: fetch it on a connected machine (hf download acme/ckpt --local-dir DIR) and "
+            "give DIR")
     with pytest.raises(FileNotFoundError) as e:
         compare_weights("acme/ckpt", "b")
     assert str(e.value) == f"acme/ckpt: no such checkpoint folder or file{note}"

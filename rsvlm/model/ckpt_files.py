@@ -99,7 +99,7 @@ def hub_name_note(name: str) -> str:
     where = f"; the Hugging Face cache holds {name} at {cached}: give that folder" if cached else (
         f"; were it a Hugging Face hub name: fetch it on a connected machine (hf download {name} --local-dir DIR) "
         "and give DIR")
-    return f"; rsvlm reads local folders and downloads nothing, HF_HUB_OFFLINE or not{where}"
+    return f"; rsvlm reads a checkpoint from a local folder and downloads none, HF_HUB_OFFLINE or not{where}"
 
 
 def language_model_note(model_type) -> str | None:

@@ -2,8 +2,8 @@
 
 The result is an rsvlm checkpoint with one ``hf_clip`` encoder (transformers' ``CLIPVisionModel``,
 kept as is rather than ported into open_clip, so the weights and numerics are LLaVA's own), the
-``mlp2x_gelu`` projector, the Llama LLM, an ``optical`` stem whose band mixing is the identity and
-whose normalisation is CLIP's mean/std (from the source's preprocessor config where it has one),
+``mlp2x_gelu`` projector, the Llama (or Mistral) LLM, an ``optical`` stem whose band mixing is the
+identity and whose normalisation is CLIP's mean/std (from the source's preprocessor config where it has one),
 LLaVA's image resizing ("pad" to square for the original layout, "crop" as CLIPImageProcessor does
 for HF), and the ``llava_v1`` prompt format.
 
@@ -273,7 +273,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     text = {k: v for k, v in conf.items() if not k.startswith(("mm_", "_")) and k not in
             ("architectures", "model_type", "image_aspect_ratio", "tune_mm_mlp_adapter", "freeze_mm_mlp_adapter",
              "use_mm_proj", "image_grid_pinpoints", "transformers_version", "torch_dtype", "dtype")}
-    text["model_type"] = "llama"
+    text["model_type"] = _ORIGINAL_LLMS.get(conf.get("model_type"), "llama")  # llava_mistral was built as Llama
     check_key_typos(src / "config.json", text)  # a typo was "LLM weights do not fit its config.json", no hint
     vcfg = _vision_cfg(hf_vision, conf.get("mm_vision_select_layer", -2))
     resize = "pad" if conf.get("image_aspect_ratio", "pad") == "pad" else "crop"
@@ -305,18 +305,24 @@ def _no_llava_folder(src: Path) -> str:
     return f"{src}: no config.json; not a LLaVA checkpoint directory"
 
 
+# an original-layout LLaVA's model_type: the transformers LLM its weights convert into (Mistral's are Llama's names
+# and shapes, its sliding_window kept); another llava_* (llava_qwen, llava_mpt) is refused by not_llava15
+_ORIGINAL_LLMS = {"llava_llama": "llama", "llava_mistral": "mistral"}
+
+
 def not_llava15(conf: dict) -> str | None:
     """What in a LLaVA ``config.json`` says it is another LLaVA than 1.5 (a NeXT / OneVision / VipLLaVA
-    model_type, an original layout's ``llava_qwen`` / ``llava_mistral`` LLM, anyres tiles, a spatial patch merge),
-    else None."""
+    model_type, an original layout on an LLM other than Llama / Mistral such as ``llava_qwen``, anyres tiles, a
+    spatial patch merge), else None."""
     kind = conf.get("model_type")
     if "vision_config" in conf and isinstance(kind, str) and "llava" in kind and kind != "llava":
         return f"model_type {kind!r} is not LLaVA-1.5's ('llava')"
-    if "vision_config" not in conf and isinstance(kind, str) and kind.startswith("llava_") and kind != "llava_llama":
+    if "vision_config" not in conf and isinstance(kind, str) and kind.startswith("llava_") \
+            and kind not in _ORIGINAL_LLMS:
         code = conf.get("auto_map") if isinstance(conf.get("auto_map"), dict) else {}
         run = f" (its auto_map's code, {', '.join(map(str, code.values()))}, is never run: rsvlm passes no " \
               "trust_remote_code)" if code else ""
-        return f"model_type {kind!r} is a LLaVA on another LLM than LLaVA-1.5's Llama{run}"
+        return f"model_type {kind!r} is a LLaVA on another LLM than Llama or Mistral{run}"
     for key, bad in (("image_aspect_ratio", "anyres"), ("mm_patch_merge_type", "spatial")):
         if isinstance(conf.get(key), str) and conf[key].startswith(bad):
             return f"{key} {conf[key]!r} is LLaVA-1.6 (NeXT)'s"

@@ -1,0 +1,124 @@
+"""Stop 80's model review: TorchScript is not told by a state dict's strings, an original-layout llava_mistral
+converts (into Mistral, not Llama), and a missing relative path's hub-name note stays conditional."""
+
+import json
+
+import pytest
+import torch
+
+
+def test_a_state_dict_whose_strings_name_torch_classes_is_no_torchscript(tmp_path):
+    """is_torchscript reads data.pkl for ``__torch__.`` classes: key and value strings holding those words are
+    no GLOBAL and must not make a plain state dict TorchScript (at any pickle protocol)."""
+    import warnings
+
+    from rsvlm.model.pickle_scan import foreign_global, is_torchscript
+
+    for proto in (2, 4, 5):
+        p = tmp_path / f"keys{proto}.pt"
+        torch.save({"__torch__.M": torch.ones(2), "torch.jit.x": torch.ones(1), "n": "__torch__.foo.Bar",
+                    "__torch__": "torch.jit._pickle"}, p, pickle_protocol=proto)
+        assert not is_torchscript(p), proto
+        assert foreign_global(p) is None, proto
+
+    class Tiny(torch.nn.Module):
+        def forward(self, x):
+            return x + 1
+
+    ts = tmp_path / "ts.pt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.save(torch.jit.trace(Tiny(), torch.zeros(1)), ts)
+    bare = tmp_path / "bare.pt"  # no code/ nor constants.pkl: told by data.pkl's classes alone
+    import zipfile
+
+    with zipfile.ZipFile(ts) as a, zipfile.ZipFile(bare, "w") as b:
+        for n in a.namelist():
+            if "/code/" not in n and not n.endswith("constants.pkl"):
+                b.writestr(n, a.read(n))
+    assert is_torchscript(bare)
+
+
+@pytest.mark.parametrize("window", [None, 64])
+def test_an_original_layout_llava_mistral_converts_into_mistral(tmp_path, window):
+    """A llava_mistral (LLaVA-1.5's recipe on Mistral) converted as Llama before stop 80 (its sliding_window
+    dropped: logits 0.17 off past the window), and stop 80 refused it; it converts into transformers' Mistral,
+    as an HF-layout LLaVA with a Mistral text_config does, and matches transformers' logits."""
+    from safetensors.torch import save_file
+    from test_model_llava import llava_inputs, original_layout
+    from transformers import CLIPVisionConfig, LlavaConfig, LlavaForConditionalGeneration, MistralConfig
+
+    from rsvlm.model import convert_llava, load_pretrained
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.tokens import IMAGE_TOKEN
+
+    tok = byte_tokenizer()
+    tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
+    image_id = tok.convert_tokens_to_ids(IMAGE_TOKEN)
+    cfg = LlavaConfig(
+        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+                                       num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
+        text_config=MistralConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                  num_attention_heads=4, num_key_value_heads=2, bos_token_id=1, eos_token_id=2,
+                                  pad_token_id=3, sliding_window=window, rope_theta=1e6),
+        image_token_id=image_id, vision_feature_layer=-2, vision_feature_select_strategy="default")
+    torch.manual_seed(0)
+    hf = LlavaForConditionalGeneration(cfg).eval()
+    tower = tmp_path / "clip"
+    hf.model.vision_tower.save_pretrained(tower)
+    sd, conf = original_layout(hf)
+    conf.update({"model_type": "llava_mistral", "architectures": ["LlavaMistralForCausalLM"],
+                 "mm_vision_select_feature": "patch", "image_aspect_ratio": "pad"})
+    src = tmp_path / "orig"
+    src.mkdir()
+    save_file(sd, str(src / "model.safetensors"))
+    (src / "config.json").write_text(json.dumps(conf))
+    tok.save_pretrained(src)
+    with pytest.warns(UserWarning, match="holds no vision tower weights"):  # the tower given apart, as GeoChat's
+        convert_llava(src, tmp_path / "ck", vision_tower=tower)
+    assert json.loads((tmp_path / "ck" / "llm" / "config.json").read_text())["model_type"] == "mistral"
+    model, proc = load_pretrained(tmp_path / "ck")
+    model.eval()
+    _, batch, pixel_values = llava_inputs(proc, 16, image_id)
+    assert batch["input_ids"].shape[1] > 64  # past the window, where a Llama differs
+    with torch.no_grad():
+        ours = model(**batch).logits
+        theirs = hf(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                    pixel_values=pixel_values).logits
+    assert (ours[..., : theirs.shape[-1]] - theirs).abs().max().item() <= 1e-4
+
+
+def test_other_original_layout_llavas_stay_refused():
+    """llava_mistral's acceptance stops at Mistral: a llava_qwen / llava_mpt is refused by its model_type, and a
+    LLaVA-1.6 on Mistral (anyres tiles) by its tiles."""
+    from rsvlm.model.convert_llava import not_llava15
+
+    base = {"mm_vision_tower": "openai/clip", "mm_hidden_size": 8}
+    assert not_llava15({**base, "model_type": "llava_mistral"}) is None
+    assert not_llava15({**base, "model_type": "llava_llama"}) is None
+    for kind in ("llava_qwen", "llava_mpt"):
+        assert not_llava15({**base, "model_type": kind}) == (
+            f"model_type {kind!r} is a LLaVA on another LLM than Llama or Mistral")
+    assert not_llava15({**base, "model_type": "llava_mistral", "image_aspect_ratio": "anyres"}) == (
+        "image_aspect_ratio 'anyres' is LLaVA-1.6 (NeXT)'s")
+
+
+def test_a_missing_relative_run_folder_gets_a_conditional_hub_note(tmp_path, monkeypatch):
+    """`--model runs/exp1` (one slash, not made yet) reads like a hub name: the note must say 'were it' one and
+    that rsvlm downloads no checkpoint, not that it is one; '../x' and an absolute path get no note."""
+    import huggingface_hub.constants
+
+    from rsvlm.loading import resolve_model_dir
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    with pytest.raises(FileNotFoundError) as e:
+        resolve_model_dir("runs/exp1")
+    assert str(e.value) == (
+        "runs/exp1: not an rsvlm checkpoint (no such folder; rsvlm reads a checkpoint from a local folder and "
+        "downloads none, HF_HUB_OFFLINE or not; were it a Hugging Face hub name: fetch it on a connected machine "
+        "(hf download runs/exp1 --local-dir DIR) and give DIR)")
+    for given in ("../exp1", str(tmp_path / "runs" / "exp1")):
+        with pytest.raises(FileNotFoundError) as e:
+            resolve_model_dir(given)
+        assert str(e.value) == f"{given}: not an rsvlm checkpoint (no such folder)"
