@@ -7,7 +7,6 @@ text); a damaged answer (cut mid-token, a doubled tag, an out-of-range location,
 import re
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -208,7 +207,6 @@ def test_any_mix_of_tokens_decodes_to_shapes_on_the_image_or_problems(pieces, w,
         assert all(0 <= x <= w and 0 <= y <= h for x, y in pts), obj
 
 
-@pytest.mark.xfail(strict=True, reason="grid.parse_grid reads a 0-length run after a row's first unsaid (review 80)")
 def test_a_row_run_of_zero_after_the_first_is_reported():
     """encode never writes a 0 run but a row's first (its off run); a doubled <loc_0> at a row's start
     (off 0, on 0, off 80) empties 60 rows of this lake (5200 pixels -> 400) and nothing is said."""

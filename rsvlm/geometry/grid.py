@@ -256,6 +256,9 @@ def parse_grid(items: list[str | int], width: int, height: int) -> tuple[dict | 
             while j < len(body) and isinstance(body[j], int):
                 j += 1
             runs = list(body[i + 1:j])
+            if 0 in runs[1:]:  # encode writes a 0 run only first (a row that opens on): a token doubled?
+                probs.append(f"<mask> row {total}: a run of 0 after the first (never written: a token doubled?); "
+                             "read as written")
             if sum(runs) > c:
                 probs.append(f"<mask> row {total}: runs {runs} exceed {c} columns; cut")
                 keep, tot = [], 0
