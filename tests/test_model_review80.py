@@ -122,3 +122,27 @@ def test_a_missing_relative_run_folder_gets_a_conditional_hub_note(tmp_path, mon
         with pytest.raises(FileNotFoundError) as e:
             resolve_model_dir(given)
         assert str(e.value) == f"{given}: not an rsvlm checkpoint (no such folder)"
+
+
+def test_a_siglip_tower_is_not_sent_to_convert_llava_and_many_weight_files_are_counted(tmp_path):
+    """A SigLIP folder was called convert-llava's --vision-tower, which builds a CLIP from it and fails on its
+    weights; an open_clip folder of five weight files named three, with no word of the rest."""
+    from safetensors.torch import save_file
+    from transformers import SiglipVisionConfig
+
+    from rsvlm.loading import resolve_model_dir
+
+    sig = tmp_path / "siglip"
+    SiglipVisionConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2).save_pretrained(sig)
+    with pytest.raises(FileNotFoundError) as e:
+        resolve_model_dir(str(sig))
+    assert str(e.value) == (
+        f"{sig}: not an rsvlm checkpoint (no config.yaml); it is a Hugging Face vision tower (siglip_vision_model) "
+        "with no language side: rsvlm reads none (convert-llava's --vision-tower is a CLIP one) (docs/models.md)")
+    oc = tmp_path / "openclip"
+    oc.mkdir()
+    for i in range(5):
+        save_file({"w": torch.zeros(1)}, oc / f"epoch_{i}.safetensors")
+    with pytest.raises(FileNotFoundError, match=r"it holds weights \(epoch_0.safetensors, epoch_1.safetensors, "
+                       r"epoch_2.safetensors and 2 more\) and no config"):
+        resolve_model_dir(str(oc))

@@ -51,15 +51,17 @@ def no_checkpoint(root: Path) -> str:
         kind = _model_type(root / "config.json")
         if lm := language_model_note(kind):  # was told to convert-llava, which refuses it
             return f"{msg}; it is a Hugging Face {lm}"
-        if kind in _VISION_TYPES:  # was told to convert-llava, which takes it only as a LLaVA's --vision-tower
-            return (f"{msg}; it is a Hugging Face vision tower ({kind}) with no language side: it is the "
-                    "--vision-tower of rsvlm convert-llava for an original-layout LLaVA-1.5 / GeoChat (docs/models.md)")
+        if kind in _VISION_TYPES:  # was told to convert-llava, which takes a CLIP only, as a LLaVA's --vision-tower
+            use = ("it is the --vision-tower of rsvlm convert-llava for an original-layout LLaVA-1.5 / GeoChat"
+                   if kind.startswith("clip") else "rsvlm reads none (convert-llava's --vision-tower is a CLIP one)")
+            return f"{msg}; it is a Hugging Face vision tower ({kind}) with no language side: {use} (docs/models.md)"
         if kind == "llava" and (why := _other_llava(root / "config.json")):  # was sent to convert-llava, which refuses it
             return f"{msg}; it is a LLaVA that rsvlm does not convert ({why}; only LLaVA-1.5 and GeoChat convert)"
         return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
                 "rsvlm convert-llava (docs/models.md)")
     if weights := sorted(p.name for ext in _WEIGHT_EXTS for p in root.glob(ext)):  # an open_clip download
-        return (f"{msg}; it holds weights ({', '.join(weights[:3])}) and no config: an open_clip / CLIP vision "
+        more = f" and {len(weights) - 3} more" if len(weights) > 3 else ""
+        return (f"{msg}; it holds weights ({', '.join(weights[:3])}{more}) and no config: an open_clip / CLIP vision "
                 f"state dict is given as encoders.NAME.pretrained (a file: {root / weights[0]}) of a model config, "
                 "to train a model on (docs/models.md)")
     return msg
