@@ -100,24 +100,45 @@ def test_geojson_footprints_elsewhere_get_no_swap_hint(tmp_path, realdata):
     assert "all 43 footprints lie outside sample_geotiff.tif" in said and "swap" not in said
 
 
-def test_latitude_first_past_90_degrees_east_is_told_to_swap_too(tmp_path):
-    # (30.002, 120.002): no latitude, so undeclared_crs said only "give --labels-crs (the image's is EPSG:4326)",
-    # which the file already was in; the swap hint came with all_outside_image alone (818d0c55)
+def latitude_first(tmp_path, image_crs: str, declared: str | None) -> dict:
+    """``convert geojson``'s stats over a 100 px image (``image_crs``) at 120° E, 30° N and one footprint on it
+    written latitude first, its file declaring the CRS ``declared`` (or none)."""
     from rasterio.transform import from_origin
+    from rasterio.warp import transform
 
     from data_gen.convert.images import open_raster
 
+    (x,), (y,) = transform("EPSG:4326", image_crs, [120.0], [30.01])
+    size = 0.0001 if image_crs == "EPSG:4326" else 10
     with open_raster(tmp_path / "t.tif", "w", driver="GTiff", width=100, height=100, count=3, dtype="uint8",
-                     crs="EPSG:4326", transform=from_origin(120.0, 30.01, 0.0001, 0.0001)) as ds:
+                     crs=image_crs, transform=from_origin(x, y, size, size)) as ds:
         ds.write(np.full((3, 100, 100), 90, np.uint8))
     ring = [[30.002, 120.002], [30.002, 120.005], [30.005, 120.005], [30.005, 120.002], [30.002, 120.002]]
-    (tmp_path / "t.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    gj = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    if declared:
+        gj["crs"] = {"type": "name", "properties": {"name": declared}}
+    (tmp_path / "t.geojson").write_text(json.dumps(gj))
     stats, _ = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "t.tif"), "--labels",
                        str(tmp_path / "t.geojson"), "--label", "building")
-    assert stats["skipped_examples"]["undeclared_crs"].endswith(
-        "give --labels-crs (the image's is EPSG:4326) Its first vertex (30.002, 120.002) read as (120.002, 30.002) "
-        "lies on the image: GeoJSON is longitude, latitude; swap each vertex's two numbers)")
+    return stats
+
+
+SWAP = ("Its first vertex (30.002, 120.002) read as (120.002, 30.002) lies on the image: GeoJSON is longitude, "
+        "latitude; swap each vertex's two numbers)")
+
+
+def test_latitude_first_past_90_degrees_east_is_told_to_swap_too(tmp_path):
+    # (30.002, 120.002): no latitude, so undeclared_crs said only "give --labels-crs (the image's is EPSG:4326)",
+    # which the file already was in; the swap hint came with all_outside_image alone (818d0c55)
+    stats = latitude_first(tmp_path, "EPSG:4326", None)
+    assert stats["skipped_examples"]["undeclared_crs"].endswith(f"give --labels-crs (the image's is EPSG:4326). {SWAP}")
+
+
+def test_latitude_first_past_90_in_a_declared_crs_is_told_to_swap_too(tmp_path):
+    # declared, it is reprojected to the image's UTM: "unprojectable_geometry (PROJ: utm: Invalid latitude)" alone
+    stats = latitude_first(tmp_path, "EPSG:32651", "EPSG:4326")
+    assert stats["skipped_examples"]["unprojectable_geometry"].endswith(f"Invalid latitude. {SWAP}")
 
 
 def test_a_tall_file_named_as_a_mask_is_read_no_deeper_than_row_1024(tmp_path):

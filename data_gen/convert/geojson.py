@@ -11,7 +11,8 @@ string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPS
 says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
 ``undeclared_crs``, naming the fix; its footprints counted as ``objects_unchecked_undeclared_crs``; one whose
 footprints all lie off the image is ``all_outside_image``; either has a hint to swap each vertex's numbers where
-latitude first puts them on it: a longitude past 90 written second, East Asia's, is no latitude, so undeclared). When it differs from the raster's, geometries are reprojected
+latitude first puts them on it: a longitude past 90 written second, East Asia's, is no latitude, so undeclared, or
+with a declared CRS ``unprojectable_geometry``). When it differs from the raster's, geometries are reprojected
 with ``rasterio.warp.transform_geom``, thousands a call (the files with a footprint that came through it are
 counted in the notes as ``reprojected_files``, the first named with both CRSs; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
@@ -349,7 +350,7 @@ def _run(args, out: Output) -> None:
                 and not (abs(first[0]) <= 180 and abs(first[1]) <= 90)):
             out.skip("undeclared_crs", str(gj), f"it declares no crs, so it was read as {args.labels_crs} "
                      f"(degrees), but its first vertex is {first}; give --labels-crs (the image's is {crs})"
-                     + _swapped_hint(first, src_crs, crs, transform, width, height))  # (30, 120): latitude first
+                     + (f".{h}" if (h := _swapped_hint(first, src_crs, crs, transform, width, height)) else ""))
             unread_footprints(gj, out, "undeclared_crs", len(data["features"]))
             continue
         reproject = None
@@ -357,7 +358,7 @@ def _run(args, out: Output) -> None:
             reproject = lambda g, s=src_crs, d=crs: transform_geom(s, d, g)  # noqa: E731
         features = data["features"]
         done = reprojected(features, reproject) if reproject is not None else itertools.repeat(None)
-        objects, tiny = [], []  # a city's footprints in one file: minutes of reprojection under the per-file bar
+        objects, tiny, swap = [], [], None  # a city's footprints in one file: minutes of reprojection under the per-file bar
         shown = inner_progress(features, f"footprints of {gj.name}", "footprint", out.progress)
         for k, (feat, geom) in enumerate(zip(shown, done)):
             where = f"{gj}: features[{k}]"
@@ -384,8 +385,10 @@ def _run(args, out: Output) -> None:
             try:
                 objs = feature_objects(geom or feat.get("geometry"), clean_label(str(label)), ~transform,
                                        None if geom else reproject, out.note)
-            except BadFeature as e:
-                out.skip(e.reason, where, str(e))
+            except BadFeature as e:  # "utm: Invalid latitude" of 120, a longitude written second: the swap hint
+                if e.reason == "unprojectable_geometry" and swap is None:  # once a file: a warp call
+                    swap = "." + h if (h := _swapped_hint(first, src_crs, crs, transform, width, height)) else ""
+                out.skip(e.reason, where, str(e) + (swap if e.reason == "unprojectable_geometry" else ""))
                 continue
             except (TypeError, ValueError, IndexError) as e:  # coordinates that are not number pairs
                 out.skip("unparsable_geometry", where, f"a vertex that is not an [x, y] pair of numbers ({e})")
