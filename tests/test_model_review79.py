@@ -4,6 +4,7 @@ mapping for the llm section is told by the keys it gives; an empty llm.name_or_p
 import argparse
 
 import pytest
+from setup_helpers import torch_load_reworded
 
 
 class _Calls:
@@ -14,21 +15,6 @@ class _Calls:
 
     def __reduce__(self):
         return self.func, ("x",)
-
-
-def _reworded(monkeypatch):
-    """A torch whose refusal names no GLOBAL, so the name said comes from the scan."""
-    import torch
-
-    real_load = torch.load
-
-    def load(*a, **k):
-        try:
-            return real_load(*a, **k)
-        except Exception:
-            raise RuntimeError("refused") from None
-
-    monkeypatch.setattr(torch, "load", load)
 
 
 @pytest.mark.parametrize("protocol", [2, 4])
@@ -48,7 +34,7 @@ def test_a_pickles_globals_are_named_through_the_memo(tmp_path, monkeypatch, pro
         "torch._utils._rebuild_parameter"]
     assert foreign_global(tmp_path / "plain.bin") is None
     assert foreign_global(tmp_path / "ns.bin") == "argparse.Namespace"
-    _reworded(monkeypatch)
+    torch_load_reworded(monkeypatch)
     with pytest.raises(ValueError, match=r"ns.bin: not a plain tensor state dict \(pickled objects: argparse.Namespace,"):
         vision.read_state_dict(tmp_path / "ns.bin")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import REPO
+from setup_helpers import lora_save
 
 
 def test_an_hf_config_errors_key_survives_pickling():
@@ -23,21 +23,8 @@ def test_an_hf_config_errors_key_survives_pickling():
 
 
 def lora_save_of(base_dtype, save_dtype, tmp_path):
-    """(checkpoint, base): configs/model/tiny.yaml on a saved Llama base (``base_dtype``, byte tokenizer without
-    rsvlm's tokens, so ``llm.base_vocab`` is recorded), the model cast to ``save_dtype`` and saved (``llm/`` kept)."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-    from rsvlm.model.llm import byte_tokenizer
-
-    base, ckpt, tok = tmp_path / "base", tmp_path / "ckpt", byte_tokenizer()
-    torch.manual_seed(0)
-    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                                 num_attention_heads=4, num_key_value_heads=2)).to(base_dtype).save_pretrained(base)
-    tok.save_pretrained(base)
-    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [f"llm.name_or_path={base}", "llm.config=null"])
-    create_model(cfg)[0].to(save_dtype).save_pretrained(ckpt)
+    """setup_helpers.lora_save's (checkpoint, base), its ``llm/`` and ``llm.base_vocab`` checked."""
+    ckpt, base = lora_save(tmp_path, base_dtype, save_dtype)
     assert (ckpt / "llm").is_dir() and "base_vocab: 260" in (ckpt / "config.yaml").read_text()
     return ckpt, base
 

@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 from conftest import REPO
+from setup_helpers import lora_save, torch_load_reworded
 
 
 def _lora_cfg(base):
@@ -140,15 +141,7 @@ def test_pickled_objects_are_named_from_the_opcodes_not_torchs_wording(tmp_path,
     assert foreign_global(tmp_path / "plain.bin") is None
     assert set(vision.read_state_dict(tmp_path / "plain.bin")) == {"w", "p", "h"}
     assert foreign_global(tmp_path / "mod.bin") == "torch.nn.modules.linear.Linear"
-    real_load = torch.load
-
-    def reworded(*a, **k):  # a torch whose refusal names no GLOBAL
-        try:
-            return real_load(*a, **k)
-        except Exception:
-            raise RuntimeError("refused") from None
-
-    monkeypatch.setattr(torch, "load", reworded)
+    torch_load_reworded(monkeypatch)  # a torch whose refusal names no GLOBAL
     with pytest.raises(ValueError, match=r"ns.bin: not a plain tensor state dict \(pickled objects: "
                                          r"argparse.Namespace, which rsvlm never unpickles\)"):
         vision.read_state_dict(tmp_path / "ns.bin")
@@ -168,26 +161,6 @@ def test_a_torchscript_archive_is_told_by_its_members(tmp_path, monkeypatch):
         vision.read_state_dict(tmp_path / "ts.pt")
 
 
-def _lora_save(tmp_path, base_dtype, save_dtype):
-    """(checkpoint, base): configs/model/tiny.yaml on a saved Llama base of ``base_dtype`` (a byte tokenizer without
-    rsvlm's tokens: ``llm.base_vocab`` recorded), the model cast to ``save_dtype`` and saved with its ``llm/``."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-    from rsvlm.model.llm import byte_tokenizer
-
-    base, ckpt, tok = tmp_path / "base", tmp_path / "ckpt", byte_tokenizer()
-    torch.manual_seed(0)
-    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                                 num_attention_heads=4, num_key_value_heads=2)).to(base_dtype).save_pretrained(base)
-    tok.save_pretrained(base)
-    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [f"llm.name_or_path={base}", "llm.config=null"])
-    create_model(cfg)[0].to(save_dtype).save_pretrained(ckpt)
-    return ckpt, base
-
-
 def test_a_bf16_save_of_a_float32_base_loads_in_bf16_on_that_base(tmp_path):
     """Was refused ('lm_head.weight holds other values'): a bf16 build draws rsvlm's 1026 token rows from the base's
     rows rounded to bf16, so they came out up to a few bf16 steps off the save's (float32 draw, then rounded); the
@@ -197,7 +170,7 @@ def test_a_bf16_save_of_a_float32_base_loads_in_bf16_on_that_base(tmp_path):
 
     from rsvlm.model.checkpoint import load_pretrained
 
-    ckpt, base = _lora_save(tmp_path, torch.float32, torch.bfloat16)
+    ckpt, base = lora_save(tmp_path, torch.float32, torch.bfloat16)
     model, _ = load_pretrained(ckpt, dtype="bfloat16", overrides=[f"llm.name_or_path={base}"])
     assert model.llm.get_input_embeddings().weight.dtype == torch.bfloat16
     llm_file = ckpt / "llm" / "model.safetensors"
