@@ -51,6 +51,7 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
     """``talk``'s loop over the lines read, its status; ``_Interrupted`` where Ctrl-C comes at a piped chat's read."""
     read, failed = 0, []  # lines read; (number, line) of those that failed
     queued, split = [], 0  # the lines after the first of a line holding lone CRs (cr_lines); how many it held
+    cut, last = b"", None  # a re-read chunk's last line, cut at its end (undecoded_lines); the decode error read last
     while True:
         repl.failed = False
         try:
@@ -59,7 +60,10 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
                 line = queued.pop(0)
                 repl.out.write(">>> ")  # input()'s prompt, as for every line read
             else:
-                line = input(">>> ").lstrip("\ufeff")  # a file saved "UTF-8 with BOM": its BOM was echoed
+                line = input(">>> ")
+                if cut:  # the rest of the line a re-read chunk cut (at an ASCII byte: its rest decoded)
+                    line, cut = cut.decode(last.encoding, "surrogateescape") + line, b""
+                line, last = line.lstrip("\ufeff"), None  # a file saved "UTF-8 with BOM": its BOM was echoed
                 line, *queued = cr_lines(line)
                 if queued:  # said once, after the prompt's line
                     split = len(queued) + 1
@@ -70,12 +74,24 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
                          "each is read as a line)")
                 split = 0
         except EOFError:
+            if cut:  # the stream's last line, no line end after it
+                read, queued, cut = read - 1, [cut.decode(last.encoding, "surrogateescape")], b""
+                continue
             repl.say()
             return _ended(read - 1, failed, echo)
         except UnicodeDecodeError as e:  # a strict stdin reconfigure could not change (a replaced input()): the
             read -= 1  # read's bytes were lost with the lines before the bad one; each is read from them again
-            if (got := undecoded_lines(e)) is not None:
-                repl.encoding, queued = e.encoding, got  # the bad line is refused by itself (tokens.undecoded)
+            if echo and last is not None and e.end == len(e.object) and bytes(last.object).startswith(e.object):
+                # the stream's end, its decoder holding the start of a character cut there or in the chunk read
+                # again (those bytes are that chunk's): it raised the same at each read, refused for ever
+                if cut:  # the stream's last line, refused where it ends inside a character
+                    queued, cut = [cut.decode(e.encoding, "surrogateescape")], b""
+                    continue
+                repl.say()
+                return _ended(read, failed, echo)
+            full = echo and len(e.object) >= getattr(sys.stdin, "_CHUNK_SIZE", 8192)  # a whole read: cut at its end
+            if (got := undecoded_lines(e, cut, full)) is not None:  # the bad line is refused by itself (undecoded)
+                repl.encoding, last, (queued, cut) = e.encoding, e, got
                 continue
             read += 1
             failed.append((read, f"not {e.encoding} text"))
@@ -101,19 +117,22 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
             failed.append((read, line.strip()))
 
 
-def undecoded_lines(e: UnicodeDecodeError) -> list[str] | None:
-    """The lines of the bytes a strict stdin failed to decode (``e.object``: the read's chunk, those before the bad
-    byte's line and after it), each decoded with its bad bytes surrogate-escaped; None where they cannot be (not
-    bytes, an encoding without that handler). A line the chunk's start or end cuts is read as two: a chunk of a
-    real stdin ends where its read ended (8 KiB), and its start where the line before ended."""
+def undecoded_lines(e: UnicodeDecodeError, cut: bytes = b"", full: bool = False) -> tuple[list[str], bytes] | None:
+    """The lines of the bytes a strict stdin failed to decode after ``cut`` (``e.object``: its read's chunk, the
+    lines before the bad byte's line and after it), each decoded with its bad bytes surrogate-escaped, and where
+    the chunk is a ``full`` read (8 KiB) its last line's bytes, for the next read to end (a character cut at the
+    read's end was refused as a bad byte, its rest too). None where they cannot be decoded (not bytes, an encoding
+    without that handler). A line a shorter read cuts is read as two, and one the chunk's start cuts is read from
+    there: its start, read before, is lost with the chunk."""
     if not isinstance(e.object, (bytes, bytearray)):
         return None
-    data = bytes(e.object)
+    data = cut + bytes(e.object)
+    whole, rest = data.rsplit(b"\n", 1) if full and b"\n" in data else (data.removesuffix(b"\n"), b"")
     try:
-        lines = [line.decode(e.encoding, "surrogateescape") for line in data.removesuffix(b"\n").split(b"\n")]
+        lines = [line.decode(e.encoding, "surrogateescape") for line in whole.split(b"\n")]
     except (LookupError, UnicodeDecodeError):
         return None
-    return [part for line in lines for part in cr_lines(line.lstrip("\ufeff"))]
+    return [part for line in lines for part in cr_lines(line.lstrip("\ufeff"))], rest
 
 
 def cr_lines(line: str) -> list[str]:
