@@ -10,7 +10,9 @@ Other change records answered in words are ``eval.captioning``'s and are counted
 ``n_gt_other_tasks`` as ``change (not kept)``. A converted dataset whose change records all ask
 for a map but carry no ``meta.subtask`` (so a "No change." reference cannot be told from a
 worded answer) is scored whole with ``--all-maps``: every change record is then a map, and a
-worded reference an empty one. The change mask of each side is the
+worded reference that says none ("No change.", ``rsvlm.answer_words.says_none``) an empty one; one in other
+words (a caption of the change: "Two buildings were built.") is no map, skipped and counted
+(``reference: words``, named by line: an answer in words scored F1 1 on it). The change mask of each side is the
 union of its shapes rasterised with ``rsvlm.geometry.objects_to_mask`` at ``meta.width`` x
 ``meta.height`` (in the window holding the shapes: ``eval.regions.mask_overlap``); reference masks in image files are not read (convert them with
 ``rsvlm.geometry.mask_to_objects`` first). Pixels are pooled over the whole set (as LEVIR-CD
@@ -33,6 +35,8 @@ from __future__ import annotations
 import re
 
 from eval import common, regions
+from eval.answers import BadReference, foreign_reference
+from rsvlm.answer_words import says_none
 
 HEADLINE = ["F1", "IoU_change", "precision", "recall"]
 _GEOMETRY = re.compile(r"<(box|obb|point|poly|mask)>")
@@ -44,6 +48,17 @@ def is_change_map(record: dict) -> bool:
         return False
     subtask = str((record.get("meta") or {}).get("subtask") or "")
     return subtask.startswith("change_seg") or bool(_GEOMETRY.search(common.gt_answer(record)))
+
+
+def map_reference(record: dict) -> None:
+    """``foreign_reference``, then BadReference where ``record``'s reference holds no shape and says no none: a caption
+    of the change, read as an empty map by --all-maps (or a ``change_seg`` subtask), on which an answer in words
+    scored F1 1 and shapes as false alarms."""
+    foreign_reference(record)
+    if not _GEOMETRY.search(answer := common.gt_answer(record)) and not says_none(answer):
+        raise BadReference("reference: words", f"record {record['id']!r}: the change reference is words, no map and "
+                           f"no 'No change.' ({answer[:80]!r}): a caption, eval.captioning's to score (--all-maps "
+                           "reads a reference in words as an empty map only where it says none)")
 
 
 def _keep(args):
@@ -90,7 +105,8 @@ def score(items: list[common.Item], args=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("change", ("change",), score, HEADLINE, argv, extra_args=_args, keep=_keep)
+    return common.run("change", ("change",), score, HEADLINE, argv, extra_args=_args, keep=_keep,
+                      check=map_reference)
 
 
 if __name__ == "__main__":

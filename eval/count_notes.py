@@ -109,8 +109,8 @@ def change_left(n: int, task: str | None) -> str:
     """What is said of the ``n`` change records that the ``task`` script (change or captioning) leaves to the other:
     in a note, or in the error where they are all its records of the task."""
     return f"{counted(n, 'change record')} of the ground truth {'is' if n == 1 else 'are'} not scored here (n_gt_other_tasks): " + (
-        f"{their(n)} reference is in words, no change map: eval.captioning scores {their(n, 'it/them')}, or --all-maps scores every "
-        "change record as a map" if task == "change" else
+        f"{their(n)} reference is in words, no change map: eval.captioning scores {their(n, 'it/them')}, or --all-maps scores {their(n, 'it/them')} as "
+        f"{their(n, 'a map/maps')} where {their(n, 'it says/they say')} none ('No change.': an empty map)" if task == "change" else
         f"{their(n, 'it asks/they ask')} for or {their(n, 'gives/give')} a change map: eval.change scores {their(n, 'it/them')}")
 
 
