@@ -49,7 +49,8 @@ def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], ou
 def missing_images_hint(records: list[dict], root: Path, given: bool = False) -> str | None:
     """Where relative image paths of ``records`` are looked for, when some name files that do not
     exist there (LLaVA-style data names its images relative to an image folder of its own); else None.
-    ``given``: ``root`` is the user's ``--image-root`` (the hint then says that folder is not theirs)."""
+    ``given``: ``root`` is the user's ``--image-root`` (the hint then says that folder is not theirs); not given, and
+    every lost file is there relative to the working folder, the hint says to give ``--image-root .``."""
     def missing(im) -> list[str]:
         files = (im.get("band_files") or [im.get("path")]) if isinstance(im, dict) else []
         return [f for f in files if isinstance(f, str) and not Path(f).is_absolute() and not (root / f).exists()]
@@ -60,5 +61,8 @@ def missing_images_hint(records: list[dict], root: Path, given: bool = False) ->
     if given:  # "give --image-root" to one who gave it
         return (f"{len(lost)} {'record names' if len(lost) == 1 else 'records name'} image files by relative paths that are not under --image-root "
                 f"{root.resolve()} (first: {lost[0]}): give the folder {'its' if len(lost) == 1 else 'their'} paths start from")
+    # run from the images' own folder, the --data file elsewhere: the likeliest fix said outright
+    here = f"; {'it is' if len(lost) == 1 else 'they are'} there relative to the working folder {Path.cwd()}: give " \
+        "--image-root ." if all((Path.cwd() / f).exists() for f in lost) else ""
     return (f"{len(lost)} {'record names' if len(lost) == 1 else 'records name'} image files by relative paths that do not exist; they are read against "
-            f"{root.resolve()} (the --data file's folder): give --image-root, the folder {'its' if len(lost) == 1 else 'their'} paths start from")
+            f"{root.resolve()} (the --data file's folder): give --image-root, the folder {'its' if len(lost) == 1 else 'their'} paths start from{here}")
