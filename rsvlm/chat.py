@@ -14,6 +14,7 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
 
@@ -28,7 +29,7 @@ from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_question import change_region_note, count_hint, count_note, count_question
-from rsvlm.tokens import opening_task, task_tag
+from rsvlm.tokens import opening_task, task_tag, undecoded
 
 
 class ChatREPL:
@@ -341,6 +342,10 @@ class ChatREPL:
         # was asked of the model as a question: Python's, vim's and psql's ways out
         if line.lower() in ("quit", "exit", "quit()", "exit()", ":q", ":q!", ":wq", ":x", "\\q", "q"):
             self.say(f"(/quit or Ctrl-D leaves; {line!r} alone is not asked)")
+            return True
+        typed = typed.lstrip("\ufeff")  # a byte not of stdin's encoding: its offset counted as typed, as a control
+        if bad := re.search("[\udc80-\udcff]", typed):  # character's is (ask's, in the line stripped, was short)
+            self.fail(f"error: {undecoded(typed, bad.start(), self.encoding)}")
             return True
         self.ask(line)
         return True

@@ -89,3 +89,17 @@ def test_a_bad_line_shorter_than_a_read_is_refused_whole_with_no_blank_line_afte
     e = UnicodeDecodeError("utf-8", b"[vqa] a?\n" + line, 18, 19, "invalid byte")
     assert chat_loop.undecoded_lines(e, full=True) == ((["[vqa] a?", "[vqa] caf\udce9?"], b"") if line.endswith(b"\n")
                                                        else (["[vqa] a?"], line))
+
+
+def test_a_bad_bytes_offset_is_counted_in_the_line_as_typed(ckpt, geotiff):
+    """An indented question's offset was counted in the line stripped: 'at byte 9' of a byte at byte 12."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("   [cls] caf\udce9?\r") and repl.failed
+    assert "error: the question is not UTF-8 text (byte 0xe9 at byte 12)" in out.getvalue(), out.getvalue()
+    repl.encoding = "cp1252"
+    assert repl.handle("\ufeff[cls] \u00e7af\udc81?")  # a BOM left: not counted; ç is one byte of cp1252
+    assert "(byte 0x81 at byte 9)" in out.getvalue(), out.getvalue()
+    assert not repl.session.stats
