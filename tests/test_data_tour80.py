@@ -61,7 +61,7 @@ def test_a_repeated_id_is_kept_and_counted_with_its_line(tmp_path):
     path.write_text(_rec("a") + "\n" + _rec("b") + "\n" + _rec("a") + "\n")
     recs, report = load_records(path)
     assert len(recs) == 3 and report.duplicates == 1
-    assert f"1 kept with an id already read (first: 'a' at {path}:3)" in report.summary()
+    assert f"1 kept with an id already read (the first repeat: 'a' at {path}:3)" in report.summary()
 
 
 def test_a_cut_last_line_is_said_cut_short_first(tmp_path):

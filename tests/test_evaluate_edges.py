@@ -119,7 +119,7 @@ def test_repeated_record_ids_are_warned_about_before_the_run(ckpt, tmp_path, cap
     out = tmp_path / "p.jsonl"
     assert main(["eval", "--data", str(data), "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]) == 0
     err = capsys.readouterr().err  # was silent: the scorers then refused the file as ground truth
-    assert "1 kept with an id already read (first: 'a'" in err and "give each record its own id" in err
+    assert "1 kept with an id already read (the first repeat: 'a'" in err and "give each record its own id" in err
 
 
 def test_an_out_under_a_file_is_refused_before_the_model_loads(tmp_path, capsys):

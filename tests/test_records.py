@@ -112,7 +112,7 @@ def test_duplicate_ids_are_kept_and_reported(tmp_path):
     p.write_text("".join(json.dumps({**GOOD, "id": i}) + "\n" for i in ("a", "b", "a", "a")))
     recs, report = load_records(p, strict=False)
     assert [r["id"] for r in recs] == ["a", "b", "a", "a"] and report.n_skipped == 0
-    assert report.duplicates == 2 and "2 kept with an id already read (first: 'a' at " in report.summary()
+    assert report.duplicates == 2 and "2 kept with an id already read (the first repeat: 'a' at " in report.summary()
     assert "d.jsonl:3" in report.summary()
 
 

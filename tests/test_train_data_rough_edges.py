@@ -102,7 +102,7 @@ def test_a_modality_too_small_for_one_batch_and_duplicate_ids_are_said(tmp_path,
     assert train_main(argv) == 0
     err = capsys.readouterr().err
     assert "1 ir record is fewer than one global batch (4) and is never drawn" in err  # was trained on never
-    assert "1 kept with an id already read (first: 'rec1'" in err
+    assert "1 kept with an id already read (the first repeat: 'rec1'" in err
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["duplicate_ids"] == 1
     import numpy as np
 
