@@ -164,3 +164,19 @@ def test_rsvqa_a_long_id_missing_is_cut_where_it_is_said_missing_too(tmp_path):
     stats, _ = convert(tmp_path / "o", "rsvqa", "--src", str(tmp_path), "--images", str(tmp_path / "i"))
     assert stats["skipped_examples"]["no_answer"].endswith(
         "(answers_ids [{'id': 1, 'answer':…]: {'id': 1, 'answer':… not in T_answers.json)")
+
+
+def test_a_quantized_white_on_black_mask_read_right_is_not_told_to_invert(tmp_path):
+    # PIL's quantize(2) puts white at index 0: read by its greys, as it should be, yet 3eef0e34 noted it
+    # "black objects on white: invert it"; the note is for a reading whose class is over half the label
+    from convert_helpers import png
+
+    src = tmp_path / "s"
+    png(src / "a.png", 64, 48)
+    m = np.zeros((48, 64), np.uint8)
+    m[10:30, 5:40] = 255
+    q = Image.fromarray(m).convert("RGB").quantize(2)
+    assert q.getpalette()[:6] == [255, 255, 255, 0, 0, 0]
+    q.save(src / "a_mask.png")
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(src), "--labels", str(src), "--binary", "building")
+    assert "indexed_labels_read_by_greys" not in stats["notes"] and [r["task"] for r in recs] == ["seg"]

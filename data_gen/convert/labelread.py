@@ -123,7 +123,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                     grey = np.where(dead, np.uint8(0), grey)
                 return _by_alpha(grey, np.where(see, np.uint8(0), np.uint8(255)), out)
             if colormap is not None and not rgb and (grey := _indexed_grey(a[0], colormap)) is not None:
-                _greys_said(out, path)
+                _greys_said(out, path, grey)
                 return grey  # (H, W) its greys: by index, a 1-black colormap's background was the class
             if opacity is not None and not (rgb or grey_levels):
                 return _by_alpha(a[0], opacity, out)
@@ -157,7 +157,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 im = im.convert("RGBA")  # its transparent index (tRNS) is no class, as an alpha channel's 0
             if im.mode == "P" and not grey_levels and (grey := _indexed_grey(
                     np.asarray(im), np.asarray(im.getpalette() or [], np.uint8).reshape(-1, 3))) is not None:
-                _greys_said(out, path)
+                _greys_said(out, path, grey)
                 return grey
             if im.mode in ("L", "P", "I", "I;16"):  # class codes as they are (P: palette indices)
                 return np.asarray(im)
@@ -295,10 +295,14 @@ def read_binary_label(path: Path, out: Output):
     return raw, mask, void
 
 
-def _greys_said(out: Output | None, path: Path) -> None:
-    """Count in ``out``'s notes an indexed label read by its greys, not its indices (``_indexed_grey``): a black
-    class drawn on white (index 0) was traced as its background, the whole scene one polygon, unsaid."""
-    if out is not None:
+def _greys_said(out: Output | None, path: Path, grey) -> None:
+    """Count in ``out``'s notes an indexed label read by its greys, not its indices (``_indexed_grey``), where they
+    make over half of it the class (``grey`` (H, W) not 0): a black class drawn on white (index 0) was traced as its
+    background, the whole scene one polygon, unsaid. Not a white class on black, PIL's ``quantize(2)`` of a mask,
+    read right (it was noted too, with the advice to invert it). Cannot: tell a class truly over half the label."""
+    import numpy as np
+
+    if out is not None and np.count_nonzero(grey) * 2 > grey.size:
         out.note("indexed_labels_read_by_greys", example=f"{path}: black is not palette index 0, so it is read by its "
                  "greys, the class where it is not black (black objects on white: invert it)")
 
