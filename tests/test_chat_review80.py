@@ -103,3 +103,24 @@ def test_a_bad_bytes_offset_is_counted_in_the_line_as_typed(ckpt, geotiff):
     assert repl.handle("\ufeff[cls] \u00e7af\udc81?")  # a BOM left: not counted; ç is one byte of cp1252
     assert "(byte 0x81 at byte 9)" in out.getvalue(), out.getvalue()
     assert not repl.session.stats
+
+
+def test_a_folder_of_many_images_offers_one_that_opens_as_its_example(tmp_path):
+    """Past MANY_BANDS files none is opened: a text file named a_broken.png sorted first was offered (9442e976
+    chose one that opens only up to 24); the first of a few that opens is, the hint still quick."""
+    import time
+
+    from test_chat_tour79 import png_file
+
+    from rsvlm.io.checks import check_image_path
+
+    d = tmp_path / "photos"
+    for i in range(30):
+        png_file(d / f"img{i}.png", 8, 8 + i % 2)
+    (d / "a_broken.png").write_text("not an image")
+    start = time.perf_counter()
+    with pytest.raises(FileNotFoundError) as e:
+        check_image_path(d)
+    said = str(e.value)
+    assert time.perf_counter() - start < 1, said
+    assert f"give one of its images, e.g. {d / 'img0.png'}; they are 31 separate images (more than 24)" in said, said

@@ -229,7 +229,10 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
         return (f"; give one of its images{where}, e.g. {first}, or, where they are one file per band, them "
                 f"comma-separated: {shlex.quote(','.join(str(f) for f in bands[:4]))}{',…' if len(bands) > 4 else ''}")
     # a file that does not open was offered as the example and counted among the images, unsaid; its run fails
-    first = shlex.quote(str(next(f for f in found if f not in unread)))  # one reads: else all are bands, above
+    first = next(f for f in found if f not in unread)  # one reads: else all are bands, above
+    if len(found) > MANY_BANDS:  # none opened (_band_files): the first of a few that opens (broken.png was offered)
+        first = next((f for f in found[:5] if _header(f) is not None), first)
+    first = shlex.quote(str(first))
     bad = (f", and {len(unread)} {'file' if len(unread) == 1 else 'files'} that {'does' if len(unread) == 1 else 'do'}"
            f" not open as a raster ({', '.join(f.name for f in unread[:3])}{', …' if len(unread) > 3 else ''}: "
            f"rsvlm predict refuses {'it' if len(unread) == 1 else 'them'} in the loop, the others go on)") if unread else ""
