@@ -16,6 +16,7 @@ the build writes, runs/default_model/data/test/test.jsonl).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -64,8 +65,16 @@ def localisation_subset(data: Path, dest: Path, limit: int | None) -> tuple[Coun
 
 
 def every_or_count(text: str) -> int | None:
-    """``--limit``'s value: a count, or 'all' (None: no limit)."""
-    return None if text.strip().lower() == "all" else int(text)
+    """``--limit``'s value: a count of 1 or more, or 'all' (None: no limit)."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:  # 0 answered every record and -2 all but the last two, unsaid; 'x' was "invalid every_or_count value"
+        raise argparse.ArgumentTypeError(f"{text!r}: give a count of records (1 or more) or 'all'")
+    return n
 
 
 def scores(gt: Path, pred: Path) -> dict[str, common.Headline]:

@@ -129,13 +129,16 @@ def other_file(path: str | None) -> str:
     """What the ``--config`` file ``path`` is where two or more of its top-level keys are another kind of file's
     (``OTHER_FILES``) and none is a data config's, as the end of its refusal ("" otherwise, or where it does not
     read as a mapping): the refusal listed the keys alone ("unknown keys batch_size, ckpt, … for SynthConfig")."""
+    from dataclasses import fields
+
+    from data_gen.synth.config import SynthConfig
     from rsvlm.config import load_yaml
 
     try:
         top = set(load_yaml(path) or {}) if path else set()
     except Exception:  # noqa: BLE001  not YAML, not a mapping, unreadable: the refusal said so already
         return ""
-    if top & {"modalities", "scene", "render", "split", "instructions"}:
+    if top & {f.name for f in fields(SynthConfig)}:  # a data config's own section: a typo beside it, no recipe
         return ""
     return next((f"; {path} is {what.format(path=path)}, not a data config: give configs/data/NAME.yaml (or leave "
                  "--config out: synth's defaults, rebuild's the set's own DIR/config.yaml)"

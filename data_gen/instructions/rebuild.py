@@ -57,17 +57,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                          "would write no record; give instructions.records_per_image=N (e.g. 2)")
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    if "/" in prefix or "\\" in prefix:
-        raise ValueError(f"prefix {prefix!r} is a file name prefix, not a folder: the records stay in {root}, "
-                         "as their image paths are relative to it")
-    if prefix.startswith("."):  # '.' wrote .train.jsonl …, which ls and file dialogs hide
-        raise ValueError(f"prefix {prefix!r} opens with '.': the files would be hidden "
-                         f"({prefix + 'train.jsonl'!r} …); give e.g. stage1_")
-    if prefix != prefix.strip():  # --prefix ' ' wrote " train.jsonl" beside synth's train.jsonl, unsaid
-        raise ValueError(f"prefix {prefix!r} begins or ends with white space: the files would be named "
-                         f"{prefix + 'train.jsonl'!r} …, hard to tell from others; give e.g. stage1_")
-    if bad := prefix_problem(prefix):  # 'stage 1_' wrote 'stage 1_train.jsonl' and ids with a space, unsaid
-        raise ValueError(bad)
+    check_prefix(prefix, root)
     if not prefix and any((root / f"{s}.jsonl").exists() and not _empty(root / f"{s}.jsonl") for s in SPLITS):
         # empty ones (a scenes-only run's, whose note says to rebuild with no --prefix) are replaced
         raise ValueError(f"{root} holds the records synth wrote ({root / 'train.jsonl'} …): give --prefix (e.g. "
@@ -161,13 +151,29 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     return report
 
 
+def check_prefix(prefix: str, root: Path) -> None:
+    """Refuse (ValueError) a ``prefix`` that is a folder, opens with '.', has white space at an end or holds a
+    character unsafe in file names and ids (``prefix_problem``); ``main`` calls it before loading the config."""
+    if "/" in prefix or "\\" in prefix:
+        raise ValueError(f"prefix {prefix!r} is a file name prefix, not a folder: the records stay in {root}, "
+                         "as their image paths are relative to it")
+    if prefix.startswith("."):  # '.' wrote .train.jsonl …, which ls and file dialogs hide
+        raise ValueError(f"prefix {prefix!r} opens with '.': the files would be hidden "
+                         f"({prefix + 'train.jsonl'!r} …); give e.g. stage1_")
+    if prefix != prefix.strip():  # --prefix ' ' wrote " train.jsonl" beside synth's train.jsonl, unsaid
+        raise ValueError(f"prefix {prefix!r} begins or ends with white space: the files would be named "
+                         f"{prefix + 'train.jsonl'!r} …, hard to tell from others; give e.g. stage1_")
+    if bad := prefix_problem(prefix):  # 'stage 1_' wrote 'stage 1_train.jsonl' and ids with a space, unsaid
+        raise ValueError(bad)
+
+
 def prefix_problem(prefix: str) -> str:
     """Why ``prefix`` cannot open file names and record ids ("" where it can): only letters, digits, '_', '-' and '.'
     are kept (a space, a quote, ':' or '*' split a shell's words or are refused by some file systems)."""
     if not (bad := sorted(set(re.sub(r"[\w.-]", "", prefix)))):
         return ""
     said = ", ".join("a space" if c == " " else repr(c) for c in bad)
-    kept = re.sub(r"[^\w.-]+", "_", prefix).strip("_") + "_"
+    kept = re.sub(r"[^\w.-]+", "_", prefix).strip("_").lstrip("._") + "_"  # "*.x": not ".x_", a hidden file
     return (f"prefix {prefix!r} holds {said}: it opens the file names ({prefix + 'train.jsonl'!r} …) and every "
             "record id, where shells split or file systems refuse such characters; use letters, digits, '_', '-' "
             f"and '.' alone, e.g. {kept!r}")
@@ -382,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
     report = None  # the rebuild's, once its files are written
     try:
+        check_prefix(a.prefix, Path(a.dir))  # was after the config: a bad one's refusal hid the prefix's
         with warnings_as_lines("rebuild"):  # instructions={…}'s: one line, not Python's two-line UserWarning
             cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
         by_tasks = a.tasks is not None
