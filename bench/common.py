@@ -41,9 +41,10 @@ def budget_option(ap: argparse.ArgumentParser, default: float) -> None:
 
 
 class Budget:
-    """The runs of ``--repeat`` that fit in ``--budget`` seconds, counted from the first: the first always runs
-    (each run times every path, so a ratio is always of one run's), another only where the time spent plus a mean
-    run so far stays within. Cannot stop a run already begun: a first run longer than the budget ends."""
+    """The runs of ``--repeat`` that fit in ``--budget`` seconds, counted from the first: the first always runs,
+    another only where the time spent plus a mean run so far stays within. Whole runs are cut, each timing every
+    path, so every path's best is of the same runs (not one run's where two or more count). Cannot stop a run already
+    begun: a first run longer than the budget ends."""
 
     def __init__(self, ap: argparse.ArgumentParser, seconds: float):
         if not seconds >= 0:  # NaN too
