@@ -6,10 +6,10 @@ image and re-prefill the whole history every turn.
 Both paths answer the same conversation (the baseline replays the cached session's own answers
 as history), so each turn's prompt is identical, and decode under the same constraints (``held``:
 stop strings, a ``[ground]`` answer's owed shape). Prints time to first token (TTFT) and decode
-tokens/s per turn (best of --repeat, cached and full turns interleaved; runs that would end past --budget
-are left out), and the ratios; both are
-read off the LLM's forward passes (``Clock``), not the streamed text. Random weights; the model is
-"small" (below), big enough that prefill dominates as it does for real models.
+tokens/s per turn (best of --repeat, cached and full turns interleaved; runs that would end past
+--budget are left out, said under the table), and the ratios; both are read off the LLM's forward
+passes (``Clock``), not the streamed text. Random weights; the model is "small" (below), big enough
+that prefill dominates as it does for real models.
 """
 
 from __future__ import annotations
