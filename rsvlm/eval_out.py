@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -19,10 +20,9 @@ from pathlib import Path
 
 from rsvlm.answer_lines import answer_lines
 from rsvlm.data.records import ReadReport
-from rsvlm.data.records_shape import json_line
 from rsvlm.eval_answers import tagged_record
 from rsvlm.eval_reading import stale_among
-from rsvlm.predictions import answer_files, part_path, resume_state
+from rsvlm.predictions import answer_files, answer_row, part_path, resume_state
 from rsvlm.processes import Terminated
 from rsvlm.progress import counted
 from rsvlm.run_stamp import stamp_path, stopped_stamp
@@ -69,7 +69,7 @@ def read_answers(out: Path, records: dict[str, dict] | None = None, want: set[st
             try:
                 for n, line in enumerate(answer_lines(f), 1):
                     try:
-                        row, why = json_line(line), 'not a JSON object with a string "id"'
+                        row, why = answer_row(line), 'not a JSON object with a string "id"'
                     except ValueError as e:
                         row, why = None, str(e)
                     has_id = isinstance(row, dict) and isinstance(rid := row.get("id"), str)
@@ -93,6 +93,8 @@ def read_answers(out: Path, records: dict[str, dict] | None = None, want: set[st
 
     stale = stale_among(answered(), records or {})
     read.stale = None if records is None else stale
+    if read.rows is not None:  # what run's appends are measured from (OutRows.watch)
+        read.rows.size = out.stat().st_size if out.is_file() else 0
     return read
 
 
@@ -126,7 +128,9 @@ class OutRows:
     read again after every run): the ids answered (``kept``), with an error row (``failed``), marked ``"cut"``; each
     id's first answer and whether its first row is an error row (``first``), and of the ids on more lines the more
     lines, those answering otherwise than the first and whether an error row opening it gives way to a later answer
-    (``again``: eval.pred_file's rule, the scorers score that answer)."""
+    (``again``: eval.pred_file's rule, the scorers score that answer). ``run`` answering in place forgets the rows it
+    drops (``redo``), adds each row it writes, and marks ``moved`` where ``out``'s size is not what it read and wrote
+    (another process appended to it): ``kept_note`` then reads the file again."""
 
     want: set[str]
     kept: set[str] = field(default_factory=set)
@@ -134,8 +138,12 @@ class OutRows:
     cut: set[str] = field(default_factory=set)
     first: dict = field(default_factory=dict)
     again: dict = field(default_factory=dict)  # id -> [more lines, differing, passed]
+    size: int = 0  # out's size in bytes as read (read_answers), then as run left it
+    moved: bool = False
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict, size: int = 0) -> None:
+        """``row`` counted, where of an id of ``want``; ``size``: the bytes ``run`` appended to write it."""
+        self.size += size
         if not (isinstance(rid := row.get("id"), str) and rid in self.want):  # ["x"]: unhashable
             return
         (self.failed if "error" in row else self.kept).add(rid)
@@ -152,34 +160,46 @@ class OutRows:
                 self.first[rid] = (row.get("answer"), False)
         self.first.setdefault(rid, (row.get("answer"), errored))
 
-    def repeats(self, redone: set[str] = frozenset()) -> tuple[int, int, int]:
-        """``repeats_said``'s counts, the ids of ``redone`` aside (answered again by the run: their rows dropped
-        and one written each)."""
-        kept = [v for rid, v in self.again.items() if rid not in redone]
-        return sum(v[0] for v in kept), sum(v[1] for v in kept), sum(v[2] for v in kept)
+    def redo(self, ids, path: Path) -> None:
+        """Forget the rows of ``ids``: ``run`` dropped them from ``path`` (``out``) to answer their records again;
+        ``size`` is ``path``'s from here."""
+        for rid in ids:
+            for seen in (self.kept, self.failed, self.cut):
+                seen.discard(rid)
+            self.first.pop(rid, None)
+            self.again.pop(rid, None)
+        self.size = path.stat().st_size if path.is_file() else 0
+
+    def watch(self, path: Path) -> None:
+        """``moved`` where ``path`` is not ``size`` bytes (what was read, or left by ``redo``, and ``add``'s since)."""
+        self.moved |= (path.stat().st_size if path.is_file() else 0) != self.size
+
+    def repeats(self) -> tuple[int, int, int]:
+        """``repeats_said``'s counts."""
+        v = self.again.values()
+        return sum(n[0] for n in v), sum(n[1] for n in v), sum(n[2] for n in v)
 
 
-def kept_note(out: Path, ids: list[str], unchanged: bool = True, rows: OutRows | None = None,
-              redone: set[str] = frozenset()) -> str:
+def kept_note(out: Path, ids: list[str], unchanged: bool = True, rows: OutRows | None = None) -> str:
     """What a resumed ``rsvlm eval`` with nothing left to answer says: ``out`` unchanged, how many of ``ids``' answers
     it keeps and how many of them the token limit cut (their ``"cut": true``; the run that answered them said so,
     a rerun had no word of it); a record with only an error row kept is no answer, counted apart. Rows of other ids
     are not counted; a line that is no JSON object is passed over. Not ``unchanged`` (a run that answered some):
     "wrote OUT". Either way, the lines repeating an id of ``ids`` (``repeats_said``). ``rows``: ``out``'s rows as
-    read before the run (``read_answers``' ``rows``), the file then not read again; ``redone``: the ids the run
-    answered in place (``run``'s ``answered``), whose rows it replaced. Without ``rows``, ``out`` is read."""
-    if rows is None:
+    read before the run (``read_answers``' ``rows``) and kept up by ``run`` answering in place, the file then not read
+    again. Without ``rows``, or where another process changed ``out`` meanwhile (``moved``), ``out`` is read."""
+    if rows is None or rows.moved:
         rows = OutRows(set(ids))
         for line in answer_lines(out):
             with contextlib.suppress(ValueError):
-                if isinstance(row := json_line(line), dict):
+                if isinstance(row := answer_row(line), dict):
                     rows.add(row)
     cut, failed, kept = rows.cut, rows.failed, rows.kept
     how = f", {len(cut)} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if cut else ""
     empty = f", {counted(len(failed - kept), 'record')} kept empty with an error" if failed - kept else ""
     said = f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})" if unchanged \
         else f"wrote {out}"
-    return said + repeats_said(*rows.repeats(redone))
+    return said + repeats_said(*rows.repeats())
 
 
 def repeats_said(n: int, differing: int, passed: int = 0) -> str:
@@ -208,6 +228,11 @@ def told_lines(told: dict[str, list], n: int, part: Path) -> list[str]:
         first = told["worded"][1]
         out.append(f"{k} {of} had class answers in words with no shape, left out of the joined answer (first: "
                    f"{first['id']}: {', '.join(map(repr, first['worded']))}; 'worded' in {part})")
+    if (k := told.get("not_finite", [0])[0]):  # written null: json.dumps' NaN made a line no reader takes
+        first = told["not_finite"][1]
+        out.append(f"{k} {of} held NaN or Infinity, which JSON has not (the scorers and a rerun read such a line as "
+                   f"unreadable): written as null (first: {first['id']}: {', '.join(first['not_finite'][:3])}; "
+                   f"'not_finite' in {part})")
     if (k := told["tta_unasked"][0]):
         first = told["tta_unasked"][1]
         out.append(f"{counted(k, 'record', 'was/were')} not asked some --tta views (first: {first['id']}: "
@@ -217,6 +242,29 @@ def told_lines(told: dict[str, list], n: int, part: Path) -> list[str]:
         out.append(f"{counted(k, 'record')} answered \"None.\" where the plain answer had shapes, voted out by the "
                    f"--tta views (first: {first['id']}; why: 'tta_voted_out' in {part})")
     return out
+
+
+def row_line(row: dict) -> str:
+    """``row``'s JSONL line as ``run`` writes it. A NaN, Infinity or -Infinity in it (a score of a model's NaN
+    logits) is written null and where it was put in ``row["not_finite"]`` (``told_lines`` counts those): json.dumps
+    wrote NaN, which JSON has not, so the scorers and a rerun read the line as unreadable and its answer was lost."""
+    try:
+        return json.dumps(row, allow_nan=False) + "\n"
+    except ValueError:
+        row.update(_finite(row, "", where := []), not_finite=where)
+        return json.dumps(row, allow_nan=False) + "\n"
+
+
+def _finite(node, at: str, where: list[str]):
+    """``node`` (JSON to write) with each NaN or infinite float None, its place (``objects[0].score``) in ``where``."""
+    if isinstance(node, float) and not math.isfinite(node):
+        where.append(at)
+        return None
+    if isinstance(node, dict):
+        return {k: _finite(v, f"{at}.{k}" if at else str(k), where) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_finite(v, f"{at}[{i}]", where) for i, v in enumerate(node)]
+    return node
 
 
 @contextlib.contextmanager

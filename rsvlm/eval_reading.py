@@ -16,8 +16,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.answer_lines import answer_lines
 from rsvlm.data.records import as_record_fields
-from rsvlm.data.records_shape import json_line
-from rsvlm.predictions import asked_digest
+from rsvlm.predictions import answer_row, asked_digest
 from rsvlm.progress import counted
 
 
@@ -186,7 +185,7 @@ def line_values(files: list[Path]):
     for f in files:
         for line in answer_lines(f):
             try:
-                yield json_line(line)
+                yield answer_row(line)  # NaN refused, as the scorers refuse it
             except ValueError:
                 continue
 

@@ -61,7 +61,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
     term_as_interrupt,
 )
-from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers, stopped_run, tallied
+from rsvlm.eval_out import OutRows, answered_already, kept_note, needs_stale, read_answers, stopped_run
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
@@ -94,7 +94,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
         by_class: bool = False, retry_errors: bool = False, image_root: Path | None = None,
         sync: Callable[[object], list] | None = None, loaded: tuple[list[dict], ReadReport] | None = None,
-        answered: set[str] | None = None) -> Path:
+        answered: OutRows | None = None) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1),
     answering the records that ``out`` and its rank parts, of any process count, do not answer yet
     (``resume_state``); returns the file written last: ``out``, or with world > 1 this rank's part
@@ -105,8 +105,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     them: the last merges again). A rank without records writes no part. Relative image paths are
     read against ``image_root``, by default ``data``'s folder. ``loaded``: ``data`` as
     ``load_records(data, strict=False, need_answer=False)`` gave it, where the caller read it already. ``answered``
-    gets the ids this rank answers (their earlier rows dropped), for ``kept_note``."""
-    from rsvlm.eval_out import told_lines
+    (answering in place): ``out``'s rows as read (``eval_out.OutRows``), kept up with those dropped and written."""
+    from rsvlm.eval_out import row_line, tallied, told_lines
     from rsvlm.progress import bar as progress_bar
 
     root = Path(image_root) if image_root is not None else data.parent
@@ -129,6 +129,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {line}", file=sys.stderr)
     mine = records[rank::world]
     part = part_path(out, rank, world)
+    tracked = answered if answered is not None else OutRows(set())  # a stand-in: a part, or no kept_note
+    tracked.watch(part)  # appended to by another process since it was read: kept_note reads it again
     if (cut := drop_cut_line(part)) is not None:  # went unsaid: a line of the file gone
         print(f"rsvlm eval: {part}'s last line was cut short (a killed run's: {cut[:60]!r}): dropped, its record is "
               "answered again", file=sys.stderr)
@@ -157,14 +159,14 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"(first: {first['id']}: {first['error'][:200]}); fix {'it' if one else 'them'}, or give --retry-errors, to have "
               f"{'it' if one else 'them'} answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    (answered if answered is not None else set()).update(r["id"] for r in todo)
+    tracked.redo((r["id"] for r in todo), part)  # their rows dropped (resume_state), their new ones added as written
     if kept := len(mine) - len(todo):  # a resumed run said only "wrote OUT"; its bar alone started past 0
         print(f"rsvlm eval: resuming {out}: {kept} of the {counted(len(mine), 'record')}{' of this rank' * (world > 1)} "
               f"{'was' if kept == 1 else 'were'} answered by an earlier run and {'is' if kept == 1 else 'are'} kept; {len(todo)} to answer", file=sys.stderr)
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     # rows said at the end by a field: asked no --tta view, not asked some, --det-by-class classes said in words
     told: dict[str, list] = {key: [0, None]  # [count, first]
-                             for key in ("tta_skipped", "tta_unasked", "tta_voted_out", "worded")}
+                             for key in ("tta_skipped", "tta_unasked", "tta_voted_out", "worded", "not_finite")}
     untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
@@ -182,6 +184,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                                                        min_objects, by_class, notes=read_notes,
                                                        untagged=untagged)):
                 row["asked_digest"] = asked_digest(record)  # a rerun answers it again if the question changes
+                line = row_line(row)  # a NaN written null, said in row["not_finite"] (was a line no reader took)
                 if "error" in row:
                     rows_failed.append(row)
                 n_cut += bool(row.get("cut"))
@@ -193,10 +196,12 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                         seen[0], seen[1] = seen[0] + 1, seen[1] or row
                 if problem := grammar_problem(row["answer"]):
                     malformed.append((row["id"], problem))
-                f.write(json.dumps(row) + "\n")
+                f.write(line)
                 f.flush()
                 tally["wrote"] += 1
+                tracked.add(row, len(line.encode()))
             bar.update(len(batch))
+    tracked.watch(part)
     if untagged:  # asked as written: said once, not lost in the answers
         rid, tag = next(iter(untagged.items()))
         print(f"rsvlm eval: note: {len(untagged)} of the {counted(len(todo), 'record')} of this run {'opens' if len(untagged) == 1 else 'open'} a question with a "
@@ -371,7 +376,8 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
     answer, merge. ``held``: the ids answered in --out and its parts, and ``rows``, --out's rows of the records asked
     (``kept_note``'s ``eval_out.OutRows``), read already (``eval_out.read_answers``)."""
     # a rerun of a finished run (one process, no part to merge): was minutes loading a 7B model, then "wrote OUT"
-    unchanged = in_place = world == 1 and answer_files(Path(args.out)) == [Path(args.out)]
+    in_place = world == 1 and all(f == Path(args.out) for f in answer_files(Path(args.out)))  # a fresh --out too
+    unchanged = in_place and Path(args.out).is_file()
     if answered_already(args, rank, world, loaded, held):
         model, processor = None, SimpleNamespace(missing_bands=args.missing_bands)  # what run reads of it then
     else:
@@ -407,12 +413,11 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
                   tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
                   min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
                   image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded,
-                  answered=(redone := set()))
+                  answered=rows if in_place else None)
     except (torch.OutOfMemoryError, KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in
         return stopped_run(e, Path(args.out), rank, world, stamp, args.batch_size)  # the stamp's --limit unmet: said
-    if out == Path(args.out):  # a resumed run with nothing to answer said "wrote OUT" and lost its cut answers' note
-        # and ids repeated: of --out as read before, not read again (a merge writes each id once: none)
-        print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]], unchanged, rows, redone) if in_place
+    if out == Path(args.out):  # a resumed run's "wrote OUT" lost its cut answers' note; and ids repeated (OutRows)
+        print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]], unchanged, rows) if in_place
               else f"wrote {out}")
         return 0
     # a rank of more than there are records writes no part: was "wrote OUT.rankR", a file never made

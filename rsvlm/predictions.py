@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rsvlm.answer_lines import after_last_line_end, answer_lines, line_at, placed_lines
 from rsvlm.data.records import RecordError, image_paths, load_records
-from rsvlm.data.records_shape import json_line
+from rsvlm.data.records_shape import json_line, refuse_constant
 from rsvlm.out_paths import folder_named, refused
 from rsvlm.predictions_notes import failure_lines, missing_images_hint  # noqa: F401  (predictions.X, as before the move)
 from rsvlm.progress import counted
@@ -44,6 +44,13 @@ def answer_files(out: Path) -> list[Path]:
     return [f for f in [out] if f.is_file()] + [p for _, p in sorted(parts)]
 
 
+def answer_row(line: str):
+    """``json_line`` of a line of rsvlm eval's answers, NaN, Infinity and -Infinity refused (ValueError ``not valid
+    JSON (NaN is not JSON …)``): the scorers read such a line as unreadable (``eval.pred_file``), so the resume and the
+    merge read it as no answer, as they do any unreadable line (was an answer to them, none to the scorers)."""
+    return json_line(line, constant=refuse_constant)
+
+
 def _rows(path: Path, bad: list[str] | None = None):
     """One at a time, the rows of a predictions file that are JSON objects with an id; a line cut by a kill (or
     being written by another rank) is left out, so its record reads as unanswered. ``bad``, where
@@ -57,7 +64,7 @@ def _objects(path: Path, bad: list[str] | None = None):
     ``_rows`` says."""
     for n, line in enumerate(answer_lines(path), 1):
         try:
-            row, why = json_line(line), 'not a JSON object with a string "id"'  # a BOM read past, as the scorers do
+            row, why = answer_row(line), 'not a JSON object with a string "id"'  # a BOM read past, as the scorers do
         except ValueError as e:
             row, why = None, str(e)
         if isinstance(row, dict):
@@ -192,7 +199,7 @@ def _kept(part: Path, ids: set[str], gone: Counter | None = None):
         if not (row_of := _is_row_of(line, ids)):
             yield line
         elif gone is not None:
-            gone[json_line(line)["id"]] += 1
+            gone[answer_row(line)["id"]] += 1
         dropped |= row_of
     if not dropped:
         yield None
@@ -200,7 +207,7 @@ def _kept(part: Path, ids: set[str], gone: Counter | None = None):
 
 def _is_row_of(line: str, ids: set[str]) -> bool:
     with contextlib.suppress(ValueError):
-        return isinstance(row := json_line(line), dict) and isinstance(rid := row.get("id"), str) and rid in ids
+        return isinstance(row := answer_row(line), dict) and isinstance(rid := row.get("id"), str) and rid in ids
     return False
 
 
@@ -294,7 +301,7 @@ def _first_line_of(out: Path, ids: set[str]) -> str | None:
         with contextlib.suppress(OSError, UnicodeDecodeError):
             for n, line in enumerate(answer_lines(f), 1):  # numbered as _objects' bad lines are
                 with contextlib.suppress(ValueError):
-                    if isinstance(row := json_line(line), dict) and isinstance(rid := row.get("id"), str) \
+                    if isinstance(row := answer_row(line), dict) and isinstance(rid := row.get("id"), str) \
                             and rid in ids:  # ["x"]: unhashable
                         return f"{rid} at {f}:{n}"
     return None
@@ -380,7 +387,7 @@ def _row_at(fh, place, rid: str) -> dict | None:
     """The row of ``rid`` read again at ``place``; None where it is gone since (a cut last line truncated by a rank
     starting, and maybe another row appended in its place)."""
     with contextlib.suppress(ValueError, IndexError):
-        row = json_line(line_at(fh, place))
+        row = answer_row(line_at(fh, place))
         return row if isinstance(row, dict) and row.get("id") == rid else None
     return None
 
@@ -392,7 +399,7 @@ def _merged(records: list[dict], n: int, out: Path, world: int, root: Path, retr
     for f, fh in handles.items():
         for place, line in placed_lines(fh):
             with contextlib.suppress(ValueError):
-                if isinstance(row := json_line(line), dict) and isinstance(rid := row.get("id"), str) and rid in ids:
+                if isinstance(row := answer_row(line), dict) and isinstance(rid := row.get("id"), str) and rid in ids:
                     places[f][ids[rid]] = place
     seen = set()
     for i, rec in enumerate(records):

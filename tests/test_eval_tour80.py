@@ -75,23 +75,23 @@ def _answered_twice(tmp_path):
 
 def test_the_closing_note_counts_repeats_from_the_pass_before_the_run(tmp_path, monkeypatch):
     """A run in place: a's two lines are dropped and answered again, b's stay; the note from the read before the run
-    (and the ids the run answered) says what reading the file after it says, without reading it."""
+    (kept up by the run with the rows it dropped and wrote) says what reading the file after it says, unread."""
     from pathlib import Path
 
-    from rsvlm import evaluate, eval_out
+    from rsvlm import eval_out, evaluate
 
     recs, data, out = _answered_twice(tmp_path)
     held = eval_out.read_answers(Path(out), None, {r["id"] for r in recs})
+    assert held.rows.repeats() == (2, 2, 0)  # before the run: a's line too
     monkeypatch.setattr(evaluate, "answer_batch", lambda m, p, records, *a, **k: [
         {"id": r["id"], "task": "cls", "answer": "lake"} for r in records])
-    evaluate.run(None, None, Path(data), Path(out), progress=False, answered=(redone := set()))
-    assert redone == {"a", "c"}
+    evaluate.run(None, None, Path(data), Path(out), progress=False, answered=held.rows)
+    assert set(held.rows.first) == {"a", "b", "c"} and not held.rows.moved
     read_after = eval_out.kept_note(Path(out), list("abc"), unchanged=False)
     assert read_after == f"wrote {out}; 1 more line repeats an id, 1 with another answer than the first: the scorers " \
         "score each id's first line and count the rest (n_pred_duplicate_ids)"
     monkeypatch.setattr(eval_out, "answer_lines", lambda path: pytest.fail("read again"))
-    assert eval_out.kept_note(Path(out), list("abc"), False, held.rows, redone) == read_after
-    assert held.rows.repeats() == (2, 2, 0)  # before the run: a's line too
+    assert eval_out.kept_note(Path(out), list("abc"), False, held.rows) == read_after
 
 
 def test_a_finished_rerun_reads_out_once(tmp_path, monkeypatch, capsys):
