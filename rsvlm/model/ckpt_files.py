@@ -85,19 +85,9 @@ def _other_llava(config_json: Path) -> str | None:
 def hub_name_note(name: str) -> str:
     """Where a missing ``--model`` reads as a hub name (``org/name``): that nothing is downloaded, how to fetch it,
     and its Hugging Face cache folder where the cache holds one (a config.yaml or config.json of it); else ""."""
-    if not re.fullmatch(r"[\w.-]+/[\w.-]+", name) or name.startswith(("./", "../")):
+    if not _hub_name(name):
         return ""
-    import huggingface_hub as hub
-
-    cached = None
-    for file in ("config.yaml", "config.json"):
-        try:
-            found = hub.try_to_load_from_cache(name, file)
-        except ValueError:  # huggingface_hub's HFValidationError: no repo id after all
-            return ""
-        if isinstance(found, str):
-            cached = Path(found).parent
-            break
+    cached = hub_snapshot(name, ("config.yaml", "config.json"))
     where = f"; the Hugging Face cache holds {name} at {cached}: give that folder" if cached else (
         f"; were it a Hugging Face hub name: fetch it on a connected machine (hf download {name} --local-dir DIR) "
         "and give DIR")
@@ -439,19 +429,29 @@ def vocab_rows(llm_dir: Path) -> int | None:
         return None
 
 
-def hub_snapshot(name: str) -> Path | None:
-    """The Hugging Face cache's folder of the hub model ``name`` ('org/name') where it holds its config.json; None
-    for another name or one not cached. An adapter-only checkpoint of a LoRA trained on a cached hub base names
-    it so (a local base is named by its absolute path)."""
+def hub_snapshot(name: str, files: tuple[str, ...] = ("config.json",)) -> Path | None:
+    """The Hugging Face cache's folder of the hub model ``name`` ('org/name') where it holds the first of ``files``
+    there (its config.json); None for another name or one not cached. An adapter-only checkpoint of a LoRA trained
+    on a cached hub base names it so (a local base is named by its absolute path)."""
+    if not _hub_name(name):
+        return None
     import huggingface_hub as hub
 
+    found = next((f for file in files if isinstance(f := hub.try_to_load_from_cache(name, file), str)), None)
+    return Path(found).parent if found else None
+
+
+def _hub_name(name: str) -> bool:
+    """Whether ``name`` reads as a hub model's name: 'org/name' (not ./x) that huggingface_hub takes as a repo id."""
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", name) or name.startswith(("./", "../")):
-        return None
+        return False
+    from huggingface_hub.utils import validate_repo_id
+
     try:
-        found = hub.try_to_load_from_cache(name, "config.json")
-    except ValueError:  # huggingface_hub's HFValidationError: no repo id after all
-        return None
-    return Path(found).parent if isinstance(found, str) else None
+        validate_repo_id(name)
+    except ValueError:  # huggingface_hub's HFValidationError: no repo id after all (runs/a..b, out/.x)
+        return False
+    return True
 
 
 def base_folder(name: str) -> Path | None:
