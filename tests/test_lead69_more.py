@@ -23,7 +23,7 @@ def _entry(name: str, monkeypatch, work):
     if name == "train":
         import rsvlm.train.__main__ as entry
 
-        monkeypatch.setattr(entry, "main", work)
+        monkeypatch.setattr(entry, "main", lambda entry=False: work())  # run passes entry=True (3691ae29)
         return entry.run, "rsvlm train"
     from data_gen.synth import preview
 
