@@ -21,9 +21,9 @@ from pathlib import Path
 from common import markdown_table
 
 from eval import classification, vqa
-from eval.answers import area_reference, foreign_reference
+from eval.answers import area_reference, region_reference
 from eval.captioning import is_worded
-from eval.change import is_change_map
+from eval.change import is_change_map, map_reference
 from eval.common import require_at_least_one, require_out_file
 from eval.counting import reference_count
 from eval.gt_skips import LineReport
@@ -41,8 +41,8 @@ SCORERS = {"vqa": (("vqa",), False, None), "classification": (("cls",), False, N
 # scorer -> the reference check it passes load_gt (common.evaluate's default, foreign_reference, written out): was
 # left out, the timed read skipping no normalisation or count of a reference (tests/test_eval_tour77b.py holds it)
 CHECKS = {"vqa": vqa.reference_check, "classification": classification.reference_check, "captioning": None,
-          "detection": area_reference, "grounding": area_reference, "segmentation": foreign_reference,
-          "counting": reference_count, "change": foreign_reference}
+          "detection": area_reference, "grounding": area_reference, "segmentation": region_reference,
+          "counting": reference_count, "change": map_reference}
 
 
 def before(gt: Path, tasks: tuple[str, ...], keep=None) -> list[dict]:
