@@ -201,6 +201,8 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     ``--image``, before then after, with ``--task change``. Rasters that can be one
     scene's band files (``_band_files``) are offered comma-separated; others (photos, sizes that differ, more than
     ``MANY_BANDS``) as separate images: a shell loop of ``rsvlm predict``, or ``rsvlm eval`` over records."""
+    from rsvlm.progress import counted
+
     found, seen, level = [], 0, [p]
     for _ in range(depth):
         listed = [_entries(d) for d in level]  # each folder listed once, for its pair folders and its rasters
@@ -233,8 +235,8 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     if len(found) > MANY_BANDS:  # none opened (_band_files): the first of a few that opens (broken.png was offered)
         first = next((f for f in found[:5] if _header(f) is not None), first)
     first = shlex.quote(str(first))
-    bad = (f", and {len(unread)} {'file' if len(unread) == 1 else 'files'} that {'does' if len(unread) == 1 else 'do'}"
-           f" not open as a raster ({', '.join(f.name for f in unread[:3])}{', …' if len(unread) > 3 else ''}: "
+    bad = (f", and {counted(len(unread), 'file', 'that does/that do')} not open as a raster "
+           f"({', '.join(f.name for f in unread[:3])}{', …' if len(unread) > 3 else ''}: "
            f"rsvlm predict refuses {'it' if len(unread) == 1 else 'them'} in the loop, the others go on)") if unread else ""
     return (f"; give one of its images{where}, e.g. {first}; they are {len(found) - len(unread)} separate images "
             f"({why}){bad}, not band files of one scene: run rsvlm predict once per file (for f in {_globs(found)}; "
