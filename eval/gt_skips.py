@@ -16,15 +16,12 @@ from rsvlm.data.read_report import BLIND, ReadReport
 
 @dataclass
 class LineReport(ReadReport):
-    """A ``ReadReport`` that also counts the skipped lines of each id read, by reason (``reasons``):
-    ``skipped_read_ids`` keeps one entry an id, so two broken lines sharing one id were counted once in
+    """A ``ReadReport`` that also counts the skipped lines of each id read, by task, reason and the scorer's filter
+    (``tasked``): ``skipped_read_ids`` keeps one entry an id, so two broken lines sharing one id were counted once in
     ``n_gt_bad_fields``/``n_gt_bad_blind`` and the other called a malformed record of unknown id."""
 
-    # each id's lines by reason: the reader keeps one reason an id (its last line's), and a task refusal gave an id's
-    # every line that one
-    reasons: dict = field(default_factory=dict, repr=False)
-    # each id's lines by (task, reason, taken by the scorer's filter): the reader keeps one task an id (its last
-    # line's), and a task refusal filed a cap line sharing a regcap line's id under regcap (``task_lines``)
+    # each id's lines by (task, reason, taken by the scorer's filter): the reader keeps one task and reason an id (its
+    # last line's), and a task refusal filed a cap line sharing a regcap line's id under regcap (``task_lines``)
     tasked: dict = field(default_factory=dict, repr=False)
     blind: int = 0  # of them, the blind lines (their question alone)
     shapes: int = 0  # lines ``eval.inputs.load_gt`` skipped for a bad shape (n_gt_bad_shapes: was one an id)
@@ -32,7 +29,6 @@ class LineReport(ReadReport):
     def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
         self.blind += said.endswith(BLIND)
         rid = str(raw["id"])
-        self.reasons.setdefault(rid, Counter())[reason] += 1
         taken = self.keep_skipped is None
         with contextlib.suppress(Exception):  # as the reader asks it (ReadReport.note_skipped_id)
             taken = taken or bool(self.keep_skipped({**raw, "id": rid, "task": task}))
@@ -63,14 +59,14 @@ def untasked_lines(report: LineReport) -> int:
 
 def n_lines(report: LineReport, ids: set[str]) -> int:
     """The skipped lines of ``ids`` (a repeated id's each; one an id ``report`` counted no line of)."""
-    return sum(n.total() if (n := report.reasons.get(i)) else 1 for i in ids)
+    return sum(n.total() if (n := report.tasked.get(i)) else 1 for i in ids)
 
 
 def blind_and_fields(report: LineReport) -> tuple[int, int]:
     """``n_gt_bad_blind`` and ``n_gt_bad_fields``: the reader's skipped lines whose id it read, blind or of another
     bad field (a bad field's line sharing a blind one's id was called blind, one sharing a sound record's id was of
     unknown id)."""
-    return report.blind, sum(n.total() for n in report.reasons.values()) - report.blind
+    return report.blind, sum(n.total() for n in report.tasked.values()) - report.blind
 
 
 @dataclass
