@@ -6,8 +6,9 @@
 Stages, each a config in configs/default/ and each skipped once its ``DONE`` marker exists
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
 checkpoint; a redone data stage keeps the files made with the same settings and makes the others
-again, and a done one skipped names the splits made with other settings; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose inputs are
-missing and made by no earlier stage of the run is refused before any stage runs:
+again, and a done one skipped names the splits made with other settings; Ctrl-C or ``kill`` on the
+build stops the running stage with it). A stage whose inputs are missing and made by no earlier
+stage of the run is refused before any stage runs:
 
     data              python -m data_gen synth  (train seed 11; held-out test seed 9001), then
                       python -m data_gen chat  (each image's questions as 2–4-turn conversations)
@@ -30,9 +31,9 @@ missing and made by no earlier stage of the run is refused before any stage runs
 ``reference_minutes`` in configs/default/build.yaml), and a warm-up the scaled steps would not run
 past by the same factor (said once). A split too small for a later stage's batch stops the build
 right after the data stage. ``--ship`` copies OUT/final into rsvlm/assets/default_model with the
-model card and training_data.json (its training scenes, for rsvlm eval's overlap warning). Limits: one build at a time per OUT (a second
-is refused: OUT/.build.lock); the step counts are calibrated on a 2-core CPU, so a faster
-machine finishes early rather than training longer.
+model card and training_data.json (its training scenes, for rsvlm eval's overlap warning).
+Limits: one build at a time per OUT (a second is refused: OUT/.build.lock); the step counts are
+calibrated on a 2-core CPU, so a faster machine finishes early rather than training longer.
 """
 
 from __future__ import annotations

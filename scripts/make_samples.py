@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 
 ROOT = Path(__file__).resolve().parent.parent
 PICK = {"harbour": ("ship", 3), "airport": ("plane", 1)}  # scene class → (object class, at least)
@@ -33,8 +34,10 @@ def pick_scenes(scenes: list[dict]) -> dict[str, dict]:
             if sum(o["class"] == want[0] for o in s["frames"][0]["objects"]) >= want[1]:
                 chosen[s["scene_class"]] = s
     missing = set(PICK) - set(chosen)
-    if missing:
-        raise ValueError(f"no scene of {sorted(missing)} with enough objects; draw more (--n) or change --seed")
+    if missing:  # was "with enough objects": which objects, and of how many scenes, unsaid
+        need = ", ".join(f"{c}: {counted(PICK[c][1], PICK[c][0])} or more" for c in sorted(missing))
+        raise ValueError(f"no scene of {sorted(missing)} with enough objects ({need}) among the "
+                         f"{counted(len(scenes), 'scene')} drawn")
     return chosen
 
 
@@ -70,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             chosen = pick_scenes(scenes)
         except ValueError as e:
-            raise SystemExit(f"error: {e}") from None
+            raise SystemExit(f"error: {e} (--n {args.n} --seed {args.seed}); draw more (--n) or change --seed") from None
         out.mkdir(parents=True, exist_ok=True)
         samples = {}
         for cls, mods in (("harbour", ("optical", "sar")), ("airport", ("optical",))):

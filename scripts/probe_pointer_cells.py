@@ -118,13 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records whose answers hold shapes")
-    p.add_argument("--limit", type=int, default=None, help="score the first N records only")
+    p.add_argument("--limit", type=int, default=None, help="score the first N records only (the whole file is still read and measured first)")
     p.add_argument("--out", default=None, help="write the result JSON here too")
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     a = p.parse_args(argv)
     if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
         p.error(why)
+    if a.model is not None and not Path(a.model).is_dir():  # was "error: X: not an rsvlm checkpoint", unnamed, after --data
+        from rsvlm.model.ckpt_files import no_checkpoint  # torch: not for --help
+
+        p.error(f"--model {no_checkpoint(Path(a.model))}")
     if not Path(a.data).is_file():  # a folder was 'no such file'
         p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
