@@ -9,6 +9,7 @@ import contextlib
 import functools
 import json
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -21,6 +22,11 @@ if TYPE_CHECKING:  # torch is imported where used: the benches that only print a
     import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def realdata_dir() -> Path:
+    """``RSVLM_REALDATA``, else ``shared/realdata`` beside the checkout (where the tests look too)."""
+    return Path(os.environ.get("RSVLM_REALDATA") or ROOT.parent / "shared" / "realdata")
 
 
 def absolute_paths(rec: dict, root: Path) -> None:

@@ -14,13 +14,12 @@ milliseconds are timed after one untimed round trip of each kind.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from common import markdown_table
+from common import markdown_table, realdata_dir
 
 from eval.common import require_out_file
 from rsvlm.argparsing import Parser
@@ -77,7 +76,7 @@ def main(argv=None) -> int:
     from rsvlm.geometry import masks
     from rsvlm.progress import bar
 
-    default = Path(os.environ.get("RSVLM_REALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "realdata"))
+    default = realdata_dir()
     ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--realdata", type=Path, default=None, help=f"the real-data folder (default {default})")
     ap.add_argument("--budgets", default="16,32,64,128,256",

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,6 @@ import numpy as np
 from rsvlm.argparsing import Parser
 
 ROOT = common.ROOT
-REALDATA = ROOT.parent / "shared" / "realdata"  # unless RSVLM_REALDATA names another copy (as the tests read)
 REAL_FILES = ["sar_s1grd", "sar_spacenet6", "ir_landsat8", "ir_sirst", "msi_landsat7", "msi_rgbn", "bldg_spacenet4", "seg_detectree",
               "obb_dota", "sar_hrsid", "cls_aid", "cd_levir"]  # a folder's first GeoTIFF / PNG each
 
@@ -162,7 +160,7 @@ def scenes(args, tmp: Path) -> None:
 
 
 def real(args, tmp: Path) -> None:
-    realdata = Path(os.environ.get("RSVLM_REALDATA", REALDATA))
+    realdata = common.realdata_dir()
     if not realdata.is_dir():
         raise SystemExit(f"{realdata} is absent: --only real reads its files (set RSVLM_REALDATA to their folder)")
     import rasterio.shutil

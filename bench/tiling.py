@@ -54,9 +54,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import markdown_table
+from common import markdown_table, realdata_dir
 from tiling_sim.cases import junction_rows, seam_errors, seam_windows, shifted_starts, sliver_rows, strip_rows
-from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, realdata_dir, tilings
+from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, tilings
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser

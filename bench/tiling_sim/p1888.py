@@ -12,21 +12,15 @@ and every view's box kept (tiled, nothing merged). A noisy draw ``d`` of ``(tile
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from common import markdown_table
 
 from rsvlm.progress import counted
 
-__all__ = ["int_list", "load_cars", "p1888_rows", "print_table", "realdata_dir", "tilings"]
+__all__ = ["int_list", "load_cars", "p1888_rows", "print_table", "tilings"]
 
 METRICS = ("off", "stray", "miss05", "miss07")
-
-
-def realdata_dir() -> Path:
-    """``RSVLM_REALDATA``, else ``shared/realdata`` beside the checkout (where the tests look too)."""
-    return Path(os.environ.get("RSVLM_REALDATA") or Path(__file__).resolve().parents[3] / "shared" / "realdata")
 
 
 def load_cars(folder: Path):
