@@ -165,14 +165,14 @@ def first_line_at(head: bytes) -> tuple[str, int, int] | None:
     return None
 
 
-def object_line(line: str) -> dict | None:
+def object_line(line: str, constant=None) -> dict | None:
     """``line`` read as JSON, as ``eval.inputs`` reads a line (``json_line``: a record separator or other
     whitespace JSON has not before it is no JSON), where it is one JSON object alone (``{`` opening it, within the
-    records' cap); None otherwise."""
+    records' cap); None otherwise. ``constant``: ``json_line``'s, for NaN, Infinity and -Infinity."""
     if not line.lstrip().startswith("{") or len(line) > records_shape.LINE_CAP:
         return None
     with contextlib.suppress(ValueError):
-        return obj if isinstance(obj := json_line(line), dict) else None
+        return obj if isinstance(obj := json_line(line, constant=constant), dict) else None
     return None
 
 

@@ -8,7 +8,6 @@ import codecs
 import contextlib
 import itertools
 import json
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,7 +87,7 @@ def _read_predictions(path: Path) -> PredictionFile:
     other_pack(path, head)
     unmarked_utf16(path, head)
     found = None if head[:2] in UTF16_BOMS else first_line_at(head)
-    if (obj := object_line(found[0]) if found else None) is None:
+    if (obj := object_line(found[0], (constants := Constants()).constant) if found else None) is None:
         return _read_text(path, *whole_bytes(path, stream, bytes(head)))
     out = PredictionFile(by_id={})
     if "\ufffd" in found[0]:  # bytes that may be no UTF-8: ByteLines decodes the line again, and says where
@@ -96,7 +95,7 @@ def _read_predictions(path: Path) -> PredictionFile:
     else:  # the first line read once (was decoded twice, parsed twice: a 60 MB line peaked at 300 MiB, now 184)
         lines = ByteLines(path, head, stream, skip=found[2])
         # a first line holding NaN is read again as any line is: refused, counted
-        first = Parsed(obj) if _first_constant(obj) is None else found[0]
+        first = found[0] if constants.found else Parsed(obj)
         number, head, found = found[1], None, None  # let go: ByteLines holds what follows the line alone
         first_obj = _parse(path, itertools.chain([(f"{number}", first)], lines), None, out)
     if stream.note:
@@ -277,21 +276,6 @@ class NotFinite(ValueError):
 def _refuse_constant(name: str):
     """``json_line``'s ``constant`` for a predictions line: ``NotFinite``, in the records reader's words."""
     raise NotFinite(f"not valid JSON ({not_json(name)})")
-
-
-def _first_constant(obj: object) -> str | None:
-    """The first NaN, Infinity or -Infinity that ``obj`` (JSON as read) holds at any depth, as JSON writes it; None
-    where it holds none (one row: the first line, read before its reader was chosen, a walk rather than a re-parse)."""
-    stack = [obj]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, float) and not math.isfinite(node):
-            return "NaN" if node != node else "Infinity" if node > 0 else "-Infinity"
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return None
 
 
 @dataclass
