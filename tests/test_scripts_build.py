@@ -59,9 +59,11 @@ def test_ship_without_a_built_model_keeps_the_bundled_one(build, tmp_path, capsy
     bundled = tmp_path / "rsvlm" / "assets" / "default_model"
     bundled.mkdir(parents=True)
     (bundled / "config.yaml").write_text("bundled\n")
-    assert build.main(["eval_tta=none", "--out", str(tmp_path / "out"), "--only", "two", "--ship"]) == 1
+    with pytest.raises(SystemExit) as e:  # refused before the stages run (stop 80): was found after them
+        build.main(["eval_tta=none", "--out", str(tmp_path / "out"), "--only", "one", "--ship"])
+    assert e.value.code == 2 and build.ran == []
     assert (bundled / "config.yaml").read_text() == "bundled\n"  # was: deleted, then a FileNotFoundError
-    assert "no built model to ship" in capsys.readouterr().err
+    assert "no built model to ship, and merge_chat, the stage that makes it, is not among" in capsys.readouterr().err
 
 
 
