@@ -7,18 +7,10 @@ import subprocess
 from collections import Counter
 
 import pytest
+from setup_helpers import folder_error
 from test_chat_tour79 import png_file
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="the hint's loop is a bash one; no bash here")
-
-def folder_error(p) -> str:
-    """What giving the folder ``p`` as an image says (its hint), as ``check_image_path`` refuses it."""
-    from rsvlm.io.checks import check_image_path
-
-    with pytest.raises(FileNotFoundError) as e:
-        check_image_path(p)
-    return str(e.value)
-
 
 # [ -e PATH ] as a case-insensitive disk answers it (macOS's, Windows'): a name in any case is there
 NO_CASE = '[() { ls -1 "${2%/*}" | grep -qixF -- "${2##*/}"; }; '
