@@ -5,25 +5,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 from pathlib import Path
 
 import pytest
 import torch
 from test_train_utils import make_records, recipe, sigterm_once, two_ranks
+from torchrun_helpers import free_port
 
 from rsvlm.train import main as train_main
 from rsvlm.train.checkpoint import resume_hint
 
 GLOO_CLOSED = ("[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:561] Connection closed by peer "
                "[127.0.0.1]:26015. This is typically caused by a remote worker crashing.")  # torch 2.14's words
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "0.5"])
@@ -51,7 +45,7 @@ def test_a_rank_started_by_hand_whose_peer_never_comes_stops_at_dist_timeout_wit
     """RANK=0 WORLD_SIZE=2 by hand, rank 1 never started: it waited torch's 30 minutes, then a DistStoreError
     traceback ("1/2 clients joined"); now dist.timeout_s, then one line saying what to do."""
     data = make_records(tmp_path / "d", n=4, ir_every=0)
-    port = _free_port()
+    port = free_port()
     for k, v in {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
                  "MASTER_PORT": str(port)}.items():
         monkeypatch.setenv(k, v)
