@@ -9,8 +9,9 @@ geometry grammar, and prints per task the answers ``geometry.decode`` reports pr
 ``rsvlm eval`` could not answer are counted apart, with the first one's error), and the records and
 answer tokens per second of both (best of --repeat, the two interleaved, after an untimed warm-up
 batch; runs that would end past --budget left out, said before that table): held answers that finish
-a mask instead of breaking off are longer, so tokens/s is the fair speed figure. Answer tokens are those the model generated (its end-of-answer tokens left out), not the
-answers' text tokenised again. Scores need ``eval/``; see docs/default-model.md.
+a mask instead of breaking off are longer, so tokens/s is the fair speed figure. Answer tokens are
+those the model generated (its end-of-answer tokens left out), not the answers' text tokenised
+again. Scores need ``eval/``; see docs/default-model.md.
 """
 
 from __future__ import annotations
