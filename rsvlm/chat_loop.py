@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from rsvlm.answer_shown import shown
+from rsvlm.tokens import encoding_advice
 
 if TYPE_CHECKING:
     from rsvlm.chat import ChatREPL
@@ -97,9 +98,7 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
             failed.append((read, f"not {e.encoding} text"))
             at = e.start - bytes(e.object).rfind(b"\n", 0, e.start) - 1  # in its line
             repl.say(f"error: the line is not {e.encoding} text (byte 0x{e.object[e.start]:x} at byte {at}); "
-                     f"the lines read with it are lost: set the terminal to {e.encoding}, or, where the questions "
-                     f"come from a file, convert that file to {e.encoding} first (from Latin-1: iconv -f latin1 -t "
-                     f"{e.encoding} q.txt > q-{e.encoding}.txt)")
+                     f"the lines read with it are lost: {encoding_advice(e.encoding)}")
             continue
         except KeyboardInterrupt:
             read -= 1

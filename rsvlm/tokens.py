@@ -137,8 +137,12 @@ def undecoded(text: str, at: int, encoding: str | None = None) -> str:
         where = f"at byte {len(text[:at].encode(enc, 'surrogateescape'))}"
     except (LookupError, UnicodeEncodeError):
         where = f"at character {at}"
-    return (f"the question is not {enc} text (byte 0x{ord(text[at]) - 0xdc00:x} {where}): set the terminal to {enc}, "
-            f"or, where the questions come from a file, convert that file to {enc} first "
+    return f"the question is not {enc} text (byte 0x{ord(text[at]) - 0xdc00:x} {where}): {encoding_advice(enc)}"
+
+
+def encoding_advice(enc: str) -> str:
+    """How to give text of ``enc``, said where a byte is not of it (``undecoded``; ``chat_loop``'s lost read)."""
+    return (f"set the terminal to {enc}, or, where the questions come from a file, convert that file to {enc} first "
             f"(from Latin-1: iconv -f latin1 -t {enc.lower()} q.txt > q-{enc.lower()}.txt)")
 
 
