@@ -82,6 +82,8 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
             return _ended(read - 1, failed, echo)
         except UnicodeDecodeError as e:  # a strict stdin reconfigure could not change (a replaced input()): the
             read -= 1  # read's bytes were lost with the lines before the bad one; each is read from them again
+            if e.encoding == "charmap":  # cp1252's, cp437's… own name: decoding with it takes every byte, and says
+                e.encoding = getattr(sys.stdin, "encoding", None) or e.encoding  # "CHARMAP": stdin's names it
             if echo and last is not None and e.end == len(e.object) and bytes(last.object).startswith(e.object):
                 # the stream's end, its decoder holding the start of a character cut there or in the chunk read
                 # again (those bytes are that chunk's): it raised the same at each read, refused for ever
