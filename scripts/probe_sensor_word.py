@@ -104,10 +104,13 @@ def main(argv: list[str] | None = None) -> dict:
     a = p.parse_args(argv)
     if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
         p.error(why)
-    if a.model is not None and not Path(a.model).is_dir():  # was "error: X: not an rsvlm checkpoint", unnamed, after --data
-        from rsvlm.model.ckpt_files import no_checkpoint  # torch: not for --help
+    if a.model is not None:  # was "error: X: not an rsvlm checkpoint", naming no option, after --data was read
+        from rsvlm.loading import resolve_model_dir  # torch: not for --help
 
-        p.error(f"--model {no_checkpoint(Path(a.model))}")
+        try:
+            resolve_model_dir(a.model)
+        except FileNotFoundError as e:
+            p.error(f"--model {e}")
     if not Path(a.data).is_file():  # a folder was 'no such file'
         p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     require_out_file(p, a.out, {"data": a.data})  # else found after the work

@@ -12,13 +12,17 @@ from script_loader import REPO, load_script
 
 
 @pytest.mark.parametrize("script", ["probe_sensor_word", "probe_pointer_cells"])
-@pytest.mark.parametrize("kind, says", [("missing", "no such folder"), ("file", "a file; a checkpoint is a folder")])
+@pytest.mark.parametrize("kind, says", [("missing", "no such folder"), ("file", "a file; a checkpoint is a folder"),
+                                        ("run", "no config.yaml); it is a training run's out_dir")])
 def test_a_model_that_is_no_folder_is_refused_naming_model(tmp_path, monkeypatch, capsys, script, kind, says):
     """Was 'error: /x: not an rsvlm checkpoint (no such folder)', naming no option, after --data was read."""
     probe = load_script(script, monkeypatch)
     model = tmp_path / "model"
     if kind == "file":
         model.write_text("")
+    if kind == "run":  # a training run's out_dir, whose model is final/
+        (model / "final").mkdir(parents=True)
+        (model / "final" / "config.yaml").write_text("")
     data = tmp_path / "absent.jsonl"  # never reached: --model is checked first
     with pytest.raises(SystemExit) as e:
         probe.main(["--model", str(model), "--data", str(data)])
