@@ -242,6 +242,10 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         lacking = [k for k in ("hidden_size", "patch_size", "image_size") if k not in hf_vision]
         if lacking:
             raise ValueError(f"vision tower {tower_dir}/config.json: not a CLIP vision config (no {lacking})")
+        other = _not_clip(tconf)
+        if other:  # a SigLIP was built as a CLIP and refused on its weights' shapes, naming neither
+            raise ValueError(f"vision tower {tower_dir}: {other}, not a CLIP one; --vision-tower takes a CLIP ViT in "
+                             "HF layout (LLaVA-1.5's and GeoChat's clip-vit-large-patch14-336) (docs/models.md)")
         check_key_typos(tower_dir / "config.json", given, "vision_config." if "vision_config" in tconf else "",
                         "clip_vision_model")  # was named as encoders.default.hf_config.KEY, not the tower's file
     elif tower:
@@ -280,6 +284,19 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     stem = _preprocess(tower_dir, resize) if tower_dir is not None and tower_dir.is_dir() else _preprocess(src, resize)
     stem.resize = resize
     return vcfg, text, vision, lm, stem, ptype
+
+
+def _not_clip(tconf: dict) -> str | None:
+    """What a tower's config.json names that is not a CLIP (its model_type, or its vision_config's, and its
+    architectures), e.g. "a SigLIP tower (model_type siglip_vision_model, SiglipVisionModel)"; None for a CLIP or a
+    config naming neither (a diff-saved one is taken as a CLIP)."""
+    kinds = [k for k in (tconf.get("model_type"), (tconf.get("vision_config") or {}).get("model_type")) if k]
+    arch = [a for a in tconf.get("architectures") or [] if isinstance(a, str)]
+    if all(k in ("clip", "clip_vision_model") for k in kinds) and all(a.startswith("CLIP") for a in arch):
+        return None
+    kind = (kinds or ["none"])[0]
+    family = "a SigLIP tower" if "siglip" in f"{kind} {arch}".lower() else "a tower"
+    return f"{family} (model_type {kind}{', ' + ', '.join(arch) if arch else ''})"
 
 
 def _tower_keys(hf_vision: dict, tower: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
