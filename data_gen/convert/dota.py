@@ -12,7 +12,9 @@ refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``
 notes (``--classes NAME: no annotation of this class``). Lines of the classes ``--classes`` leaves out are
 no error: they are counted apart, per class, under ``filtered`` (``--classes: large vehicle``).
 
-Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``, ``not_utf8``
+Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line`` (7 numbers then words: a
+mistyped field 8 where it starts as a number or the words after it name a DOTA or ``--classes`` class, any case, an
+``s`` or ``es`` more or less, else a line short of a number), ``not_utf8``
 (bytes that are not UTF-8, a Latin-1 class name; ``broken_utf16`` in a file read as UTF-16: its BOM or its NUL bytes said so),
 ``unknown_class`` (not a DOTA v1.0–v2.0 class, where ``--classes`` is not given), ``degenerate``
 (quad area under 1 px²), plus ``missing_image`` per label file without an image, ``unreadable_image`` per image
@@ -89,7 +91,9 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
     ``filters.ClassFilter``, or None for any class."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
-    known = {clean_label(c) for c in DOTA_CLASSES} | (allowed.wanted if allowed is not None else set())
+    known = {clean_label(c) for c in DOTA_CLASSES}  # field 8's reading (_field_8_bad): --classes' as given, and lower
+    if allowed is not None:
+        known |= allowed.wanted | {clean_label(c.lower()) for c in allowed.given.values()}
     lines = read_lines(path)
     for n, line in enumerate(lines, 1):
         where = f"{path}:{n}"
@@ -174,13 +178,23 @@ def _field_8_bad(parts: list[str], known: set[str]) -> bool:
     """Whether a line of 7 numbers then words reads as a mistyped y4 (field 8) before its class, not as a line short
     of a number whose class begins at field 8: field 8 starts as a number does (``2O``, ``1.2.3``, ``-.5x``; not a class
     named with a digit inside, FAIR1M's ``Boeing737``), or the words after it, not with it, are a known class
-    (``known``: DOTA's and ``--classes``, cleaned). A line was said both ways ("7 numbers …; or field 8 … is no
-    number"). Cannot: tell them apart where neither reading gives a known class (taken as short, unless field 8
-    starts as a number)."""
+    (``known``: DOTA's and ``--classes``, cleaned; ``_is_known``: in any case, an ``s`` or ``es`` more or less). A
+    line was said both ways ("7 numbers …; or field 8 … is no number"). Cannot: tell them apart where neither reading
+    gives a known class (taken as short, unless field 8 starts as a number)."""
     words = parts[8:-1] if len(parts) > 9 and re.fullmatch(r"\d", parts[-1]) else parts[8:]
-    if clean_label(" ".join(parts[7:8] + words)) in known:  # "1 … 7 small vehicle 0"
+    if _is_known(parts[7:8] + words, known):  # "1 … 7 small vehicle 0"
         return False
-    return bool(re.match(r"[-+]?\.?\d", parts[7])) or (bool(words) and clean_label(" ".join(words)) in known)
+    return bool(re.match(r"[-+]?\.?\d", parts[7])) or (bool(words) and _is_known(words, known))
+
+
+def _is_known(words: list[str], known: set[str]) -> bool:
+    """Whether ``words`` name a class of ``known`` (cleaned, ``clean_label``) whatever their case (``BOAT``, ``Boat``),
+    or by a plural or singular of one more or less ``s`` / ``es`` (``boat`` of ``--classes boats``, ``buses`` of
+    ``bus``). Cannot: tell other plurals (``ferries``, ``people``)."""
+    text = " ".join(words)
+    names = {clean_label(text), clean_label(text.lower())}  # "SmallVehicle" and "BoaTs" (clean_label splits at case)
+    forms = {f for n in names for f in (n, n + "s", n + "es", *(n[:-len(e)] for e in ("s", "es") if n.endswith(e)))}
+    return bool(forms & known)
 
 
 def _numbers(words: list[str]) -> bool:
@@ -229,7 +243,7 @@ def run(args, out: Output) -> None:
             f"; it holds {counted(len(xml), '.xml file')} ({xml[0].name}): VOC / DIOR annotations are read by "
             "python -m "
             f"data_gen convert voc --src {label_dir}" if xml else _pairs_hint(label_dir))
-            + unlabelled_said([p for ps in every.values() for p in ps], image_dir, "labelTxt file")))  # label files found elsewhere: unsaid
+            + unlabelled_said([p for ps in every.values() for p in ps], image_dir, "labelTxt file", out.progress)))  # label files found elsewhere: unsaid
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)

@@ -311,7 +311,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.labels}: no label images" + no_suffix_hint(images, Path(args.labels), args.label_suffix)
                               + ("" if images.resolve() == Path(args.labels).resolve() else unlabelled_said(
                                   every_image(images, out) if images.is_dir() else [images] * images.is_file(),
-                                  images, "label image")))
+                                  images, "label image", out.progress)))
     no_class: set = set()  # the values of labels holding no class: said where no record comes of any
     missing, read = [], 0  # the images of labels not found; the labels read
     for image, lab in out.bar(pairs, "masks", "label image"):  # one per label, its image found or not

@@ -30,21 +30,23 @@ def warn_most_missing(out, missing: int, named: int, unit: str, names: list[str]
              f"missing_image: {ask}{'?' if option else ''}")
 
 
-def unlabelled_said(images, folder, what: str) -> str:
+def unlabelled_said(images, folder, what: str, progress: bool = True) -> str:
     """``"; 2 images under FOLDER (a.png, b.png) have no WHAT"`` for the files ``images`` (paths, each counted once),
     the first three names given; ``"3 images (2 distinct names)"`` where folders share a name (the distinct names
     alone counted two folders' a.png as one image). "" where there are none. Said where a converter finds no
     ``what`` at all. A mask beside its image (``lookup.masks_beside``) is said apart, not as an image, unless its
-    pixels say it is one (``lookup.not_a_mask``)."""
+    pixels say it is one (``lookup.photos_among``: many are read under a bar, none where ``progress`` is False)."""
     from pathlib import Path
 
-    from data_gen.convert.lookup import masks_beside, not_a_mask
+    from data_gen.convert.lookup import masks_beside, photos_among
 
     files = sorted({Path(p).parent.resolve() / Path(p).name for p in images})
     if not files:
         return ""
     # SIRST's Misc_100_pixels0.png was said as a second image without a label; a photo so named is an image
-    if masks := {p: im for p, im in masks_beside(files).items() if not not_a_mask(p, p.parent / im)}:
+    named = masks_beside(files)
+    photos = photos_among(named, progress)
+    if masks := {p: im for p, im in named.items() if p not in photos}:
         files = [p for p in files if p not in masks]
         first = min(masks)
         whose = "its image" if len(masks) == 1 else "their images"
