@@ -16,7 +16,8 @@ Decoding: a ``<ref>`` labels every shape after it until the next ``<ref>`` (text
 does not end it); a counter-clockwise ``<poly>`` right after another ``<poly>`` of the same
 ``<ref>`` (nothing but whitespace between) is a hole of it. Problems are reported, never raised: out-of-range, zero-padded or stray
 tokens, unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or
-y1>y2 (swapped, kept), an ``<obb>`` whose edges cross (its two corners out of order swapped, kept), a ``<ref>`` the next one replaces with no shape or word between. Cannot:
+y1>y2 (swapped, kept), an ``<obb>`` whose edges cross (its two corners out of order swapped, kept), a ``<ref>`` the next one replaces with no shape or word between,
+a ``<ref>`` label that reads as a caption (``caption_label``: the label dropped, its shapes kept unlabelled). Cannot:
 tell a hole from a separate counter-clockwise instance by geometry.
 """
 
@@ -58,6 +59,16 @@ _CASED = re.compile(r"<(?:/?(?:ref|box|obb|point|poly|mask|grid)|row|run)>|<loc_
 # a <ref> label: a class name or referring phrase (57,784 synthetic and converted ones: 24 characters at most), not a
 # text; the constrained decoder stops one at rsvlm.model.grammar.MAX_LABEL_TOKENS
 MAX_LABEL_CHARS = 256
+# two sentences in a label: a word of two lower-case letters or more ends one, a capital starts the next ("harbour. There
+# are"); "U.S. Navy ship", "St. Louis", "Boeing737", "ground track field" hold none
+_SENTENCE_BREAK = re.compile(r"\b[a-z]{2,}[.!?]+[\"')\]]*\s+[\"'(\[]?[A-Z]")
+
+
+def caption_label(label: str) -> bool:
+    """Whether ``label`` reads as a caption the model ran into (two sentences or more: ``_SENTENCE_BREAK``), not a
+    class name or referring phrase. Cannot: tell a caption of one sentence from a long referring phrase, nor read a
+    break written in lower case ("harbour. there are") or in a script without capitals."""
+    return bool(_SENTENCE_BREAK.search(label))
 
 
 @dataclass
@@ -81,6 +92,9 @@ def _label(obj: dict, where: str) -> str | None:
     if _CASED.search(lab) or any(t in lab for t in _PROMPT_TOKENS):  # <box>, and <BOX>: decode reports it
         raise ValueError(f"{where}: label {lab!r} contains an rsvlm tag")
     lab = lab.strip()
+    if caption_label(lab):  # decode would drop it
+        raise ValueError(f"{where}: label {lab[:40]!r}… ({len(lab)} characters) holds two sentences: a class name or "
+                         "referring phrase, not a text; shorten it")
     if len(lab) > MAX_LABEL_CHARS:  # decode would cut it
         raise ValueError(f"{where}: label {lab[:40]!r}… is {len(lab)} characters, over {MAX_LABEL_CHARS}: "
                          "a class name or referring phrase, not a text; shorten it")
@@ -198,7 +212,7 @@ def encode(objects: list[dict], width: int, height: int, clamped: list[str] | No
 
     Raises ValueError naming the object on bad input (unknown kind, wrong coordinate count,
     non-finite values, an rsvlm token inside a label: a tag, ``<image>``, a task tag; a label over
-    ``MAX_LABEL_CHARS``).
+    ``MAX_LABEL_CHARS`` or of two sentences, ``caption_label``).
     Coordinates outside the image are clamped to its edge: a box or a point as it is, but an oriented box
     or a polygon with a vertex more than a bin off the image changes shape (each vertex moves alone), and
     ``clamped``, where given, gets one line per such object, naming it, for the caller to count or say.
@@ -413,6 +427,10 @@ def decode(text: str, width: int, height: int) -> Decoded:
                 out.problems.append(f"<ref>{phrase[:40]} is not closed by </ref>")
                 unshaped = None
             label = phrase.strip() or None
+            if label and caption_label(label):  # a runaway caption: never a class (predict tabled one; encode refuses it)
+                out.problems.append(f"<ref>{label[:40]}… ({len(label)} characters) reads as a caption (two "
+                                    "sentences), not a class name: the label dropped")
+                label = None
             if label and len(label) > MAX_LABEL_CHARS:  # a runaway label: encode refuses it back
                 out.problems.append(f"<ref>{label[:40]}… is {len(label)} characters, over {MAX_LABEL_CHARS}; "
                                     f"the label cut to {MAX_LABEL_CHARS}")
