@@ -125,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
         p.error(why)
+    if not Path(a.data).is_file():  # a folder was 'no such file'
+        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
+    if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
+        p.error(f"--limit {a.limit}: give 1 or more")
+    require_out_file(p, a.out, {"data": a.data})  # else found after the work
     if a.model is not None:  # was "error: X: not an rsvlm checkpoint", naming no option, after --data was read
         from rsvlm.loading import resolve_model_dir  # torch: not for --help
 
@@ -132,11 +137,6 @@ def main(argv: list[str] | None = None) -> int:
             resolve_model_dir(a.model)
         except FileNotFoundError as e:
             p.error(f"--model {e}")
-    if not Path(a.data).is_file():  # a folder was 'no such file'
-        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
-    if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
-        p.error(f"--limit {a.limit}: give 1 or more")
-    require_out_file(p, a.out, {"data": a.data})  # else found after the work
     try:
         model, processor = load_model(a.model, device="cpu")
         res = cell_stats(model, processor, Path(a.data), a.limit, image_root=Path(a.image_root) if a.image_root else None)

@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> dict:
     a = p.parse_args(argv)
     if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
         p.error(why)
+    if not Path(a.data).is_file():  # a folder was 'no such file'
+        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
+    require_out_file(p, a.out, {"data": a.data})  # else found after the work
     if a.model is not None:  # was "error: X: not an rsvlm checkpoint", naming no option, after --data was read
         from rsvlm.loading import resolve_model_dir  # torch: not for --help
 
@@ -111,9 +114,6 @@ def main(argv: list[str] | None = None) -> dict:
             resolve_model_dir(a.model)
         except FileNotFoundError as e:
             p.error(f"--model {e}")
-    if not Path(a.data).is_file():  # a folder was 'no such file'
-        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
-    require_out_file(p, a.out, {"data": a.data})  # else found after the work
     try:
         records, _ = load_records(a.data)
         read = len(records)

@@ -40,9 +40,11 @@ def test_pointer_probe_refuses_bad_arguments_before_loading(tmp_path, monkeypatc
 
 def test_pointer_probe_names_a_folder_that_is_not_a_checkpoint(tmp_path, monkeypatch, capsys):
     probe = load_script("probe_pointer_cells", monkeypatch)
-    assert probe.main(["--model", str(tmp_path), "--data", str(ground_records(tmp_path))]) == 1
+    with pytest.raises(SystemExit) as e:  # a usage error naming --model, before any work (stop 80)
+        probe.main(["--model", str(tmp_path), "--data", str(ground_records(tmp_path))])
     err = capsys.readouterr().err.strip().splitlines()  # was: a FileNotFoundError traceback
-    assert err == [f"error: {tmp_path}: not an rsvlm checkpoint (no config.yaml)"]
+    assert e.value.code == 2
+    assert err[-1].endswith(f": error: --model {tmp_path}: not an rsvlm checkpoint (no config.yaml)")
 
 
 def sensor_records(tmp_path):
@@ -69,9 +71,10 @@ def test_sensor_probe_says_what_is_wrong_in_one_line(tmp_path, monkeypatch, caps
     with pytest.raises(SystemExit) as e:
         probe.main(["--data", str(tmp_path / "missing.jsonl")])
     assert e.value.code == 2 and "--data: no such file" in capsys.readouterr().err
-    for model, text, says in ((tmp_path, None, "not an rsvlm checkpoint"), (None, "{not json\n", "not valid JSON")):
-        if text:
-            data.write_text(text + data.read_text())
-        with pytest.raises(SystemExit) as e:  # was: FileNotFoundError / RecordError tracebacks
-            probe.main([*(["--model", str(model)] if model else []), "--data", str(data)])
-        assert str(e.value.code).startswith("error: ") and says in e.value.code and "\n" not in e.value.code
+    with pytest.raises(SystemExit) as e:  # was: a FileNotFoundError traceback; a usage error before the work (stop 80)
+        probe.main(["--model", str(tmp_path), "--data", str(data)])
+    assert e.value.code == 2 and f"error: --model {tmp_path}: not an rsvlm checkpoint" in capsys.readouterr().err
+    data.write_text("{not json\n" + data.read_text())
+    with pytest.raises(SystemExit) as e:  # was: a RecordError traceback
+        probe.main(["--data", str(data)])
+    assert str(e.value.code).startswith("error: ") and "not valid JSON" in e.value.code and "\n" not in e.value.code
