@@ -2,7 +2,8 @@
 (each IoU < ``agree``) and two other views agree (IoU >= ``agree``).
 
 Preferring the shape most views agree with there was measured and not adopted (docs/tta.md, "Two views that agree can
-still lose to a third"): these pin what ``fuse_single`` does instead, the highest summed IoU first."""
+still lose to a third"), as was preferring it only where the winner has no partner: these pin what ``fuse_single`` does
+instead, the highest summed IoU first (the second test fails against either candidate)."""
 
 from __future__ import annotations
 
