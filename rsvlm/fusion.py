@@ -160,7 +160,9 @@ def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | Non
     ``_reach`` of the ``size`` (w, h) image), labelled as most of them are (``majority_label``) where at
     least half of them gave that label; else as the plain view's shape (``plain``: ``shapes[0]`` is it), where
     it agrees, else unlabelled (one view's "building" beside seven unlabelled boxes named a [ground] answer the
-    plain view left unnamed; the plain "ship" beside seven unlabelled boxes stays "ship", as ``fuse_many`` keeps it)."""
+    plain view left unnamed; the plain "ship" beside seven unlabelled boxes stays "ship", as ``fuse_many`` keeps it).
+    A medoid of many small overlaps (each under ``agree``) outvotes two views that agree with each other, which are
+    then unused (preferring the larger agreeing group was measured and not adopted: docs/tta.md)."""
     n, reach = len(shapes), _reach(cfg, size)
     iou = np.array([[_iou(a, b, reach) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
     med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
