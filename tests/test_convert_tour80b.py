@@ -73,7 +73,8 @@ def test_dota_field_8_knows_a_class_in_any_case_and_number(tmp_path, classes, li
     png(tmp_path / "d" / "images" / "a.png", 100, 80)
     (tmp_path / "d" / "labelTxt").mkdir()
     (tmp_path / "d" / "labelTxt" / "a.txt").write_text(line + "\n")
-    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), *(["--classes", classes] if classes else []))
+    chosen = ["--classes", classes] if classes else []
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), *chosen)
     assert stats["skipped"] == {"unparsable_line": 1}
     assert stats["skipped_examples"]["unparsable_line"] == (
         f"{tmp_path / 'd' / 'labelTxt' / 'a.txt'}:1: unparsable_line ({said}: {line})")

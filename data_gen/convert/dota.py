@@ -178,9 +178,9 @@ def _field_8_bad(parts: list[str], known: set[str]) -> bool:
     """Whether a line of 7 numbers then words reads as a mistyped y4 (field 8) before its class, not as a line short
     of a number whose class begins at field 8: field 8 starts as a number does (``2O``, ``1.2.3``, ``-.5x``; not a class
     named with a digit inside, FAIR1M's ``Boeing737``), or the words after it, not with it, are a known class
-    (``known``: DOTA's and ``--classes``, cleaned; ``_is_known``: in any case, an ``s`` or ``es`` more or less). A
-    line was said both ways ("7 numbers …; or field 8 … is no number"). Cannot: tell them apart where neither reading
-    gives a known class (taken as short, unless field 8 starts as a number)."""
+    (``known``: DOTA's and ``--classes``, cleaned; ``_is_known``: in any case, an ``s`` or ``es`` more or
+    less). A line was said both ways ("7 numbers …; or field 8 … is no number"). Cannot: tell them apart where
+    neither reading gives a known class (taken as short, unless field 8 starts as a number)."""
     words = parts[8:-1] if len(parts) > 9 and re.fullmatch(r"\d", parts[-1]) else parts[8:]
     if _is_known(parts[7:8] + words, known):  # "1 … 7 small vehicle 0"
         return False
@@ -243,7 +243,8 @@ def run(args, out: Output) -> None:
             f"; it holds {counted(len(xml), '.xml file')} ({xml[0].name}): VOC / DIOR annotations are read by "
             "python -m "
             f"data_gen convert voc --src {label_dir}" if xml else _pairs_hint(label_dir))
-            + unlabelled_said([p for ps in every.values() for p in ps], image_dir, "labelTxt file", out.progress)))  # label files found elsewhere: unsaid
+            + unlabelled_said([p for ps in every.values() for p in ps], image_dir, "labelTxt file",
+                              out.progress)))  # label files found elsewhere: unsaid
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)
