@@ -131,7 +131,8 @@ def main() -> None:
             model.generate(**batch, max_new_tokens=args.new_tokens, on_token=stream, **held(session, q))
             baseline[k].append((*c.result()[:2], int(batch["input_ids"].shape[1])))
             turns.update()
-    turns.close()
+    turns.total = budget.done * args.turns  # the runs --budget left out are no turns to come: a log's last line
+    turns.close()  # read "2/6" of a run that did all it would
     cached, baseline = [best(runs) for runs in cached], [best(runs) for runs in baseline]
 
     print(f"model: ViT {cfg.encoders['default'].width}x{cfg.encoders['default'].layers}, {n_vis} visual tokens; "

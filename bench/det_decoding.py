@@ -1,6 +1,7 @@
 """Detection decoding: time and mAP of ``--min-objects`` and ``--det-by-class`` against a plain pass.
 
     OMP_NUM_THREADS=2 .venv/bin/python bench/det_decoding.py --data TEST.jsonl [--model DIR] [--min-objects 10]
+        [--limit N]
 
 The detection records of a test set with references are answered by one model, one decoding
 after the other in this process: plain, with ``--min-objects N`` (answers kept writing objects,
@@ -18,6 +19,7 @@ classes (``prompt.det_classes``).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -62,6 +64,19 @@ def det_records(data: Path, limit: int | None):
             yield rec
 
 
+def every_or_count(text: str) -> int | None:
+    """``--limit``'s value: a count of 1 or more, or 'all' (None: no limit), as bench/tta.py reads its own."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:  # 'all' was "invalid int value: 'all'"; 0 and -2 were "give 1 or more", 'all' unsaid
+        raise argparse.ArgumentTypeError(f"{text!r}: give a count of det records (1 or more) or 'all'")
+    return n
+
+
 def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[str, Path]:
     """The det records of ``data`` (image paths made absolute) as ``dest/all.jsonl``, and split by
     whether ``--det-by-class`` would ask them class by class (``generic``) or as they are (``named``)."""
@@ -96,12 +111,13 @@ def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True,
                     help="a test set's records with references (JSONL); its det records are answered")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N detection records")
+    ap.add_argument("--limit", type=every_or_count, default=None,
+                    help="only the first N detection records (default 'all': every one)")
     ap.add_argument("--min-objects", type=int, default=10, help="N of the --min-objects passes (default 10)")
     model_options(ap)
     keep_option(ap)
     a = ap.parse_args()
-    common.check_model_args(ap, a, ("limit", "batch_size", "max_new_tokens", "min_objects"))
+    common.check_model_args(ap, a, ("batch_size", "max_new_tokens", "min_objects"))  # --limit: every_or_count
     check_keep(ap, a.keep)
     try:  # was: every pass answered, then a dash per score and the scorer's reason after the table
         bad, n_det, first = unsized(a.data, a.limit)

@@ -54,7 +54,7 @@ def test_gpu_bench_refuses_bad_arguments_before_training(tmp_path, monkeypatch, 
     ("constrained_decoding", ["--scenes", "0"], "--scenes 0: give 1 or more"),  # was: CalledProcessError
     ("constrained_decoding", ["--model", "{tmp}"], "--model {tmp}: not an rsvlm checkpoint"),
     ("det_decoding", ["--data", "{tmp}"], "--data {tmp}: is a folder; give the JSONL file"),  # was: IsADirectoryError
-    ("det_decoding", ["--data", "{tmp}/f.jsonl", "--limit", "0"], "--limit 0: give 1 or more"),  # 0 meant all
+    ("det_decoding", ["--data", "{tmp}/f.jsonl", "--limit", "0"], "--limit: '0': give a count of det records"),  # 0 meant all
     ("tta", ["--data", "{tmp}/missing.jsonl"], "--data {tmp}/missing.jsonl: no such file"),
     ("missing_bands", ["--data", "{tmp}/f.jsonl", "--model", "{tmp}"], "--model {tmp}: not an rsvlm checkpoint"),
     ("geometry_codec", ["--realdata", "{tmp}", "--budgets", "16,x"], "--budgets '16,x': give location-token"),
