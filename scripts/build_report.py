@@ -209,7 +209,7 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
     """Score every finished stage's checkpoint on the short-answer and grounding tasks of the test set,
     plus the teacher-forced location error on its ground and det records (``eval.loc_error``: mean
     |expected bin − true bin|, with the right images and with other scenes', against always answering
-    the centre); OUT/curve.md: metrics against cumulative CPU minutes (wall minutes of the stages on
+    the centre); OUT/curve/curve.md (and curve.json): metrics against cumulative CPU minutes (wall minutes of the stages on
     2 cores). Answers and errors newer than their checkpoint are reused."""
     from rsvlm.data.records import read_records
 
