@@ -39,6 +39,7 @@ from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import Fused, asked_kind, cut_by, fusable, fuse, other_kinds, outvoted, vote, voted_out
+from rsvlm.geometry.codec import CAPTION_DROPPED
 from rsvlm.tta_lead import asks_several, majority_kind, skipped_note
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
@@ -150,14 +151,13 @@ def _unfused(dec, shapes: bool, text: str = "") -> str | None:
     it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``shapes``: a shape answer
     (of any kind: ``fusion.other_kinds`` leaves out another once all are in), else a text answer."""
     if problems := unrepaired(dec):  # a shape repaired (a crossing <obb>'s corners swapped) is fused: repaired_note
-        return f"its geometry does not parse ({problems[0]})"
+        said = "its label reads as a caption" if problems[0].endswith(CAPTION_DROPPED) else "its geometry does not parse"
+        return f"{said} ({problems[0]})"
     if not shapes:
         return "it holds shapes" if dec.objects else None
     if dec.objects and not shapes_only(dec):
         return "it holds text besides its shapes"
-    if not dec.objects and text.strip() and not says_none(text):
-        return "it answers in words, neither shapes nor none"
-    return None
+    return None if dec.objects or not text.strip() or says_none(text) else "it answers in words, neither shapes nor none"
 
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],

@@ -60,15 +60,25 @@ _CASED = re.compile(r"<(?:/?(?:ref|box|obb|point|poly|mask|grid)|row|run)>|<loc_
 # text; the constrained decoder stops one at rsvlm.model.grammar.MAX_LABEL_TOKENS
 MAX_LABEL_CHARS = 256
 # two sentences in a label: a word of two lower-case letters or more ends one, a capital starts the next ("harbour. There
-# are"); "U.S. Navy ship", "St. Louis", "Boeing737", "ground track field" hold none
-_SENTENCE_BREAK = re.compile(r"\b[a-z]{2,}[.!?]+[\"')\]]*\s+[\"'(\[]?[A-Z]")
+# are"); "U.S. Navy ship", "St. Louis", "Boeing737", "ground track field" hold none, nor a lower-case abbreviation before
+# a name ("av. Paulista", "ship vs. Boat", "approx. North")
+_ABBREVIATIONS = "av|ave|avda|bd|blvd|rd|str|mt|ft|vs|approx|ca|cf|dept|bldg|apt|no|nr|jr|sr|inc|ltd|corp|co"
+_SENTENCE_BREAK = re.compile(rf"\b(?!(?:{_ABBREVIATIONS})\.)[a-z]{{2,}}[.!?]+[\"')\]]*\s+[\"'(\[]?[A-Z]")
+# the end of decode's problem for such a label (rsvlm.tta names it a caption, not a geometry that does not parse)
+CAPTION_DROPPED = "reads as a caption (two sentences), not a class name: the label dropped"
 
 
 def caption_label(label: str) -> bool:
     """Whether ``label`` reads as a caption the model ran into (two sentences or more: ``_SENTENCE_BREAK``), not a
     class name or referring phrase. Cannot: tell a caption of one sentence from a long referring phrase, nor read a
-    break written in lower case ("harbour. there are") or in a script without capitals."""
+    break written in lower case ("harbour. there are"), in a script without capitals, after a capitalised word ("the
+    Harbour. There") or after a word ``_ABBREVIATIONS`` lists ("no. There")."""
     return bool(_SENTENCE_BREAK.search(label))
+
+
+def _head(label: str) -> str:
+    """``label``'s first 40 characters, quoted, with an ellipsis where it goes on."""
+    return f"{label[:40]!r}" + "…" * (len(label) > 40)
 
 
 @dataclass
@@ -93,7 +103,7 @@ def _label(obj: dict, where: str) -> str | None:
         raise ValueError(f"{where}: label {lab!r} contains an rsvlm tag")
     lab = lab.strip()
     if caption_label(lab):  # decode would drop it
-        raise ValueError(f"{where}: label {lab[:40]!r}… ({len(lab)} characters) holds two sentences: a class name or "
+        raise ValueError(f"{where}: label {_head(lab)} ({len(lab)} characters) holds two sentences: a class name or "
                          "referring phrase, not a text; shorten it")
     if len(lab) > MAX_LABEL_CHARS:  # decode would cut it
         raise ValueError(f"{where}: label {lab[:40]!r}… is {len(lab)} characters, over {MAX_LABEL_CHARS}: "
@@ -428,8 +438,8 @@ def decode(text: str, width: int, height: int) -> Decoded:
                 unshaped = None
             label = phrase.strip() or None
             if label and caption_label(label):  # a runaway caption: never a class (predict tabled one; encode refuses it)
-                out.problems.append(f"<ref>{label[:40]}… ({len(label)} characters) reads as a caption (two "
-                                    "sentences), not a class name: the label dropped")
+                out.problems.append(f"<ref>{label[:40]}{'…' * (len(label) > 40)} ({len(label)} characters) "
+                                    f"{CAPTION_DROPPED}")
                 label = None
             if label and len(label) > MAX_LABEL_CHARS:  # a runaway label: encode refuses it back
                 out.problems.append(f"<ref>{label[:40]}… is {len(label)} characters, over {MAX_LABEL_CHARS}; "
