@@ -43,6 +43,21 @@ from rsvlm.argparsing import Parser
 from rsvlm.tokens import TASKS, task_name
 
 
+def with_records(index, keep: list[int], records: list[str]):
+    """``index``'s rows ``keep`` with ``records`` for their record column. Past 1000 rows datasets drew its own
+    "Flattening the indices" bar into the default build's log at every shuffled run: kept out, the bars'
+    setting as it was."""
+    import datasets
+
+    was_off = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        return index.select(keep).remove_columns("record").add_column("record", records)
+    finally:
+        if not was_off:
+            datasets.enable_progress_bars()
+
+
 def shuffle_images(records: list[str], seed: int, left_out: list[tuple[int, str]] | None = None) -> list[str | None]:
     """JSON records with their ``images`` exchanged among records of the same modality and task, so
     no record keeps an image path it had. A group that cannot be shuffled that way (one record, or
@@ -138,7 +153,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
                              f"({counted(len(left_out), 'record')}, by modality/task: {groups})")
         if left_out:
             unshuffled = {"n": len(left_out), "groups": groups, "first": json.loads(records[left_out[0][0]])["id"]}
-        index = index.select(keep).remove_columns("record").add_column("record", [shuffled[i] for i in keep])
+        index = with_records(index, keep, [shuffled[i] for i in keep])
     # past the LLM's positions a RoPE model's logits are garbage, without a word: a long answer is cut there
     ctx = max_length(model)
     data = D.SFTDataset(index, image_root or records_path.parent, processor, processor.prompt, ctx)
