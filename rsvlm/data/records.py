@@ -43,7 +43,7 @@ from rsvlm.data.records_shape import (
     record_line,
 )
 from rsvlm.geometry import decode
-from rsvlm.geometry.codec import REPAIRED
+from rsvlm.geometry.codec import CAPTION_DROPPED, REPAIRED
 from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, MODALITY_WORDS, TASKS, opening_tag, opening_task, task_name
 
@@ -130,6 +130,8 @@ def _check_turn_shapes(value: str, where: str, turn: str) -> None:
     if _GEOMETRY_RE.search(value) and (problems := decode(value, 1000, 1000).problems):
         said = problems[0].removesuffix(REPAIRED)
         said += REENCODE * (said != problems[0])
+        if said.endswith(CAPTION_DROPPED):  # the record is refused, not its label dropped as decode says
+            said = said.removesuffix(": the label dropped") + "; write the phrase as one sentence"
         raise _fail(where, f"{turn}.value", f"geometry does not follow the grammar: {said}")
 
 
