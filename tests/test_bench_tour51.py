@@ -104,7 +104,7 @@ def test_tta_bench_shows_each_pass_on_stderr_and_the_table_on_stdout(tmp_path, m
     n = len(MODES) + 1
     assert [f"pass {i} of {n}" in err for i in range(1, n + 1)] == [True] * n  # was: minutes without a word
     assert "1/1" in err  # the records' bar
-    assert out.startswith(f"1 localisation records of {data} (ground 1)\n")  # each task's share of the scores
+    assert out.startswith(f"1 (the first, --limit; of 4) localisation records of {data} (ground 1)\n")  # each task's share
     assert "| none | " in out and "pass 1" not in out
 
 
