@@ -45,3 +45,14 @@ def test_the_probes_model_check_takes_the_forms_the_docs_show(tmp_path, monkeypa
     with pytest.raises(SystemExit) as e:
         probe.main(["--model", model, "--data", str(data)])
     assert "not valid JSON" in str(e.value.code) and "--model" not in str(e.value.code)
+
+
+@pytest.mark.parametrize("script", ["probe_sensor_word", "probe_pointer_cells"])
+def test_an_empty_model_is_refused_not_read_as_the_bundled_one(tmp_path, monkeypatch, capsys, script):
+    """`--model "$M"` with M unset probed the bundled model, unsaid; rsvlm's own commands refuse it."""
+    probe = load_script(script, monkeypatch)
+    data = tmp_path / "d.jsonl"
+    data.write_text("{not json\n")
+    with pytest.raises(SystemExit) as e:
+        probe.main(["--model", "", "--data", str(data)])
+    assert e.value.code == 2 and "error: --model is empty; give a checkpoint folder" in capsys.readouterr().err
