@@ -77,6 +77,20 @@ class Budget:
                 f"{self.seconds:g} s (a loaded machine; --budget 0 runs them all)")
 
 
+def every_or_count(text: str, unit: str = "records") -> int | None:
+    """A ``--limit`` value: a count of 1 or more, or 'all' (None: no limit), refused naming it and ``unit``
+    (bench/tta.py's and bench/det_decoding.py's: one reading, not a copy each)."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:  # 0 answered every record and -2 all but the last two, unsaid; 'all' was "invalid int value"
+        raise argparse.ArgumentTypeError(f"{text!r}: give a count of {unit} (1 or more) or 'all'")
+    return n
+
+
 def keep_option(ap: argparse.ArgumentParser) -> None:
     """``--keep DIR``: the records and each run's predictions of a bench that answers a test set."""
     ap.add_argument("--keep", type=Path, metavar="DIR",

@@ -19,7 +19,7 @@ classes (``prompt.det_classes``).
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 import sys
 import time
@@ -30,6 +30,7 @@ from common import (
     check_keep,
     cpu_note,
     cut_answers,
+    every_or_count,
     fmt,
     keep_option,
     markdown_table,
@@ -62,19 +63,6 @@ def det_records(data: Path, limit: int | None):
         if rec["task"] == "det" and not (limit and n >= limit):
             n += 1
             yield rec
-
-
-def every_or_count(text: str) -> int | None:
-    """``--limit``'s value: a count of 1 or more, or 'all' (None: no limit), as bench/tta.py reads its own."""
-    if text.strip().lower() == "all":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:  # 'all' was "invalid int value: 'all'"; 0 and -2 were "give 1 or more", 'all' unsaid
-        raise argparse.ArgumentTypeError(f"{text!r}: give a count of det records (1 or more) or 'all'")
-    return n
 
 
 def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[str, Path]:
@@ -111,7 +99,7 @@ def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True,
                     help="a test set's records with references (JSONL); its det records are answered")
-    ap.add_argument("--limit", type=every_or_count, default=None,
+    ap.add_argument("--limit", type=functools.partial(every_or_count, unit="det records"), default=None,
                     help="only the first N detection records (default 'all': every one)")
     ap.add_argument("--min-objects", type=int, default=10, help="N of the --min-objects passes (default 10)")
     model_options(ap)

@@ -16,7 +16,6 @@ the build writes, runs/default_model/data/test/test.jsonl).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -28,6 +27,7 @@ from common import (
     check_keep,
     cpu_note,
     cut_answers,
+    every_or_count,
     fmt,
     keep_option,
     markdown_table,
@@ -62,19 +62,6 @@ def localisation_subset(data: Path, dest: Path, limit: int | None) -> tuple[Coun
     rows = rows[:limit] if limit else rows
     dest.write_text("\n".join(rows) + "\n")
     return Counter(tasks[: len(rows)]), len(tasks)
-
-
-def every_or_count(text: str) -> int | None:
-    """``--limit``'s value: a count of 1 or more, or 'all' (None: no limit)."""
-    if text.strip().lower() == "all":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:  # 0 answered every record and -2 all but the last two, unsaid; 'x' was "invalid every_or_count value"
-        raise argparse.ArgumentTypeError(f"{text!r}: give a count of records (1 or more) or 'all'")
-    return n
 
 
 def scores(gt: Path, pred: Path) -> dict[str, common.Headline]:
