@@ -241,7 +241,7 @@ def test_chat_ids_stay_unique_when_the_source_reuses_record_ids(tmp_path, capsys
                      "--no-progress", "--seed", str(seed)]) == 0
         ids = [json.loads(line)["id"] for line in (tmp_path / "c.jsonl").open()]
         assert len(set(ids)) == len(ids) >= 2 and all(i.startswith("chat-P0001-") for i in ids)
-    assert "reuses record ids (7, first: 'P0001'" in capsys.readouterr().err
+    assert "reuses record ids (7, the first repeat: 'P0001'" in capsys.readouterr().err
 
 
 def test_preview_draws_the_first_single_scene_and_the_first_pair_of_each_class(tmp_path):

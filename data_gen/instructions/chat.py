@@ -214,7 +214,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
     if report.n_skipped:
         print(f"skipped {report.summary()}; first: {report.examples[0]}", file=sys.stderr)
     if report.duplicates:  # ids stay unique in --out: rsvlm eval resumes and python -m eval.TASK matches by id
-        print(f"note: {a.src} reuses record ids ({report.duplicates}, first: {report.first_duplicate}); a "
+        print(f"note: {a.src} reuses record ids ({report.duplicates}, the first repeat: {report.first_duplicate}); a "
               "conversation id taken already gets -dup2, -dup3, …", file=sys.stderr)
     if not chats:
         if not records:  # "it holds no records" under the line saying how many were skipped
