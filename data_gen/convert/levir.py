@@ -211,7 +211,8 @@ def run(args, out: Output) -> None:
             f"; its folders {', '.join(splits)} hold A/ B/ label/: give one of them as --src, "
             f"once per split (--src {src / splits[0]})" if splits else "")
             + unlabelled_said([p for d in (src / "A", src / "B", src) if d.is_dir() for p in d.iterdir() if _image(p)
-                               and (d != src or p.stem.lower().endswith(("_a", "_b")))], src, "label file", out.progress))
+                               and (d != src or p.stem.lower().endswith(("_a", "_b")))], src, "label file",
+                              out.progress))
     befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
                                       sorted(p for p in src.iterdir() if p.stem.lower().endswith("_a")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])

@@ -203,8 +203,8 @@ def run(args, out: Output) -> None:
         txt = files_with_suffix(src / "labelTxt" if (src / "labelTxt").is_dir() else src, ".txt", recursive=False)
         raise ConversionError(f"{src}: no .xml files" + (  # a DOTA folder given to voc said no more
             f"; it holds {counted(len(txt), '.txt file')} ({txt[0].name}): if they are DOTA labelTxt files, python -m "
-            f"data_gen convert dota --src {src} reads them" if txt else "") + unlabelled_said([p for ps in every.values() for p in ps], image_dir,
-                                                                                               ".xml file", out.progress))
+            f"data_gen convert dota --src {src} reads them" if txt else "")
+            + unlabelled_said([p for ps in every.values() for p in ps], image_dir, ".xml file", out.progress))
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which
     missing, read = [], 0  # the images XML files name that are not found; the XML files parsed
