@@ -38,6 +38,20 @@ def bundled_model_dir() -> Path:
     return Path(__file__).resolve().parent / "assets" / "default_model"
 
 
+def model_arg_problem(model: str | None) -> str | None:
+    """Why ``--model`` names no checkpoint (empty: ``--model "$M"`` with M unset read the bundled one unsaid; a
+    missing or other folder), worded for a parser's error; None where it is fine or not given."""
+    if model is None:
+        return None
+    if not model.strip():
+        return "--model is empty; give a checkpoint folder, or leave --model out for the bundled default model"
+    try:
+        resolve_model_dir(model)
+    except FileNotFoundError as e:
+        return f"--model {e}"
+    return None
+
+
 def resolve_model_dir(model: str | None) -> Path:
     """The checkpoint folder ``--model`` names (the bundled one without it); FileNotFoundError saying
     why it is none: missing, a file (its config.yaml, a weights file) rather than the folder, or a

@@ -130,15 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
         p.error(f"--limit {a.limit}: give 1 or more")
     require_out_file(p, a.out, {"data": a.data})  # else found after the work
-    if a.model is not None and not a.model.strip():  # --model "$M", M unset: the bundled one ran; rsvlm refuses it too
-        p.error("--model is empty; give a checkpoint folder, or leave --model out for the bundled default model")
-    if a.model is not None:  # was "error: X: not an rsvlm checkpoint", naming no option, after --data was read
-        from rsvlm.loading import resolve_model_dir  # torch: not for --help
+    from rsvlm.loading import model_arg_problem  # torch: not for --help
 
-        try:
-            resolve_model_dir(a.model)
-        except FileNotFoundError as e:
-            p.error(f"--model {e}")
+    if why := model_arg_problem(a.model):  # was "error: X: not an rsvlm checkpoint", naming no option, after --data
+        p.error(why)
     try:
         model, processor = load_model(a.model, device="cpu")
         res = cell_stats(model, processor, Path(a.data), a.limit, image_root=Path(a.image_root) if a.image_root else None)

@@ -107,15 +107,10 @@ def main(argv: list[str] | None = None) -> dict:
     if not Path(a.data).is_file():  # a folder was 'no such file'
         p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     require_out_file(p, a.out, {"data": a.data})  # else found after the work
-    if a.model is not None and not a.model.strip():  # --model "$M", M unset: the bundled one ran; rsvlm refuses it too
-        p.error("--model is empty; give a checkpoint folder, or leave --model out for the bundled default model")
-    if a.model is not None:  # was "error: X: not an rsvlm checkpoint", naming no option, after --data was read
-        from rsvlm.loading import resolve_model_dir  # torch: not for --help
+    from rsvlm.loading import model_arg_problem  # torch: not for --help
 
-        try:
-            resolve_model_dir(a.model)
-        except FileNotFoundError as e:
-            p.error(f"--model {e}")
+    if why := model_arg_problem(a.model):  # was "error: X: not an rsvlm checkpoint", naming no option, after --data
+        p.error(why)
     try:
         records, _ = load_records(a.data)
         read = len(records)
