@@ -25,12 +25,30 @@ def whole_step_tmp(tmp: Path, old: Path) -> bool:
         return False
     deepspeed = (tmp / "deepspeed").is_dir()
     for rank in range(max(ckpt.saved_world(tmp), ckpt.saved_world(old), 1)):
-        if not all((tmp / n).exists() for n in ckpt.step_files(rank, deepspeed)[-3:]):  # each rank's own three
+        if not all(whole_file(tmp / n) for n in ckpt.step_files(rank, deepspeed)[-3:]):  # each rank's own three
             return False
     if deepspeed and (old / "deepspeed").is_dir():
         shards = {p.relative_to(old) for p in (old / "deepspeed").rglob("*") if p.is_file()}
         return all((tmp / p).is_file() for p in shards)
     return True
+
+
+def whole_file(path: Path) -> bool:
+    """Whether ``path`` is there and, a JSON or safetensors file, parses (its header): a rank's
+    ``trainer_state_rank{r}.json`` cut mid-write was taken for whole by its being there."""
+    import json
+
+    from rsvlm.model.weights import open_safetensors
+
+    try:
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".safetensors":
+            with open_safetensors(path):
+                pass
+        return path.exists()
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
 
 
 # what save_final writes, train_config.yaml last
@@ -62,7 +80,11 @@ def finish_rename(folder: Path, whole, what: str) -> str | None:
     old, tmp = folder.with_name(folder.name + ".old"), folder.with_name(folder.name + ".tmp")
     if folder.exists() or not old.is_dir() or not tmp.is_dir():
         return None
-    if not whole(tmp, old):
+    try:
+        is_whole = whole(tmp, old)
+    except OSError:  # another rank renamed .tmp or removed .old while this one read them (rglob does not say)
+        is_whole = False
+    if not is_whole:
         if folder.exists():  # another process finished it while this one looked
             return None
         return (f"{what}: {folder.name}'s save was cut off between its renames and {tmp.name} is not whole; left as it "

@@ -1,0 +1,57 @@
+"""Review of stop 80's training work (E): renames.finish_rename never promotes a step_N.tmp one of whose ranks' files
+was cut mid-write, and a rank reading .old/.tmp while another rank finishes the rename is not failed by it."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+from safetensors.torch import save_file
+
+from rsvlm.train import renames
+
+
+def _step(folder, world=2):
+    folder.mkdir(parents=True)
+    for name in ("trainable", "optimizer"):
+        save_file({"w": torch.zeros(2)}, str(folder / f"{name}.safetensors"))
+    (folder / "optimizer.json").write_text("{}")
+    (folder / "scheduler.json").write_text("{}")
+    for r in range(world):
+        (folder / f"rng_rank{r}.json").write_text("{}")
+        save_file({"s": torch.zeros(2)}, str(folder / f"rng_rank{r}.safetensors"))
+        (folder / f"trainer_state_rank{r}.json").write_text(json.dumps({"step": 2}))
+    return folder
+
+
+def test_a_step_tmp_with_a_rank_file_cut_mid_write_is_not_put_in_place(tmp_path):
+    """Rank 1's trainer_state (or RNG tensors) cut short: was taken for whole by its being there, renamed in, and
+    step_N.old removed; the resume then refused the step it had just made."""
+    root = tmp_path / "checkpoints"
+    _step(root / "step_000002.old")
+    tmp = _step(root / "step_000002.tmp")
+    assert renames.whole_step_tmp(tmp, root / "step_000002.old")
+    (tmp / "trainer_state_rank1.json").write_text('{"step": ')
+    assert not renames.whole_step_tmp(tmp, root / "step_000002.old")
+    (tmp / "trainer_state_rank1.json").write_text(json.dumps({"step": 2}))
+    data = (tmp / "rng_rank1.safetensors").read_bytes()
+    (tmp / "rng_rank1.safetensors").write_bytes(data[:-4])
+    assert not renames.whole_step_tmp(tmp, root / "step_000002.old")
+    said = renames.finish_rename(root / "step_000002", renames.whole_step_tmp, "ckpt.resume")
+    assert "step_000002.tmp is not whole; left as it is" in said, said
+    assert (root / "step_000002.old").is_dir() and tmp.is_dir() and not (root / "step_000002").exists()
+
+
+def test_a_rank_whose_read_of_old_fails_as_another_finishes_the_rename_lets_it_be(tmp_path):
+    """Another rank renames .tmp in and removes .old while this one reads them (rglob raises FileNotFoundError
+    on a folder removed under it): was a traceback on that rank; now None, the rename the other made kept."""
+    root = tmp_path / "checkpoints"
+    _step(root / "step_000002.old")
+    _step(root / "step_000002.tmp")
+
+    def racing(tmp, old):
+        tmp.rename(root / "step_000002")
+        raise FileNotFoundError(old / "deepspeed")
+
+    assert renames.finish_rename(root / "step_000002", racing, "ckpt.resume") is None
+    assert (root / "step_000002").is_dir()
