@@ -55,3 +55,25 @@ def test_a_rank_whose_read_of_old_fails_as_another_finishes_the_rename_lets_it_b
 
     assert renames.finish_rename(root / "step_000002", racing, "ckpt.resume") is None
     assert (root / "step_000002").is_dir()
+
+
+def test_another_runs_step_folder_cut_between_its_renames_is_named_not_changed(tmp_path):
+    """ckpt.resume=OTHER/checkpoints/step_N of another out_dir (an input, perhaps of a run still going, which would
+    fail at its own rename): was renamed in by this run, its .old removed; now refused naming the state, unchanged."""
+    import pytest
+
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import resume_folder
+
+    root = tmp_path / "other" / "checkpoints"
+    _step(root / "step_000002.old")
+    _step(root / "step_000002.tmp")
+    cfg = TrainConfig()
+    cfg.out_dir, cfg.ckpt.resume = str(tmp_path / "mine"), str(root / "step_000002")
+    with pytest.raises(FileNotFoundError, match="step_000002.tmp beside it is a save cut between its two renames, "
+                       "left as it is: another run's folder"):
+        resume_folder(cfg)
+    assert (root / "step_000002.old").is_dir() and (root / "step_000002.tmp").is_dir()
+    assert not (root / "step_000002").exists()
+    cfg.out_dir = str(tmp_path / "other")  # its own run's resume finishes it
+    assert resume_folder(cfg) == root / "step_000002" and (root / "step_000002").is_dir()

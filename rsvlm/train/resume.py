@@ -26,13 +26,18 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
         finish_step_renames(Path(cfg.out_dir) / "checkpoints")
         return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
     folder = Path(cfg.ckpt.resume)
-    if not folder.exists() and ckpt.STEP_RE.match(folder.name):  # that step's save cut between its renames
+    cut = not folder.exists() and bool(ckpt.STEP_RE.match(folder.name))
+    own = cut and continues_own(cfg)
+    if cut and own:  # that step's save cut between its renames (another run's, maybe running: said, not changed)
         finish_step_renames(folder.parent)
+    cut = cut and not own and folder.with_name(folder.name + ".tmp").is_dir()
     if not folder.is_dir():  # a file given: a step folder's file, most likely (…/step_N/trainable.safetensors)
         pruned = "" if folder.exists() else ckpt.kept_steps(folder)  # the step folders ckpt.keep left
         raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}" + (
             f" ({folder} is a file; give the step folder, e.g. {folder.parent})" if folder.is_file() else "")
-            + (f"; {pruned}" if pruned else "") + _auto_hint(folder))
+            + (f"; {pruned}" if pruned else "") + (f"; {folder.name}.tmp beside it is a save cut between its two "
+            "renames, left as it is: another run's folder (it may be running); resume that run's out_dir to finish "
+            "it" if cut else "") + _auto_hint(folder))
     return folder
 
 
