@@ -14,7 +14,7 @@ def test_python_m_rsvlm_train_goes_on_when_its_reader_closes(tmp_path, monkeypat
         written.write_text("final/")
         return 0
 
-    monkeypatch.setattr(entry, "main", work)
+    monkeypatch.setattr(entry, "main", lambda entry=False: work())  # run passes entry=True (3691ae29)
     monkeypatch.setattr(sys, "stderr", ClosedPipe())
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert (entry.run(), written.read_text()) == (0, "final/")  # was BrokenPipeError: exit 1, nothing trained

@@ -302,7 +302,7 @@ def test_python_m_rsvlm_train_says_which_stream_lost_its_reader(closed, monkeypa
         print("step 1/3 …", file=sys.stderr)
         return 3
 
-    monkeypatch.setattr(entry, "main", work)
+    monkeypatch.setattr(entry, "main", lambda entry=False: work())  # run passes entry=True (3691ae29)
     kept, said = one_stream_closed(monkeypatch, closed)
     assert entry.run() == 3
     assert f"rsvlm train: {said} was closed by its reader; the run failed (exit status 3)" in kept.text, kept.text
