@@ -77,3 +77,19 @@ def test_another_runs_step_folder_cut_between_its_renames_is_named_not_changed(t
     assert not (root / "step_000002").exists()
     cfg.out_dir = str(tmp_path / "other")  # its own run's resume finishes it
     assert resume_folder(cfg) == root / "step_000002" and (root / "step_000002").is_dir()
+
+
+def test_a_variable_whose_value_holds_a_dollar_is_expanded_once(tmp_path, monkeypatch, capsys):
+    """rsvlm train expanded the config's paths twice (recipe_values, then preflight): out_dir=$V/run with V holding
+    'a$b' was refused as naming $b, 'not set'; now expanded once, as a shell would."""
+    from test_train_utils import make_records, recipe
+
+    from rsvlm.train import main as train_main
+
+    monkeypatch.delenv("b", raising=False)
+    monkeypatch.setenv("RSVLM_REVIEW80", str(tmp_path / "a$b"))
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", "out_dir=$RSVLM_REVIEW80/run",
+            "log.progress=false", "batch_size=4", "device=cpu", "max_steps=1"]
+    assert train_main(argv) == 0, capsys.readouterr().err
+    assert (tmp_path / "a$b" / "run" / "final").is_dir()

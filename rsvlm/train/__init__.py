@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None, entry: bool | None = None) -> int:
                 recipe_values(cfg, args.config, args.overrides)  # preflight's first check, its refusal blamed
                 scans: dict = {}  # its checks' transformers-source lookups, for the build (one lookup a key)
                 try:
-                    shapes = preflight(cfg, scans)  # its meta LLM, for the build
+                    shapes = preflight(cfg, scans, expanded=True)  # its meta LLM, for the build
                 except (ValueError, FileNotFoundError) as e:  # model.stems.optical.bands=[R,G]: unblamed, as was
                     # a model path's refusal (a pickled LoRA base) naming the key alone where an override set it
                     if type(e) not in (ValueError, FileNotFoundError) or not str(e).startswith("model."):

@@ -188,7 +188,8 @@ def expand_home(cfg: TrainConfig) -> None:
         if not isinstance(p, str):
             return p
         out = os.path.expandvars(os.path.expanduser(p) if p.startswith("~") else p)
-        if unset := re.search(r"\$(\w+|\{[^}]*\})", out):
+        # p's, not out's: a set variable's value holding a $ was refused as naming an unset one
+        if unset := next((m for m in re.finditer(r"\$(\w+)|\$\{([^}]*)\}", p) if (m[1] or m[2]) not in os.environ), None):
             raise ValueError(f"{key}: {p!r} names {unset[0]}, which is not set in the environment (a config's "
                              f"paths expand ~ and $VAR as a shell would; a name holding {unset[0]} itself cannot be "
                              "given, rename or link it): set it, or write the path out")

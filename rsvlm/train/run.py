@@ -274,7 +274,7 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False,
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
-def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | None:
+def preflight(cfg: TrainConfig, scans: dict | None = None, expanded: bool = False) -> torch.nn.Module | None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
     config's values (the model section's: ``check_model_config``, and the local model files it names:
     ``check_model_files``, ``check_lora_base``), the records files and image roots, ``out_dir``, the
@@ -291,7 +291,8 @@ def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | 
     from rsvlm.model.checks import check_model_config
     from rsvlm.train.config import check_config, expand_home
 
-    expand_home(cfg)  # a config's ~ is the home folder, as on the command line
+    if not expanded:  # rsvlm train's recipe_values has: again, a $ an expanded value holds was expanded or refused
+        expand_home(cfg)  # a config's ~ is the home folder, as on the command line
     check_config(cfg)
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
     scans = {} if scans is None else scans  # another model's config fields, looked up once (llm_files.scanned)
