@@ -93,3 +93,25 @@ def test_a_variable_whose_value_holds_a_dollar_is_expanded_once(tmp_path, monkey
             "log.progress=false", "batch_size=4", "device=cpu", "max_steps=1"]
     assert train_main(argv) == 0, capsys.readouterr().err
     assert (tmp_path / "a$b" / "run" / "final").is_dir()
+
+
+def test_images_there_relative_to_the_working_folder_are_said(tmp_path, capsys, monkeypatch):
+    """No image found under data.root, yet the first is there relative to the working folder (a records file
+    written with paths relative to where the user stands): the refusal says so and the setting that reads them."""
+    from test_train_utils import make_records, recipe
+
+    from rsvlm.train import main as train_main
+
+    data = make_records(tmp_path / "d", n=6, ir_every=0)
+    (tmp_path / "elsewhere").mkdir()
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"data.root={tmp_path / 'elsewhere'}",
+            f"out_dir={tmp_path / 'run'}", "log.progress=false", "max_steps=2", "batch_size=2"]
+    monkeypatch.chdir(tmp_path)
+    assert train_main(argv) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith("set data.root to the folder they are relative to"), last  # not there: nothing more said
+    monkeypatch.chdir(tmp_path / "d")
+    assert train_main(argv) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith(f"set data.root to the folder they are relative to (the first is there relative to the "
+                         f"working folder {tmp_path / 'd'}: set data.root=.)"), last

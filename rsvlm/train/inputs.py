@@ -343,6 +343,10 @@ def image_root_hint(cfg, first_bad: str, source: int = 0) -> str:
                 "the records file's folder)")
     where = (f"{key}={src.root}" if src.root
              else f"the records file's folder ({Path(src.path).parent}), {key} being unset")
+    roots = (src.image_root, src.image_root.expanduser().absolute())  # the first's path as the record wrote it
+    rel = next((image.relative_to(r) for r in roots if image is not None and image.is_relative_to(r)), None)
+    here = (f" (the first is there relative to the working folder {Path.cwd()}: set {key}=.)"
+            if rel is not None and rel.parts and rel.exists() else "")
     return (f". {none}: a record's relative image paths are read from {where}"
             + ("" if extra else " (data.extra's from their own root)") + f"; set {key} to the folder they are "
-            "relative to")
+            "relative to" + here)
