@@ -91,11 +91,16 @@ def test_a_final_tmp_without_its_last_file_is_not_put_in_place(tmp_path):
 
     (tmp_path / "final.old").mkdir()
     (tmp_path / "final.tmp").mkdir()
-    for name in ("config.yaml", "vision.safetensors"):
-        (tmp_path / "final.tmp" / name).write_text("x")
-    said = finish_rename(tmp_path / "final", whole_model, "ckpt.resume")
+    import torch
+    from safetensors.torch import save_file
+
+    (tmp_path / "final.tmp" / "config.yaml").write_text("x")
+    save_file({"w": torch.zeros(2)}, str(tmp_path / "final.tmp" / "vision.safetensors"))  # a whole one (review 80:
+    said = finish_rename(tmp_path / "final", whole_model, "ckpt.resume")  # "x" failed its header, whatever was missing)
     assert said and "final.tmp is not whole" in said
     assert not (tmp_path / "final").exists() and (tmp_path / "final.old").is_dir()
+    (tmp_path / "final.tmp" / "train_config.yaml").write_text("x")  # the last file written: whole now
+    assert "finished it" in finish_rename(tmp_path / "final", whole_model, "ckpt.resume")
 
 
 def test_a_rename_another_rank_made_first_is_let_be(tmp_path, monkeypatch):
