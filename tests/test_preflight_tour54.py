@@ -49,7 +49,7 @@ def test_train_runs_preflight_unless_told_it_has_run(monkeypatch):
     from rsvlm.train.config import TrainConfig
 
     calls = []
-    monkeypatch.setattr(loop, "preflight", lambda cfg, scans=None: calls.append(cfg))
+    monkeypatch.setattr(loop, "preflight", lambda cfg, scans=None, expanded=False: calls.append(cfg))
 
     def stop(*_a, **_k):
         raise _Stop

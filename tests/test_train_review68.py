@@ -25,7 +25,7 @@ def two_ranks(monkeypatch):
     ran = []
     monkeypatch.setenv("RANK", "0")
     monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.setattr(run, "preflight", lambda cfg, scans=None: None)
+    monkeypatch.setattr(run, "preflight", lambda cfg, scans=None, expanded=False: None)
     monkeypatch.setattr(loop, "train", lambda cfg, **kw: ran.append(cfg))
     return ran
 

@@ -122,7 +122,7 @@ def test_a_verdict_every_rank_reaches_alike_is_said_by_rank_0_only(sft_record, t
         raise no_full_batch("train.jsonl", ["optical"] * 3, 2, 2, grouped=True, weighted=False)
 
     monkeypatch.setattr(loop, "train", short)
-    monkeypatch.setattr(run, "preflight", lambda cfg, scans=None: None)  # the launch itself is not what is tested
+    monkeypatch.setattr(run, "preflight", lambda cfg, scans=None, expanded=False: None)  # the launch is not tested
     argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={tmp_path / 'run'}"]
     monkeypatch.setenv("WORLD_SIZE", "2")
     said = {}

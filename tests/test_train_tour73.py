@@ -181,9 +181,9 @@ def test_rsvlm_train_stopped_by_sigterm_before_its_first_step_says_nothing_was_s
 
     real = run_mod.preflight
 
-    def term_then_preflight(cfg, scans=None):
+    def term_then_preflight(cfg, scans=None, expanded=False):
         os.kill(os.getpid(), signal.SIGTERM)  # StopOnTerm raises Terminated here
-        return real(cfg, scans)
+        return real(cfg, scans, expanded=expanded)
 
     monkeypatch.setattr(run_mod, "preflight", term_then_preflight)
     (tmp_path / "train.jsonl").write_text('{"id": "a"}\n')
