@@ -60,23 +60,26 @@ def read_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 def whole_step(p: Path) -> bool:
     """Whether step folder ``p`` holds every rank-0 file a resume or export reads (a contrastive step:
-    ``CLIP_STEP_FILES``), each JSON and safetensors header parsing (headers alone; DeepSpeed's own files are left to
-    it). Parsed here, not through ``read_json``/``_check_header``: those name ``step_before``, which calls this."""
+    ``CLIP_STEP_FILES``), each JSON and safetensors header parsing (``whole_file``; DeepSpeed's own files are left to
+    it). Parsed there, not through ``read_json``/``_check_header``: those name ``step_before``, which calls this."""
+    names = CLIP_STEP_FILES if clip_step(p) else step_files(0, (p / "deepspeed").is_dir())
+    return all(whole_file(p / name) for name in names)
+
+
+def whole_file(path: Path) -> bool:
+    """Whether ``path`` is there and, a JSON or safetensors file, parses (its header): a rank's
+    ``trainer_state_rank{r}.json`` cut mid-write was taken for whole by its being there."""
     from rsvlm.model.weights import open_safetensors
 
-    names = CLIP_STEP_FILES if clip_step(p) else step_files(0, (p / "deepspeed").is_dir())
     try:
-        for name in names:
-            if not (p / name).exists():
-                return False
-            if name.endswith(".json"):
-                json.loads((p / name).read_text())
-            elif name.endswith(".safetensors"):
-                with open_safetensors(p / name):
-                    pass
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".safetensors":
+            with open_safetensors(path):
+                pass
+        return path.exists()
     except (OSError, ValueError, UnicodeDecodeError):
         return False
-    return True
 
 
 def step_before(folder: Path, then: str = "resume") -> str:

@@ -25,30 +25,12 @@ def whole_step_tmp(tmp: Path, old: Path) -> bool:
         return False
     deepspeed = (tmp / "deepspeed").is_dir()
     for rank in range(max(ckpt.saved_world(tmp), ckpt.saved_world(old), 1)):
-        if not all(whole_file(tmp / n) for n in ckpt.step_files(rank, deepspeed)[-3:]):  # each rank's own three
+        if not all(ckpt.whole_file(tmp / n) for n in ckpt.step_files(rank, deepspeed)[-3:]):  # each rank's own three
             return False
     if deepspeed and (old / "deepspeed").is_dir():
         shards = {p.relative_to(old) for p in (old / "deepspeed").rglob("*") if p.is_file()}
         return all((tmp / p).is_file() for p in shards)
     return True
-
-
-def whole_file(path: Path) -> bool:
-    """Whether ``path`` is there and, a JSON or safetensors file, parses (its header): a rank's
-    ``trainer_state_rank{r}.json`` cut mid-write was taken for whole by its being there."""
-    import json
-
-    from rsvlm.model.weights import open_safetensors
-
-    try:
-        if path.suffix == ".json":
-            json.loads(path.read_text())
-        elif path.suffix == ".safetensors":
-            with open_safetensors(path):
-                pass
-        return path.exists()
-    except (OSError, ValueError, UnicodeDecodeError):
-        return False
 
 
 # what save_final writes, train_config.yaml last
@@ -58,17 +40,9 @@ MODEL_FILES = ("config.yaml", "vision.safetensors", "train_config.yaml")
 def whole_model(tmp: Path, old: Path | None = None) -> bool:
     """Whether ``final.tmp`` holds a whole model as ``loop.save_final`` writes it (``MODEL_FILES``; its
     ``train_config.yaml`` is written last), every safetensors header in it parsing."""
-    from rsvlm.model.weights import open_safetensors
+    from rsvlm.train.checkpoint import whole_file
 
-    if not all((tmp / n).is_file() for n in MODEL_FILES):
-        return False
-    try:
-        for path in tmp.rglob("*.safetensors"):
-            with open_safetensors(path):
-                pass
-    except (OSError, ValueError):
-        return False
-    return True
+    return all((tmp / n).is_file() for n in MODEL_FILES) and all(whole_file(p) for p in tmp.rglob("*.safetensors"))
 
 
 def finish_rename(folder: Path, whole, what: str) -> str | None:
