@@ -8,11 +8,22 @@ REPO = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("RSVLM_REALDATA", REPO.parent / "shared" / "realdata"))
 
 
+def realdata_missing(path: Path = REALDATA) -> str:
+    """The one skip reason for a real-data file or folder not there (``path`` under ``REALDATA``)."""
+    return f"real-data fixtures not found at {path} (set RSVLM_REALDATA to their folder)"
+
+
+def needs_realdata(*parts: str):
+    """A skipif mark for a test reading ``REALDATA/<parts>`` (the folder itself without ``parts``)."""
+    path = REALDATA.joinpath(*parts)
+    return pytest.mark.skipif(not path.exists(), reason=realdata_missing(path))
+
+
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     """The real remote-sensing fixtures folder; tests using it skip where it is absent."""
     if not REALDATA.is_dir():
-        pytest.skip(f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+        pytest.skip(realdata_missing())
     return REALDATA
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, realdata_missing
 
 tifffile = pytest.importorskip("tifffile")
 pytest.importorskip("rasterio")
@@ -127,7 +127,7 @@ REAL = REALDATA
 B10 = REAL / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
 
 
-@pytest.mark.skipif(not B10.is_file(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+@pytest.mark.skipif(not B10.is_file(), reason=realdata_missing(B10))
 @pytest.mark.parametrize("page", ["GTIFF_DIR:1:{}", 'GTIFF_DIR:1:"{}"'])
 def test_a_landsat_band_read_as_its_page_keeps_its_mtl_kelvin(page):
     """Named as a page, the real B10 found no _MTL.txt (looked for in the folder 'GTIFF_DIR:1:/…') and was stretched
@@ -139,7 +139,7 @@ def test_a_landsat_band_read_as_its_page_keeps_its_mtl_kelvin(page):
     assert paged.files == [page.format(B10)]
 
 
-@pytest.mark.skipif(not B10.is_file(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+@pytest.mark.skipif(not B10.is_file(), reason=realdata_missing(B10))
 def test_a_landsat_band_read_from_its_tar_or_zip_finds_the_mtl_in_it(tmp_path):
     """A Landsat product is shipped as a tar: its B10 read as /vsitar/…/…_B10.TIF was stretched as DN, its note saying
     no _MTL.txt was beside it, though the tar held it; it is read in kelvin as the unpacked file is."""

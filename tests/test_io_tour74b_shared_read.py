@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, needs_realdata
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -136,7 +136,7 @@ def test_the_stretch_from_a_stride_of_the_shrunk_read_stays_within_one_percent(t
     assert np.abs(before.data - after.data).mean() < 0.005  # 0.0028 measured
 
 
-@pytest.mark.skipif(not (REALDATA / "sar_s1grd" / "iw-vv.tiff").is_file(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+@needs_realdata("sar_s1grd", "iw-vv.tiff")
 def test_the_stretch_of_a_real_sentinel1_scene_moves_little(tmp_path):
     """Sentinel-1 GRD VV (1280x837), copied without its overviews and read shrunk to 640 (stats 320)."""
     import rasterio.shutil

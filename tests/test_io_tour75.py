@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, needs_realdata
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -133,7 +133,7 @@ def test_a_prj_beside_a_world_file_inside_a_zip_gives_the_crs(tmp_path):
     assert not any("without a CRS" in n for n in img.notes)
 
 
-real = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"{REALDATA} is absent (the real sample files)")
+real = needs_realdata()
 
 
 @real

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, needs_realdata
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -110,7 +110,7 @@ def test_a_fill_the_sample_holds_is_said_once_by_the_scene(tmp_path):
 
 
 # the real files (skipped where ../shared/realdata is absent)
-needs_real = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+needs_real = needs_realdata()
 REAL_B10 = REALDATA / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
 GEOTIFFS = ["bldg_spacenet4/sample_geotiff.tif", "ir_landsat8/LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF",
             "msi_landsat7/RGB.byte.tif", "msi_rgbn/rgbn_suba.tif", "sar_s1grd/iw-vv.tiff",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, needs_realdata
 
 rasterio = pytest.importorskip("rasterio")
 PIL = pytest.importorskip("PIL.Image")
@@ -130,7 +130,7 @@ def test_product_metadata_given_as_the_image_names_the_imagery_beside_it(tmp_pat
     assert "holds imagery" not in str(e.value)
 
 
-@pytest.mark.skipif(not (REAL / "sar_s1grd").is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+@needs_realdata("sar_s1grd")
 def test_the_real_s1_product_info_names_its_tiff():
     with pytest.raises(ImageReadError) as e:
         read_image(REAL / "sar_s1grd" / "productInfo.json")
@@ -168,7 +168,7 @@ REAL_WINDOWS = [("msi_landsat7/RGB.byte.tif", None), ("msi_rgbn/rgbn_suba.tif", 
                 ("seg_detectree/1091-322_00_img.tif", None), ("obb_dota/P1888.png", None)]
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+@needs_realdata()
 @pytest.mark.parametrize("rel, bands", REAL_WINDOWS)
 def test_a_real_8bit_window_reads_as_rasterio_reads_it(rel, bands):
     """Windows of the real 8-bit files: read_image's values × 255 equal rasterio's raw window."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, needs_realdata
 
 rasterio = pytest.importorskip("rasterio")
 PIL = pytest.importorskip("PIL.Image")
@@ -19,7 +19,7 @@ from rasterio.windows import Window as RWindow  # noqa: E402
 from rsvlm.io.read import SceneReader, read_image  # noqa: E402
 
 REAL = REALDATA
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+needs_real = needs_realdata()
 
 
 def _as_gdal_shrinks(path, image) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, realdata_missing
 
 rasterio = pytest.importorskip("rasterio")
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
@@ -69,7 +69,7 @@ def _rasters():
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not _rasters(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+@pytest.mark.skipif(not _rasters(), reason=realdata_missing())
 @pytest.mark.parametrize("how", ["cut", "header"])
 def test_every_damaged_real_file_is_refused_naming_it(tmp_path, how):
     said = {}

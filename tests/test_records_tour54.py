@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, needs_realdata
 
 from rsvlm.data.records import ReadReport, RecordError, normalize_record, with_modalities
 
@@ -204,7 +204,7 @@ def test_scorers_table_an_unnamed_modality_as_inferred_or_unknown(tmp_path, caps
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not REALDATA.is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+@needs_realdata()
 def test_real_scenes_in_llava_records_index_as_what_they_are(tmp_path):
     from rsvlm.train import data as D
 
