@@ -26,22 +26,35 @@ def original_layout(hf) -> tuple[dict, dict]:
     return {k: v.detach().contiguous() for k, v in sd.items()}, conf
 
 
-@pytest.fixture(scope="module")
-def llava_dir(tmp_path_factory):
-    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+def tiny_llava(text_config="llama", **text_kw):
+    """(tokenizer, a random tiny transformers ``LlavaForConditionalGeneration`` on a CLIP tower and a Llama or
+    Mistral ``text_config`` (``text_kw`` added to it), its image token id)."""
+    from transformers import (
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        MistralConfig,
+    )
 
     tok = byte_tokenizer()
     tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
     image_id = tok.convert_tokens_to_ids(IMAGE_TOKEN)
+    text = {"llama": LlamaConfig, "mistral": MistralConfig}[text_config]
     cfg = LlavaConfig(
         vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3,
                                        num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
-        text_config=LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                                num_attention_heads=4, num_key_value_heads=2, bos_token_id=1, eos_token_id=2,
-                                pad_token_id=3),
+        text_config=text(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, bos_token_id=1, eos_token_id=2,
+                         pad_token_id=3, **text_kw),
         image_token_id=image_id, vision_feature_layer=-2, vision_feature_select_strategy="default")
     torch.manual_seed(0)
-    model = LlavaForConditionalGeneration(cfg).eval()
+    return tok, LlavaForConditionalGeneration(cfg).eval(), image_id
+
+
+@pytest.fixture(scope="module")
+def llava_dir(tmp_path_factory):
+    tok, model, image_id = tiny_llava()
     d = tmp_path_factory.mktemp("llava")
     model.save_pretrained(d)
     tok.save_pretrained(d)

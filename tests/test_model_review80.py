@@ -28,25 +28,11 @@ def test_an_original_layout_llava_mistral_converts_into_mistral(tmp_path, window
     dropped: logits 0.17 off past the window), and stop 80 refused it; it converts into transformers' Mistral,
     as an HF-layout LLaVA with a Mistral text_config does, and matches transformers' logits."""
     from safetensors.torch import save_file
-    from test_model_llava import llava_inputs, original_layout
-    from transformers import CLIPVisionConfig, LlavaConfig, LlavaForConditionalGeneration, MistralConfig
+    from test_model_llava import llava_inputs, original_layout, tiny_llava
 
     from rsvlm.model import convert_llava, load_pretrained
-    from rsvlm.model.llm import byte_tokenizer
-    from rsvlm.tokens import IMAGE_TOKEN
 
-    tok = byte_tokenizer()
-    tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
-    image_id = tok.convert_tokens_to_ids(IMAGE_TOKEN)
-    cfg = LlavaConfig(
-        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3,
-                                       num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
-        text_config=MistralConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                                  num_attention_heads=4, num_key_value_heads=2, bos_token_id=1, eos_token_id=2,
-                                  pad_token_id=3, sliding_window=window, rope_theta=1e6),
-        image_token_id=image_id, vision_feature_layer=-2, vision_feature_select_strategy="default")
-    torch.manual_seed(0)
-    hf = LlavaForConditionalGeneration(cfg).eval()
+    tok, hf, image_id = tiny_llava("mistral", sliding_window=window, rope_theta=1e6)
     tower = tmp_path / "clip"
     hf.model.vision_tower.save_pretrained(tower)
     sd, conf = original_layout(hf)
