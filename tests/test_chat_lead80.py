@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 
-from test_chat_tour80 import chat_main
+from test_chat_tour54 import chat_main
 
 
 def test_a_charmap_codecs_bad_byte_is_named_with_stdins_encoding(ckpt, geotiff, monkeypatch, capsys):

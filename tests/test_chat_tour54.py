@@ -111,15 +111,15 @@ def test_an_image_chat_cannot_take_is_one_stderr_line_and_the_model_is_not_loade
 
 
 def chat_main(argv: list[str], lines: list, monkeypatch) -> int:
-    """``rsvlm chat`` with ``lines`` typed at its prompt (an exception among them raised by input()),
-    then Ctrl-D."""
+    """``rsvlm chat`` with ``lines`` typed at its prompt (an exception among them, a KeyboardInterrupt too, raised
+    by input()), then Ctrl-D."""
     from rsvlm.cli import main
 
     typed = iter(lines)
 
     def typing(prompt=""):
         line = next(typed, EOFError())
-        if isinstance(line, Exception):
+        if isinstance(line, BaseException):
             raise line
         return line
 

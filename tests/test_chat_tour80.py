@@ -3,24 +3,8 @@ lost with it are read again, and Ctrl-C that ends a chat says how far it got (st
 from __future__ import annotations
 
 import pytest
+from test_chat_tour54 import chat_main
 from test_predict_edges import chat_repl
-
-
-def chat_main(argv: list[str], lines: list, monkeypatch) -> int:
-    """``rsvlm chat`` with ``lines`` read at its prompt (an exception among them, a KeyboardInterrupt too, raised by
-    input()), then Ctrl-D."""
-    from rsvlm.cli import main
-
-    typed = iter(lines)
-
-    def typing(prompt=""):
-        line = next(typed, EOFError())
-        if isinstance(line, BaseException):
-            raise line
-        return line
-
-    monkeypatch.setattr("builtins.input", typing)
-    return main(["chat", *argv])
 
 
 def test_a_surrogate_escaped_byte_is_named_with_the_sources_encoding_and_offset():
