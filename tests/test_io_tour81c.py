@@ -1,9 +1,13 @@
 """Reading tour 81 (C): a GDAL ``.aux.xml`` sidecar whose ends are whole but with a tag broken inside
 (``<PAMRasterBand band="2"`` cut before its ``>``, a ``<Metadata>`` never closed, an end tag of another element) is
 refused whole by GDAL's parser, band names and all, and had passed unsaid (only a sidecar cut at its end was said);
-a 0-byte sidecar was said as expat's "no element found: line 1, column 0"."""
+a 0-byte sidecar was said as expat's "no element found: line 1, column 0". A camera's own video brand (Canon
+"CAEP", Casio "caqv") and HEIF's brands for codecs besides HEVC (avci, jpeg, j2ki, vvic; mif2) were said "not a
+video or HEIF/AVIF brand known here"."""
 
 from __future__ import annotations
+
+import struct
 
 import numpy as np
 import pytest
@@ -14,6 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreference
 from rasterio.transform import from_origin  # noqa: E402
 
 from rsvlm.io import aux_sidecar  # noqa: E402
+from rsvlm.io.file_kinds import held_format, unread_kind  # noqa: E402
 from rsvlm.io.read import read_image  # noqa: E402
 
 VV = b'<PAMRasterBand band="1"><Description>VV</Description></PAMRasterBand>'
@@ -92,3 +97,37 @@ def test_a_sidecar_naming_a_band_the_file_lacks_says_which_and_what_it_applied(t
     assert names == ("VV", "VH")
     assert len(notes) == 1 and "describes band 3, but" in notes[0] and "has 2 bands" in notes[0], notes
     assert "band 1 (name VV); band 2 (name VH) are applied" in notes[0], notes
+
+
+def _ftyp(brand: bytes) -> bytes:
+    return struct.pack(">I", 24) + b"ftyp" + brand + b"\0\0\0\0" + b"isom" + brand + bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize("brand", [b"CAEP", b"caqv", b"pana", b"mqt ", b"sdv "])
+def test_a_cameras_own_video_brand_is_said_a_video_with_ffmpeg(tmp_path, brand):
+    """Canon's and Casio's camera videos (ExifTool's brand list) had been "not a video or HEIF/AVIF brand"."""
+    p = tmp_path / "IMG_0001.jpg"
+    p.write_bytes(_ftyp(brand))
+    assert held_format(p) == "MP4/MOV video"
+    said = unread_kind(p)
+    assert said.startswith(f"{p}: an MP4/MOV video named .jpg, not an image") and "ffmpeg -i" in said, said
+
+
+@pytest.mark.parametrize("brand, held", [
+    (b"hevm", "HEIC"), (b"hevs", "HEIC"), (b"mif2", "HEIF"), (b"avci", "HEIF"), (b"avcs", "HEIF"),
+    (b"jpeg", "HEIF"), (b"jpgs", "HEIF"), (b"j2ki", "HEIF"), (b"j2is", "HEIF"), (b"vvic", "HEIF"), (b"vvis", "HEIF"),
+    (b"avio", "AVIF"),
+])
+def test_every_heif_codec_brand_is_named_heif(tmp_path, brand, held):
+    p = tmp_path / "photo.jpg"
+    p.write_bytes(_ftyp(brand))
+    assert held_format(p) == held
+    if held != "AVIF":  # AVIF's word depends on this PIL
+        said = unread_kind(p)
+        assert f"a {held} named .jpg (a phone's photo format)" in said and "magick" in said, said
+
+
+def test_a_motion_jpeg_2000_starts_as_jpeg_2000_not_by_its_brand(tmp_path):
+    p = tmp_path / "clip.mj2"
+    p.write_bytes(b"\x00\x00\x00\x0cjP  \r\n\x87\n" + struct.pack(">I", 20) + b"ftypmjp2\0\0\0\0mjp2" + bytes(64))
+    assert held_format(p) == "JPEG 2000"

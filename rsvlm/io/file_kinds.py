@@ -12,14 +12,21 @@ from pathlib import Path
 MAGIC = ((b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"),
          (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
          (b"\xffO\xffQ", "JPEG 2000"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"%PDF", "PDF"))
-# an ISO media file's major brand (bytes 8-12, after "ftyp") → its kind; a brand not here is said by name
-# (``ISO_MEDIA``): a Canon CR3 raw ("crx "), an audio file ("M4A ") had been called "MP4/MOV video"
-FTYP_BRANDS = {"heic": "HEIC", "heix": "HEIC", "heim": "HEIC", "heis": "HEIC", "hevc": "HEIC", "hevx": "HEIC",
-               "mif1": "HEIF", "msf1": "HEIF", "avif": "AVIF", "avis": "AVIF"}
+# an ISO media file's major brand (bytes 8-12, after "ftyp", compared lower-case) → its kind; a brand not here is
+# said by name (``ISO_MEDIA``): a Canon CR3 raw ("crx "), an audio file ("M4A ") had been called "MP4/MOV video".
+# HEIF's brands (ISO/IEC 23008-12) by codec, image then sequence: HEVC (heic heix heim heis, hevc hevx hevm hevs), any
+# (mif1 mif2, msf1), AVC (avci avcs), JPEG (jpeg jpgs), JPEG 2000 (j2ki j2is), VVC (vvic vvis); AVIF's avif avio avis
+FTYP_BRANDS = {**dict.fromkeys(("heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs"), "HEIC"),
+               **dict.fromkeys(("mif1", "mif2", "msf1", "avci", "avcs", "jpeg", "jpgs", "j2ki", "j2is", "vvic",
+                                "vvis"), "HEIF"),
+               **dict.fromkeys(("avif", "avio", "avis"), "AVIF")}
 VIDEO = "MP4/MOV video"
+# cameras' own video brands (ExifTool's list): Canon "CAEP", Casio "caqv", Panasonic "pana", Sony MQV "mqt ", SD
+# card video "sdv " (a Motion JPEG 2000 file starts with JPEG 2000's signature box, its "mjp2" brand after it)
 VIDEO_BRANDS = frozenset({"isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9", "mp41", "mp42",
                           "mp71", "avc1", "qt", "m4v", "m4vh", "m4vp", "3gp4", "3gp5", "3gp6", "3gp7", "3gg6",
-                          "3g2a", "3g2b", "3g2c", "dash", "f4v", "mmp4", "msnv", "xavc"})
+                          "3g2a", "3g2b", "3g2c", "dash", "f4v", "mmp4", "msnv", "xavc", "caep", "caqv", "pana",
+                          "mqt", "sdv"})
 ISO_MEDIA = "ISO base media file"  # held_format's "ISO base media file (brand 'crx ')" starts so
 UNREAD = ("HEIC", "HEIF", VIDEO, "PDF")  # kinds no reader here reads (AVIF where PIL has no AVIF), and ``ISO_MEDIA``'s
 
