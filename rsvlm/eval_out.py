@@ -180,6 +180,47 @@ class OutRows:
         return sum(n[0] for n in v), sum(n[1] for n in v), sum(n[2] for n in v)
 
 
+@contextlib.contextmanager
+def appends_kept(path: Path, rows: OutRows | None = None):
+    """Around ``resume_state``'s rewrite of ``path`` (its rows of the records answered again dropped, through a
+    rename): the lines another process (a second ``rsvlm eval`` on the same ``--out``) appended to ``path`` after the
+    rewrite had read it went with the file replaced, unsaid. The file is held open here, so that the one replaced is
+    read past where it ended before: each whole line there that ``path`` does not hold now is appended to it again,
+    and said, ``rows`` marked ``moved`` (``kept_note`` reads ``path`` again). Where ``path`` was not replaced, or
+    nothing was appended, nothing is done."""
+    try:
+        f = path.open("rb")
+    except OSError:  # no file yet: nothing to rewrite
+        yield
+        return
+    with f:
+        start = os.fstat(f.fileno()).st_size
+        yield
+        old = os.fstat(f.fileno())
+        try:
+            if old.st_size <= start or os.path.samestat(old, path.stat()):
+                return
+        except OSError:  # path gone (an empty part removed): nothing to put back into
+            return
+        f.seek(start)
+        late = [line + b"\n" for line in f.read(old.st_size - start).split(b"\n")[:-1] if line.strip()]
+        now = set(path.read_bytes().split(b"\n"))
+        if not (lost := [line for line in late if line[:-1] not in now]):
+            return
+        with path.open("ab") as w:
+            w.writelines(lost)
+    if rows is not None:
+        rows.moved = True
+    first = lost[0].decode("utf-8", "replace").strip()
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        first = str(json.loads(first)["id"])
+    print(f"rsvlm eval: {counted(len(lost), 'line')} another process appended to {path} while this run rewrote it "
+          f"(first: {first[:80]}) {'was' if len(lost) == 1 else 'were'} lost with the file replaced: put back at its "
+          f"end. Another rsvlm eval is answering into {path}, and what it writes from here goes to the file replaced "
+          "and is lost: run one rsvlm eval at a time on an --out (the ranks of one launch write parts of their own)",
+          file=sys.stderr)
+
+
 def kept_note(out: Path, ids: list[str], unchanged: bool = True, rows: OutRows | None = None) -> str:
     """What a resumed ``rsvlm eval`` with nothing left to answer says: ``out`` unchanged, how many of ``ids``' answers
     it keeps and how many of them the token limit cut (their ``"cut": true``; the run that answered them said so,

@@ -106,14 +106,13 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     read against ``image_root``, by default ``data``'s folder. ``loaded``: ``data`` as
     ``load_records(data, strict=False, need_answer=False)`` gave it, where the caller read it already. ``answered``
     (answering in place): ``out``'s rows as read (``eval_out.OutRows``), kept up with those dropped and written."""
-    from rsvlm.eval_out import row_line, tallied, told_lines
+    from rsvlm.eval_out import appends_kept, row_line, tallied, told_lines
     from rsvlm.progress import bar as progress_bar
 
     root = Path(image_root) if image_root is not None else data.parent
     if swept := sweep_temps(out):  # a run killed mid-merge, or mid-rewrite of a part
         print(f"rsvlm eval: {swept}", file=sys.stderr)
-    # a blind test set is answered
-    records, report = loaded or load_records(data, strict=False, need_answer=False)
+    records, report = loaded or load_records(data, strict=False, need_answer=False)  # a blind test set is answered
     if report.notable:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
         for example in report.examples[:3]:  # which lines, and why
@@ -135,8 +134,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {part}'s last line was cut short (a killed run's: {cut[:60]!r}): dropped, its record is "
               "answered again", file=sys.stderr)
     # answers in OUT or in any rank's part count, whatever process count wrote them
-    done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
-                                root, retry_errors)
+    with appends_kept(part, tracked):  # another process's lines appended as part was rewritten: put back, said
+        done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
+                                    root, retry_errors)
     if bare := errors.unvouched:  # an answer to what? Its question may have changed since, as asked_digest would tell
         print(f"rsvlm eval: {counted(len(bare), 'record', 'was/were')} answered without an \"asked_digest\" (by an older rsvlm eval, "
               f"or another tool; first: {bare[0]}): what {'it was' if len(bare) == 1 else 'they were'} asked cannot be checked against what {'it asks' if len(bare) == 1 else 'they ask'} now, "
