@@ -16,6 +16,10 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
   change between the two images``);
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``;
+* ``unchanged``, optionally after ``the image`` (as above), ``the two images`` (as below), ``it`` or ``everything`` +
+  ``is`` / ``are`` / ``was`` / ``were`` / ``remains`` / ``stays`` / ``has remained`` (+ ``completely`` /
+  ``entirely``), and optionally followed by ``in the image`` or ``between the two images`` (``Unchanged.``, ``the two
+  images are unchanged``: a change answer saying no change, as ``no change`` is; ``largely unchanged`` is words);
 * ``there is not`` / ``there aren't`` (``isn't``, ``wasn't``, ``weren't``) ``any`` + an optional noun phrase, as above
   (``there aren't any ships``), ``I`` / ``we`` + ``do not`` / ``don't`` / ``did not`` / ``cannot`` / ``could not`` / ...
   + ``see`` / ``find`` / ``detect`` / ``identify`` / ``spot`` / ``observe`` + ``any`` ... (``I could not find any ships``),
@@ -62,8 +66,12 @@ _AFTER = rf"(?:{_VERB}(?:{_SEEN})?|(?: has| have)? changed)?(?: in {_IMAGE}| (?:
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
 _NOT = r"(?:do not|don t|does not|doesn t|did not|didn t|cannot|can not|can t|could not|couldn t)"
 _ANY = rf"any(?: {_NOUN})?{_AFTER}"
+# "Unchanged.", "The two images are unchanged.", "The scene remains completely unchanged." ("largely unchanged": words)
+_UNCHANGED = (rf"(?:(?:{_IMAGE}|{_PAIR}|it|everything) (?:is|are|was|were|remains|remain|stays|stay|has remained"
+              rf"|have remained)(?: completely| entirely)? )?unchanged(?: in {_IMAGE}| (?:in|between) {_PAIR})?")
 NONE_FORMS = re.compile(  # on the normalised answer (``_plain``); a "no ," reply first: "No, there are no ships."
     rf"(?:no , )?(?:(?:there (?:is|are|were|was) )?(?:none|nothing|zero|(?:no|zero) {_NOUN}){_AFTER}|not found"
+    rf"|{_UNCHANGED}"
     rf"|there (?:(?:is|are|was|were) not|isn t|aren t|wasn t|weren t) {_ANY}"  # "There aren't any ships."
     rf"|(?:i|we) {_NOT} (?:see|find|detect|identify|spot|observe) {_ANY}"  # "I could not find any ships."
     rf"|{_IMAGE} (?:contains|shows|has|includes) no {_NOUN}|{_PAIR} (?:contain|show|have|include) no {_NOUN})")
