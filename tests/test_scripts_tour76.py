@@ -76,40 +76,13 @@ def test_the_pointer_probe_counts_records_cut_before_any_coordinate_apart(tmp_pa
 def test_a_sigterm_that_reaches_a_finished_run_says_there_is_nothing_to_continue(tmp_path):
     """A 2-process run whose SIGTERM came as its ranks were exiting (summary.json and final/ written) was told
     'continue from …/step_000010 with ckpt.resume=auto', a resume with nothing left to train."""
-    import contextlib
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
+    from test_train_utils import sigterm_to_launch
 
-    from test_train_utils import REPO, make_records, recipe
-
-    run = tmp_path / "run"
-    fake = tmp_path / "bin" / "torchrun"  # a run that has finished, stopped by the SIGTERM as it exits
-    fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\ntrap 'exit 143' TERM\nmkdir -p {run}/final {run}/checkpoints/step_000010\n"
-                    f"echo '{{}}' > {run}/summary.json\necho up > {tmp_path}/up\nwhile :; do sleep 0.1; done\n")
-    fake.chmod(0o755)
-    cfg = tmp_path / "r.yaml"
-    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(run)).read_text())
-    data = make_records(tmp_path / "d", n=4, ir_every=0)
-    proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
-                             "--gpus-per-node", "1", f"data.train={data}"],
-                            env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "up").exists():
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)
-        err = proc.communicate(timeout=30)[1]
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == 143, err
+    run = tmp_path / "run"  # a run that has finished, stopped by the SIGTERM as it exits
+    status, err = sigterm_to_launch(
+        tmp_path, f"#!/bin/sh\ntrap 'exit 143' TERM\nmkdir -p {run}/final {run}/checkpoints/step_000010\n"
+        f"echo '{{}}' > {run}/summary.json\necho up > {tmp_path}/up\nwhile :; do sleep 0.1; done\n", run)
+    assert status == 143, err
     assert err.strip().splitlines()[-1] == (
         f"launch: SIGTERM passed on to torchrun, which stopped with status 143; it had finished before that "
         f"({run / 'summary.json'} written; its model is in {run / 'final'}): nothing to continue"), err

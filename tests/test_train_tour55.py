@@ -271,37 +271,13 @@ def test_stand_ins_take_the_last_readable_micro_batch_of_the_same_modalities():
 
 def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path):
     """A scheduler's SIGTERM to scripts/launch.py killed it at once and left torchrun and its ranks running."""
-    import contextlib
-    import subprocess
-    import sys
+    from test_train_utils import sigterm_to_launch
 
-    from test_train_utils import REPO
-
-    fake = tmp_path / "bin" / "torchrun"  # stops the way torchrun does on SIGTERM: once its ranks have
-    fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\ntrap 'echo stopped > {tmp_path}/mark; exit 1' TERM\n"
-                    f"echo up > {tmp_path}/up\nwhile :; do sleep 0.1; done\n")
-    fake.chmod(0o755)
-    cfg = tmp_path / "r.yaml"
-    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(tmp_path / "run")).read_text())
-    sft_record = make_records(tmp_path / "d", n=4, ir_every=0)  # one global batch: launch.py reads the records first
-    proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
-                             "--gpus-per-node", "1", f"data.train={sft_record}"],
-                            env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "up").exists():
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)  # to launch.py alone, as `scancel --batch` or `kill PID` sends it
-        err = proc.communicate(timeout=30)[1]
-    finally:  # the whole session: a launch.py the SIGTERM ended left the stand-in torchrun looping for ever
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    # a stand-in that stops as torchrun does on SIGTERM, marking that it was told
+    status, err = sigterm_to_launch(tmp_path, f"#!/bin/sh\ntrap 'echo stopped > {tmp_path}/mark; exit 1' TERM\n"
+                                    f"echo up > {tmp_path}/up\nwhile :; do sleep 0.1; done\n", tmp_path / "run")
     assert (tmp_path / "mark").read_text() == "stopped\n"
-    assert proc.returncode == 143 and "Traceback" not in err, err
+    assert status == 143 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1] == (f"launch: SIGTERM passed on to torchrun, which stopped with status 1; "
                                             f"{resume_hint(tmp_path / 'run')}"), err
 

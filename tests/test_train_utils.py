@@ -129,3 +129,36 @@ def sigterm_once(path: Path, timeout_s: float = 300):
             done.set()
         thread.join()
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)  # None: set outside Python
+
+
+def sigterm_to_launch(tmp_path: Path, torchrun_script: str, out_dir: Path) -> tuple[int, str]:
+    """(status, stderr) of scripts/launch.py run through a stand-in ``torchrun`` (``torchrun_script``, a shell
+    script that writes ``tmp_path/up`` once it runs, then loops), sent SIGTERM alone (as ``scancel --batch`` or
+    ``kill PID`` sends it) once ``up`` is there. The whole session is killed after: a launch.py the SIGTERM
+    ended left the stand-in looping for ever."""
+    import signal
+    import time
+
+    fake = tmp_path / "bin" / "torchrun"
+    fake.parent.mkdir()
+    fake.write_text(torchrun_script)
+    fake.chmod(0o755)
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(out_dir)).read_text())
+    data = make_records(tmp_path / "d", n=4, ir_every=0)  # one global batch: launch.py reads the records first
+    proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
+                             "--gpus-per-node", "1", f"data.train={data}"],
+                            env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "up").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=30)[1]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return proc.returncode, err
