@@ -53,15 +53,19 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
     read, failed = 0, []  # lines read; (number, line) of those that failed
     queued, split = [], 0  # the lines after the first of a line holding lone CRs (cr_lines); how many it held
     cut, last = b"", None  # a re-read chunk's last line, cut at its end (undecoded_lines); the decode error read last
+    # whether the next read starts at a line's start (the stream's, a re-read chunk's end); torn: the first line of a
+    # re-read chunk that may not (a line input() had begun is lost with that read: its end alone was asked)
+    known, torn = True, False
     while True:
         repl.failed = False
         try:
             read += 1
+            tail, torn = torn and bool(queued), False
             if queued:
                 line = queued.pop(0)
                 repl.out.write(">>> ")  # input()'s prompt, as for every line read
             else:
-                line = input(">>> ")
+                line, known = input(">>> "), False
                 if cut:  # the rest of the line a re-read chunk cut (at an ASCII byte: its rest decoded)
                     line, cut = cut.decode(last.encoding, "surrogateescape") + line, b""
                 line, last = line.lstrip("\ufeff"), None  # a file saved "UTF-8 with BOM": its BOM was echoed
@@ -94,6 +98,7 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
                 return _ended(read, failed, echo)
             full = echo and len(e.object) >= getattr(sys.stdin, "_CHUNK_SIZE", 8192)  # a whole read: cut at its end
             if (got := undecoded_lines(e, cut, full)) is not None:  # the bad line is refused by itself (undecoded)
+                torn, known = not (known or cut), True
                 repl.encoding, last, (queued, cut) = e.encoding, e, got
                 continue
             read += 1
@@ -107,6 +112,11 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
             if echo:
                 raise _Interrupted(read) from None
             repl.say("\n(Ctrl-D or /quit to leave)")
+            continue
+        if tail:  # "[det] Detect every ship." cut at the read: "ery ship." was asked as a question of its own
+            repl.say("error: this may be only the end of a line (its start, read before the bad byte's read, was lost "
+                     "when that read failed); neither asked nor run")
+            failed.append((read, line.strip()))
             continue
         try:
             if not repl.handle(line):
@@ -123,8 +133,8 @@ def undecoded_lines(e: UnicodeDecodeError, cut: bytes = b"", full: bool = False)
     lines before the bad byte's line and after it), each decoded with its bad bytes surrogate-escaped, and where
     the chunk is a ``full`` read (8 KiB) its last line's bytes, for the next read to end (a character cut at the
     read's end was refused as a bad byte, its rest too). None where they cannot be decoded (not bytes, an encoding
-    without that handler). A line a shorter read cuts is read as two, and one the chunk's start cuts is read from
-    there: its start, read before, is lost with the chunk."""
+    without that handler). A line a shorter read cuts is read as two; one the chunk's start cuts lost its start with
+    the read before (``_lines`` refuses that first line where the chunk may begin inside a line)."""
     if not isinstance(e.object, (bytes, bytearray)):
         return None
     data = cut + bytes(e.object)
