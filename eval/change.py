@@ -10,7 +10,7 @@ Other change records answered in words are ``eval.captioning``'s and are counted
 ``n_gt_other_tasks`` as ``change (not kept)``. A converted dataset whose change records all ask
 for a map but carry no ``meta.subtask`` (so a "No change." reference cannot be told from a
 worded answer) is scored whole with ``--all-maps``: every change record is then a map, and a
-worded reference that says none ("No change.", ``rsvlm.answer_words.says_none``) an empty one; one in other
+worded reference that says none ("No change.", "Unchanged.", ``rsvlm.answer_words.says_none``) an empty one; one in other
 words (a caption of the change: "Two buildings were built.") is no map, skipped and counted
 (``reference: words``, named by line: an answer in words scored F1 1 on it). The change mask of each side is the
 union of its shapes rasterised with ``rsvlm.geometry.objects_to_mask`` at ``meta.width`` x
