@@ -388,10 +388,15 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
             by = f" ({typed_in})" if typed_in else ""
             raise ConfigError(f"override {culprit[-1]!r}{by}: {e}{joined_hint(culprit[-1], cls)}" if culprit
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
-        file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
+        sets = {k: s for k in e.keys if (s := set_in(path, k))}
+        key, file = next(iter(sets.items()), (None, path))
         # the line: before a hint, which stays last (it was left out there); none for an evaluation key's refusal,
-        # said as an override's is
+        # said as an override's is; a key another file of the chain set is named there too (a section split between
+        # the file and its base: 'unknown keys optim.lrr, optim.warmupsteps' named the base's line alone)
         line = line_note(path, key) if key is not None and not e.evals else ""
+        if line and (more := [f"{k} {f'at {n[2:-1]}' if (n := line_note(path, k)) else f'in {s}'}"
+                              for k, s in sets.items() if s != file]):
+            line = f"{line[:-1]}; {', '.join(more)})"
         raise ConfigError(f"{file}: {before_hint(str(e), line)}", keys=e.keys) from e
 
 
