@@ -313,9 +313,9 @@ def run(args, out: Output) -> None:
             continue
         seg = ann.get("segmentation")
         if isinstance(seg, list) and any(isinstance(r, list) and len(r) % 2 for r in seg):
-            out.note("polygon_odd_value_dropped")  # x y … x: the stray last value is not a vertex
-        if short := short_rings(ann):  # the annotation's box and other rings are kept
-            out.note("polygon_ring_under_3_points_dropped", short)
+            out.note("polygon_odd_value_dropped", 1, where)  # x y … x: the stray last value is not a vertex
+        if short := short_rings(ann):  # the annotation's box and other rings are kept; the first named (it was not)
+            out.note("polygon_ring_under_3_points_dropped", short, where)
         per_image[ann["image_id"]].extend({**o, "src": where, **({"difficult": True, "crowd": True} if crowd else {})}
                                           for o in objs)
     every: dict[str, list[Path]] = {}

@@ -9,7 +9,7 @@ Shared by the dota, voc, coco and geojson converters. Per image (or tile):
   class name then refers to one object unambiguously): "Where is the ship?" → its box; none for a class
   with a COCO crowd region there (``"crowd": True``: many of the class), counted in the notes as
   ``ground_left_out_for_crowd`` where the class has one instance beside it, or none, and
-  ``ground_left_out_for_several`` once for each class with several instances there;
+  ``ground_left_out_for_several`` once for each class with several instances there (the first named);
 * with ``seg`` (polygon sources), one ``[seg]`` record per class with its polygons.
 
 Objects of kind ``box``/``obb`` make the ``[det]``/``[ground]`` answers and ``poly`` objects the
@@ -465,8 +465,9 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
                 box = as_form(group[0], "box")
                 add(f"ground-{c.replace(' ', '_')}", pick(GROUND, tid + c).format(c=c),
                     [{**box, "label": None}], "ground")
-            else:  # "Where is the car?" over several cars names no one car
-                out.note("ground_left_out_for_several")
+            else:  # "Where is the car?" over several cars names no one car; the first named (it had no example)
+                out.note("ground_left_out_for_several", 1,
+                         f"{tid}{f' ({where})' * bool(where)}: {len(group)} objects of class {c}")
     if seg:
         for c, polys in _by_class([o for o in objs if o["kind"] == "poly"]).items():
             add(f"seg-{c.replace(' ', '_')}", pick(SEG, tid + c).format(c=c), polys, "seg")

@@ -30,7 +30,9 @@ class ClassFilter:
     Names match as ``clean_label`` writes them, so case, ``-``, ``_`` and spaces do not matter: ``Small-Vehicle``, ``small_vehicle``
     and ``small vehicle`` are all ``small vehicle`` (they become the same record label anyway). A name given
     in the plural (``small vehicles``, ``ships``, ``buses``) takes its singular class too (it matched nothing, said
-    only as no annotation of the class), noted as ``--classes NAME: read as CLASS``. A name no annotation had whose
+    only as no annotation of the class), noted as ``--classes NAME: read as CLASS`` (``… too`` where NAME was a class
+    as well); so too, where the user chose the classes, a name given in the singular of a class the data names in the
+    plural (``plane`` of the data's ``planes`` was left out, as of another class). A name no annotation had whose
     words are classes the data has (``ship large-vehicle``: a space is legal in a class name) is noted with the
     hint to separate them by commas.
     ``chosen``: the user gave the classes (else they are a converter's default list, DOTA's)."""
@@ -55,6 +57,10 @@ class ClassFilter:
         for plural in (label + "s", label + "es"):
             if plural in self.wanted and self.plurals.setdefault(plural, label) == label:
                 return True
+        if self.chosen:  # "plane" given, the data's class "planes": left out, unlike the other way round
+            for single in (label[:-n] for n in (1, 2) if label.endswith("es"[2 - n:])):
+                if single in self.wanted and self.plurals.setdefault(single, label) == label:
+                    return True
         return False
 
     def leaves_out(self, name: str, out: Output, where: str) -> bool:
@@ -82,7 +88,8 @@ class ClassFilter:
         read = f" in the {counted(out.taken, unit)} read" if left else ""
         for name in sorted(self.wanted):
             if name in self.plurals:  # the unread inputs may hold the plural as a class of its own
-                out.note(f"--classes {name}: read as {self.plurals[name]}{read}{f', not looked at in {left}' * bool(left)}")
+                out.note(f"--classes {name}: read as {self.plurals[name]}{' too' * (name in self.seen)}{read}"
+                         f"{f', not looked at in {left}' * bool(left)}")
             elif name not in self.seen:
                 out.note(f"--classes {name}: no annotation of this class{read}{f'; it may be in {left}' * bool(left)}"
                          f"{self._run_together(name)}")

@@ -67,12 +67,13 @@ def not_a_mask(path: Path, image: Path) -> str:
     nodata collar; not below row 1024, as a PNG's or JPEG's rows above are decoded: an 8000 px mask's centre took
     266 ms, its top 1024² 75); "" where it
     may be a mask, or either cannot be read (the name decides; 2-22 ms a pair for the real ones, 4 s for 1000 pairs of
-    512 px). Cannot: tell a flat photo (a blank tile, a cartoon) from a mask, nor a JPEG'd mask of dense thin lines
-    (1 px roads every 8-16 px: 4-36% at quality 5-75) or of colours (16-21% at quality 30-95) from a photo: such a
-    mask is counted as an image, its example saying the share."""
+    512 px). A JPEG under ``FLAT_MASK`` that is two levels with noise (``_two_levels``: a mask of dense thin lines,
+    1 px roads every 4-16 px, 0-51% flat at quality 5-95) is a mask. Cannot: tell a flat photo (a blank tile, a
+    cartoon) from a mask, nor such a JPEG at quality 5 (13-41% mid-grey) or one of colours (16-21% flat at quality
+    30-95) from a photo: such a mask is counted as an image, its example saying the share."""
     from rasterio.windows import Window
 
-    from data_gen.convert.binmask import flat_pixels
+    from data_gen.convert.binmask import flat_pixels, lossy_file
     from data_gen.convert.images import open_raster
 
     try:
@@ -88,7 +89,21 @@ def not_a_mask(path: Path, image: Path) -> str:
     if min(a.shape[1:]) < 2:
         return ""
     share = float(flat_pixels(a).mean())
-    return f"{share:.0%} of its pixels in flat 2x2 blocks, a mask's are over {FLAT_MASK:.0%}" if share < FLAT_MASK else ""
+    if share >= FLAT_MASK or lossy_file(path) and _two_levels(a):
+        return ""
+    return f"{share:.0%} of its pixels in flat 2x2 blocks, a mask's are over {FLAT_MASK:.0%}"
+
+
+def _two_levels(a) -> bool:
+    """Whether ``a`` ((C, H, W) 8-bit, from a JPEG) is a 0/255 mask's two levels with JPEG noise about them: under
+    ``NOT_A_MASK`` of its values mid-grey (32…223) and some over 223. A JPEG'd mask of 1 px lines every 4-16 px, at
+    quality 30-95: 0-8% mid-grey (at quality 5: 13-41%), 0-51% flat, so it was counted as an image; the photos of
+    ``../shared/realdata`` JPEG'd at quality 30-95: 26-99% mid-grey (the HRSID SAR image, 26-29%, with none over 223)."""
+    import numpy as np
+
+    from data_gen.convert.binmask import NOT_A_MASK
+
+    return a.dtype == np.uint8 and float(((a > 31) & (a < 224)).mean()) < NOT_A_MASK and bool((a > 223).any())
 
 
 def photos_among(masks: dict[Path, str], progress: bool = True) -> dict[Path, str]:
