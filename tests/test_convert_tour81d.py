@@ -151,3 +151,13 @@ def test_a_png_of_thin_lines_left_noisy_is_still_judged_by_its_flat_share(tmp_pa
     Image.fromarray(noisy.astype(np.uint8)).save(tmp_path / "a_mask.png")
     Image.fromarray(noisy.astype(np.uint8)).save(tmp_path / "a.png")
     assert "flat 2x2 blocks" in not_a_mask(tmp_path / "a_mask.png", tmp_path / "a.png")
+
+
+def test_class_folders_without_images_name_the_first(tmp_path):
+    # "class_folders_without_images": 1 said nothing of which folder (a class left out of the choices)
+    png(tmp_path / "src" / "church" / "1.png", 30, 30)
+    (tmp_path / "src" / "Größe").mkdir()
+    (tmp_path / "src" / "Größe" / "notes.txt").write_text("x")
+    stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
+    assert len(recs) == 1 and stats["notes"]["class_folders_without_images"] == 1
+    assert stats["notes_examples"]["class_folders_without_images"] == str(tmp_path / "src" / "Größe")

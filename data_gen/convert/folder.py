@@ -15,7 +15,7 @@ Unreadable images are bad annotations (``unreadable_image``), and so are images 
 empty once cleaned or holds an rsvlm tag (``bad_class_name``: a folder ``_``); files that are not images are
 ignored and counted (``not_an_image``), loose images whose name ends in no number are counted
 (``class_from_whole_file_name``: ``sar_hh.tif`` is class ``sar hh``), and so are class folders without an image
-(``class_folders_without_images``: no class of the question's choices). An ``--out`` inside
+(``class_folders_without_images``, naming the first: no class of the question's choices). An ``--out`` inside
 ``--src`` is not read as a class: its images are left out and counted
 (``images_in_out_folder_ignored``). A top folder named like a split or wrapper (``train``, ``val``, ``images``…)
 holding its images in sub-folders, beside other top folders, is an error naming the ``--src`` to give instead (every
@@ -124,7 +124,8 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
     mine = out.dir.resolve()
     if not one and (empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine
                                   and d.name != "__MACOSX"]):
-        out.note("class_folders_without_images", len(empty))  # not a class of the choices: said, not dropped unsaid
+        # not a class of the choices: said, not dropped unsaid; the first named (a count alone left it to be found)
+        out.note("class_folders_without_images", len(empty), str(min(empty)))
     return sorted(items, key=lambda it: (it[0][0].parent == src, it[0][0]))  # class folders first, as before
 
 
