@@ -3,14 +3,17 @@
 refused whole by GDAL's parser, band names and all, and had passed unsaid (only a sidecar cut at its end was said);
 a 0-byte sidecar was said as expat's "no element found: line 1, column 0". A camera's own video brand (Canon
 "CAEP", Casio "caqv") and HEIF's brands for codecs besides HEVC (avci, jpeg, j2ki, vvic; mif2) were said "not a
-video or HEIF/AVIF brand known here"."""
+video or HEIF/AVIF brand known here". A sidecar's nodata over a GeoTIFF's own (GDAL applies the sidecar's: a
+collar of 0 read as data) was unsaid."""
 
 from __future__ import annotations
 
+import shutil
 import struct
 
 import numpy as np
 import pytest
+from conftest import REALDATA
 
 rasterio = pytest.importorskip("rasterio")
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
@@ -131,3 +134,45 @@ def test_a_motion_jpeg_2000_starts_as_jpeg_2000_not_by_its_brand(tmp_path):
     p = tmp_path / "clip.mj2"
     p.write_bytes(b"\x00\x00\x00\x0cjP  \r\n\x87\n" + struct.pack(">I", 20) + b"ftypmjp2\0\0\0\0mjp2" + bytes(64))
     assert held_format(p) == "JPEG 2000"
+
+
+def _nodata_tif(path, nodata):
+    with rasterio.open(path, "w", driver="GTiff", width=40, height=30, count=1, dtype="uint8", nodata=nodata,
+                       crs="EPSG:32631", transform=from_origin(600000, 5700000, 10, 10)) as ds:
+        a = np.full((1, 30, 40), 100, np.uint8)
+        a[:, :, :10] = 0  # a collar of the file's own nodata
+        ds.write(a)
+    return path
+
+
+def _nodata_sidecar(value: str) -> bytes:
+    return (b'<PAMDataset><PAMRasterBand band="1"><NoDataValue>' + value.encode()
+            + b"</NoDataValue></PAMRasterBand></PAMDataset>")
+
+
+def test_a_sidecar_nodata_over_the_geotiffs_own_is_said(tmp_path):
+    """GDAL applies a sidecar's nodata in place of the GeoTIFF's own: its collar (0) had been read as data, unsaid."""
+    p = _nodata_tif(tmp_path / "collar.tif", 0)
+    whole = read_image(p)
+    p.with_name("collar.tif.aux.xml").write_bytes(_nodata_sidecar("7"))
+    img = read_image(p)
+    assert whole.valid[:, :10].sum() == 0 and (img.valid is None or img.valid[:, :10].all())  # the sidecar did
+    said = [n for n in img.notes if ".aux.xml" in n]
+    assert said == [f"{p}.aux.xml: GDAL's sidecar sets nodata 7, over {p}'s own 0: the sidecar's is applied "
+                    "(pixels of 0 read as data); remove the sidecar if it is not this file's"], img.notes
+
+
+@pytest.mark.parametrize("own, side", [(0, "0"), (0, "0.0"), (None, "7")])
+def test_a_sidecar_nodata_agreeing_or_the_only_one_is_not_said(tmp_path, own, side):
+    p = _nodata_tif(tmp_path / "collar.tif", own)
+    p.with_name("collar.tif.aux.xml").write_bytes(_nodata_sidecar(side))
+    assert _notes(p, _nodata_sidecar(side))[1] == []
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason=f"real-data fixtures not found at {REALDATA} (set RSVLM_REALDATA to their folder)")
+def test_a_real_collar_under_another_files_sidecar_nodata_is_said(tmp_path):
+    p = tmp_path / "RGB.byte.tif"
+    shutil.copyfile(REALDATA / "msi_landsat7" / "RGB.byte.tif", p)
+    p.with_name("RGB.byte.tif.aux.xml").write_bytes(_nodata_sidecar("7"))
+    img = read_image(p)
+    assert any(n.startswith(f"{p}.aux.xml: GDAL's sidecar sets nodata 7, over {p}'s own 0") for n in img.notes), img.notes

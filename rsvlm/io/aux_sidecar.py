@@ -2,7 +2,8 @@
 written where the format cannot hold them) did unsaid: one cut short, or opening with an XML declaration or comment
 (GDAL 3.10 reads none of it then), is ignored whole, and one that describes bands the file lacks (a sidecar copied
 from another file) has those entries ignored while its entries for the bands there are applied (a Sentinel-1 VV
-band read as "B08"). ``sidecar_notes`` says both, naming the sidecar.
+band read as "B08"), and a nodata it sets over a GeoTIFF's own is applied in its place. ``sidecar_notes`` says
+each, naming the sidecar.
 
 A sidecar whose ends are those of one ``<PAMDataset>`` element and whose band numbers fit is not parsed (GDAL has
 parsed it): an open pays a read and a byte scan (17 us for a 0.5 kB sidecar, 0.4 ms for 240 kB of histograms,
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+
+import numpy as np
 
 WORDS = {"Description": "name", "ColorInterp": "colour"}  # PAM band tags said in a note
 BAND = re.compile(rb"""<PAMRasterBand\s[^>]*?\bband\s*=\s*["'](\d+)""")
@@ -116,6 +119,27 @@ def sidecar_notes(datasets) -> list[str]:
             continue
         if note := _ignored(side, ds, data):
             notes.append(note)
-        elif (past := sorted({n for n in _band_numbers(data) if n > ds.count})):
+            continue
+        if (past := sorted({n for n in _band_numbers(data) if n > ds.count})):
             notes.append(_past(side, ds, data, past))
+        if b"<NoDataValue" in data and (note := _nodata_over(side, ds)):
+            notes.append(note)
     return notes
+
+
+def _nodata_over(side, ds) -> str | None:
+    """The note where GDAL's sidecar set a nodata other than the GeoTIFF's own (its GDAL_NODATA tag), which GDAL
+    applies in its place (a sidecar copied from another file: RGB.byte.tif's 0 collar read as data under a 7), or
+    None."""
+    from rsvlm.io.tiff import gdal_nodata_tag
+
+    if ds.driver != "GTiff" or ds.nodata is None or (own := gdal_nodata_tag(ds.name)) is None:
+        return None
+    try:
+        mine = float(own)
+    except ValueError:  # "n/a": no value of the file's own (tiff.nodata_tag_note says it)
+        return None
+    if mine == ds.nodata or np.isnan(mine) and np.isnan(ds.nodata):
+        return None
+    return (f"{side}: GDAL's sidecar sets nodata {ds.nodata:g}, over {ds.name}'s own {own}: the sidecar's is "
+            f"applied (pixels of {own} read as data); remove the sidecar if it is not this file's")
