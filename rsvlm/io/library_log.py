@@ -13,6 +13,19 @@ import threading
 # "TIFFReadDirectory: Bogus StripByteCounts field" (through rasterio), none naming the file
 LIBRARY_LOGGERS = ("tifffile", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io")
 
+# libtiff's word for a tag whose values lie past the file's end: a TIFF whose IFD and tag values come after its pixels
+# (sar_hh.tif) cut short by 322 bytes read whole pixels and no georeferencing, said only as four such GDAL warnings
+PAST_END = re.compile(r'IO error during reading of "(\w+)"; tag ignored')
+CUT_TAGS = "the file is cut short: its tags "
+
+
+def _cut_tags(tags: list[str]) -> str:
+    """The note on TIFF ``tags`` whose values lie past the file's end (libtiff ignored them)."""
+    geo = any(t.startswith(("Geo", "Model")) for t in tags)
+    return (f"{CUT_TAGS}{', '.join(tags)} lie past its end and were not read"
+            + (" (its georeferencing with them: read as not georeferenced, or wrongly)" if geo else "")
+            + "; get a whole copy (copy or download it again: a transfer cut short leaves such a file)")
+
 
 class _Heard(logging.Filter):
     """Takes this thread's warnings (and GDAL's errors, which rasterio logs at INFO and may not
@@ -22,6 +35,7 @@ class _Heard(logging.Filter):
         super().__init__()
         self.notes, self.thread = notes, threading.get_ident()
         self.floor = floor  # each logger's level before ``library_messages`` lowered it
+        self.past_end: list[str] = []  # TIFF tags whose values lie past the file's end (``PAST_END``)
 
     def filter(self, record: logging.LogRecord) -> bool:
         failure = record.levelno == logging.INFO and str(record.msg).startswith("GDAL signalled an error")
@@ -32,6 +46,10 @@ class _Heard(logging.Filter):
         if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
             msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
             msg = re.sub(r"^[^\s:]+\.\w{2,5}: (?=\w)", "", str(msg))  # GDAL says it once with the file's name, once without
+            if m := PAST_END.search(msg):  # a file cut short in its tags' values: one note for all, what it loses
+                self.past_end += [m[1]] * (m[1] not in self.past_end)  # (GDAL reads the IFD twice: said once)
+                self.notes[:] = [n for n in self.notes if not n.startswith(CUT_TAGS)] + [_cut_tags(self.past_end)]
+                return False
             note = f"GDAL {'error' if failure else 'warning'} while reading: {msg}"
         else:  # "<tifffile.TiffPages @8> invalid page offset 1000000000"
             note = f"{record.name} {record.levelname.lower()} while reading: " + re.sub(
