@@ -312,8 +312,9 @@ class ChatREPL:
         if f is None:  # no view asked (said above), or one refused: a kept [det] "None." is a Fused, its notes below
             return plain
         # view answers left out of the fusion, the plain answer's shapes voted out ("None."), views not asked: why
-        for note in filter(None, (f.note, f.voted_out, f.unasked)):
-            self.say(f"  note: {note}")
+        for note in filter(None, (f.note, f.voted_out, f.unasked)):  # a note of parts ("…; test-time augmentation:
+            for part in re.split(r"; (?=test-time augmentation: )", note):  # …") ran on as one line: a line each
+                self.say(f"  note: {part}")
         if f.answer != answer:
             views = f.answers or len(self.tta.views)  # the views asked: crops are not, for most questions
             said = f"{f.answer} (no shape found in enough views)".strip() if f.objects == [] and not f.voted_out \

@@ -66,3 +66,31 @@ def test_the_streams_first_read_holding_a_bad_byte_refuses_that_line_alone(monke
     status, repl = _chat(b"[vqa] one?\n[vqa] caf\xe9?\n[vqa] three?\n", monkeypatch)
     assert status == 1 and repl.asked == ["[vqa] one?", "[vqa] three?"]
     assert "end of a line" not in repl.out.getvalue()
+
+
+def test_a_fused_note_of_several_parts_is_said_a_line_each(ckpt, geotiff, monkeypatch):
+    """A plain "None." outvoted and a view left out: one note line ran on, 'test-time augmentation:' said twice in it."""
+    from conftest import Terminal
+
+    from rsvlm import inference as inf
+    from rsvlm import tta
+    from rsvlm.chat import ChatREPL
+    from rsvlm.fusion import Fused
+    from rsvlm.tta_text import NONE_REPLACED, unfused_note
+
+    parts = [f"{NONE_REPLACED} ('None.'), but the other views found some: 1 shape fused in its place",
+             unfused_note([("h", "it is empty")], 3, True)]
+
+    def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None):
+        if on_views is not None:
+            on_views(cfg.views[1:])
+        return [Fused("<ref>ship</ref><box><loc_10><loc_10><loc_500><loc_500></box>", None, answers=4,
+                      note="; ".join(parts), left_out=1)]
+
+    monkeypatch.setattr(tta, "fused_answers", fused_answers)
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    repl = ChatREPL(model, processor, out=Terminal(), max_new_tokens=8, tta=tta.FuseConfig(views=tta.MODES["flip"]))
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[det] Detect all ships.")
+    lines = repl.out.getvalue().splitlines()
+    assert [line for line in lines if "test-time augmentation" in line] == [f"  note: {p}" for p in parts], lines
