@@ -53,10 +53,16 @@ def model_arg_problem(model: str | None) -> str | None:
 
 
 def resolve_model_dir(model: str | None) -> Path:
-    """The checkpoint folder ``--model`` names (the bundled one without it); FileNotFoundError saying
-    why it is none: missing, a file (its config.yaml, a weights file) rather than the folder, or a
-    folder of something else."""
+    """The checkpoint folder ``--model`` names (the bundled one without it), or where no such folder is, the Hugging
+    Face cache's snapshot of the hub name it is, where that holds a checkpoint (config.yaml, vision.safetensors);
+    FileNotFoundError saying why it is none: missing, a file (its config.yaml, a weights file) rather than the
+    folder, or a folder of something else."""
     path = Path(model).expanduser() if model else bundled_model_dir()
+    if model and not path.exists():  # a hub name the Hugging Face cache holds a whole checkpoint of: read there,
+        from rsvlm.model.ckpt_files import hub_snapshot
+
+        cached = hub_snapshot(model, ("config.yaml",))  # nothing fetched (was refused, naming that very folder)
+        path = cached if cached is not None and (cached / "vision.safetensors").is_file() else path
     if not (path / "config.yaml").is_file():
         if model is None:
             raise FileNotFoundError(

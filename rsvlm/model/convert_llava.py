@@ -240,9 +240,10 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
             hf_vision = {**{k: v for k, v in CLIPVisionConfig().to_dict().items()
                             if k in ("hidden_size", "patch_size", "image_size")}, **hf_vision}
         lacking = [k for k in ("hidden_size", "patch_size", "image_size") if k not in hf_vision]
-        if lacking:
-            raise ValueError(f"vision tower {tower_dir}/config.json: not a CLIP vision config (no {lacking})")
         other = _not_clip(tconf)
+        if lacking:  # what it is instead: an LLM's folder said only "(no ['patch_size', 'image_size'])"
+            raise ValueError(f"vision tower {tower_dir}/config.json: not a CLIP vision config (no {lacking}"
+                             f"{'; it is ' + other if other else ''})")
         if other:  # a SigLIP was built as a CLIP and refused on its weights' shapes, naming neither
             raise ValueError(f"vision tower {tower_dir}: {other}, not a CLIP one; --vision-tower takes a CLIP ViT in "
                              "HF layout (LLaVA-1.5's and GeoChat's clip-vit-large-patch14-336) (docs/models.md)")
@@ -286,6 +287,9 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     return vcfg, text, vision, lm, stem, ptype
 
 
+_FAMILIES = (("a LLaVA", "llava"), ("a SigLIP tower", "siglip"), ("a language model", "forcausallm"))
+
+
 def _not_clip(tconf: dict) -> str | None:
     """What a tower's config.json names that is not a CLIP (its model_type, or its vision_config's, and its
     architectures), e.g. "a SigLIP tower (model_type siglip_vision_model, SiglipVisionModel)"; None for a CLIP or a
@@ -295,7 +299,8 @@ def _not_clip(tconf: dict) -> str | None:
     if all(k in ("clip", "clip_vision_model") for k in kinds) and all(a.startswith("CLIP") for a in arch):
         return None
     kind = (kinds or ["none"])[0]
-    family = "a SigLIP tower" if "siglip" in f"{kind} {arch}".lower() else "a tower"
+    said = f"{kind} {arch}".lower()  # a LLaVA or an LLM folder given as the tower was "a tower (model_type llava…)"
+    family = next((f for f, word in _FAMILIES if word in said), "a tower")
     return f"{family} (model_type {kind}{', ' + ', '.join(arch) if arch else ''})"
 
 
@@ -329,20 +334,32 @@ _ORIGINAL_LLMS = {"llava_llama": "llama", "llava_mistral": "mistral"}
 
 def not_llava15(conf: dict) -> str | None:
     """What in a LLaVA ``config.json`` says it is another LLaVA than 1.5 (a NeXT / OneVision / VipLLaVA
-    model_type, an original layout on an LLM other than Llama / Mistral such as ``llava_qwen``, anyres tiles, a
-    spatial patch merge), else None."""
+    model_type, an original layout on an LLM other than Llama / Mistral such as ``llava_qwen``, an HF layout's
+    SigLIP tower, anyres tiles, a spatial patch merge), else None."""
+    found = _not_llava15(conf)
+    return found[0] if found else None
+
+
+_TILED = ("llava_next", "llava_next_video", "llava_onevision")  # HF model_types of LLaVAs that tile an image
+
+
+def _not_llava15(conf: dict) -> tuple[str, bool] | None:
+    """``not_llava15``'s why, and whether it is a LLaVA that tiles an image (a NeXT's, a OneVision's), else None."""
     kind = conf.get("model_type")
     if "vision_config" in conf and isinstance(kind, str) and "llava" in kind and kind != "llava":
-        return f"model_type {kind!r} is not LLaVA-1.5's ('llava')"
+        return f"model_type {kind!r} is not LLaVA-1.5's ('llava')", kind in _TILED
     if "vision_config" not in conf and isinstance(kind, str) and kind.startswith("llava_") \
             and kind not in _ORIGINAL_LLMS:
         code = conf.get("auto_map") if isinstance(conf.get("auto_map"), dict) else {}
         run = f" (its auto_map's code, {', '.join(map(str, code.values()))}, is never run: rsvlm passes no " \
               "trust_remote_code)" if code else ""
-        return f"model_type {kind!r} is a LLaVA on another LLM than Llama or Mistral{run}"
+        return f"model_type {kind!r} is a LLaVA on another LLM than Llama or Mistral{run}", False
+    if isinstance(conf.get("vision_config"), dict) and (tower := _not_clip(conf["vision_config"])):
+        return f"its vision_config is {tower}, not LLaVA-1.5's CLIP ViT", False  # was "vision weights do not fit
+        # its config.json: position_embedding (4, 32) (expected (5, 32))", after the LLM was built
     for key, bad in (("image_aspect_ratio", "anyres"), ("mm_patch_merge_type", "spatial")):
         if isinstance(conf.get(key), str) and conf[key].startswith(bad):
-            return f"{key} {conf[key]!r} is LLaVA-1.6 (NeXT)'s"
+            return f"{key} {conf[key]!r} is LLaVA-1.6 (NeXT)'s", True
     return None
 
 
@@ -371,10 +388,10 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
         raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "
                                 "copy the LLaVA's tokenizer files there")
-    if why := not_llava15(conf):  # a LLaVA-NeXT was converted as a 1.5 without a word (HF), or was told
-        raise ValueError(f"{src}: {why}; only LLaVA-1.5 and GeoChat convert" + ("" if "another LLM" in why else
-                         " (tiles and an image_newline token have no rsvlm counterpart)"))  # was "unexpected [
-        # 'model.image_newline']" (original), or a llava_qwen's "LLM weights do not fit llama: unexpected [q_proj.bias]"
+    if other := _not_llava15(conf):  # a LLaVA-NeXT was converted as a 1.5 without a word (HF), or was told
+        why, tiled = other             # "unexpected ['model.image_newline']" (original), a llava_qwen "LLM weights
+        raise ValueError(f"{src}: {why}; only LLaVA-1.5 and GeoChat convert" + (  # do not fit llama: unexpected […]"
+            " (tiles and an image_newline token have no rsvlm counterpart)" if tiled else ""))
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
         if vision_tower:
