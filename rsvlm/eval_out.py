@@ -180,45 +180,56 @@ class OutRows:
         return sum(n[0] for n in v), sum(n[1] for n in v), sum(n[2] for n in v)
 
 
-@contextlib.contextmanager
-def appends_kept(path: Path, rows: OutRows | None = None):
-    """Around ``resume_state``'s rewrite of ``path`` (its rows of the records answered again dropped, through a
-    rename): the lines another process (a second ``rsvlm eval`` on the same ``--out``) appended to ``path`` after the
-    rewrite had read it went with the file replaced, unsaid. The file is held open here, so that the one replaced is
-    read past where it ended before: each whole line there that ``path`` does not hold now is appended to it again,
-    and said, ``rows`` marked ``moved`` (``kept_note`` reads ``path`` again). Where ``path`` was not replaced, or
-    nothing was appended, nothing is done."""
+# POSIX renames over a file held open (the handle keeps the file replaced); Windows refuses it (PermissionError)
+RENAME_OVER_OPEN = os.name == "posix"
+
+
+def appends_kept(part: Path, others: list[Path], records: dict[str, dict], root: Path, retry_all: bool = False,
+                 rows: OutRows | None = None):
+    """``predictions.resume_state`` of ``part`` (this run's file) and ``others``, ``part`` held open while it runs:
+    where its rewrite (the rows of the records answered again dropped, through a rename) replaced ``part``, the whole
+    lines another process (a second ``rsvlm eval`` on the same ``--out``) appended past what the rewrite read went
+    with the file replaced, unsaid. They are appended to ``part`` again, by place, not by text (a line equal to one
+    the rewrite dropped was put back, and one it had read and dropped said lost), and said, ``rows`` marked ``moved``
+    (``kept_note`` reads ``part`` again); so is a line it was still writing, lost. Not held where a rename over an
+    open file is refused (``RENAME_OVER_OPEN``: Windows, where every resume that drops a row failed so)."""
     try:
-        f = path.open("rb")
+        f = part.open("rb") if RENAME_OVER_OPEN else None
     except OSError:  # no file yet: nothing to rewrite
-        yield
-        return
-    with f:
-        start = os.fstat(f.fileno()).st_size
-        yield
+        f = None
+    with f or contextlib.nullcontext():
+        done, errors = resume_state(part, others, records, root, retry_all)
+        if f is None or errors.n_read is None:
+            return done, errors
         old = os.fstat(f.fileno())
         try:
-            if old.st_size <= start or os.path.samestat(old, path.stat()):
-                return
-        except OSError:  # path gone (an empty part removed): nothing to put back into
-            return
-        f.seek(start)
-        late = [line + b"\n" for line in f.read(old.st_size - start).split(b"\n")[:-1] if line.strip()]
-        now = set(path.read_bytes().split(b"\n"))
-        if not (lost := [line for line in late if line[:-1] not in now]):
-            return
-        with path.open("ab") as w:
+            if old.st_size <= errors.n_read or os.path.samestat(old, part.stat()):
+                return done, errors
+        except OSError:  # part gone: nothing to put back into
+            return done, errors
+        f.seek(errors.n_read)
+        *whole, writing = f.read(old.st_size - errors.n_read).split(b"\n")
+    if lost := [line + b"\n" for line in whole if line.strip()]:
+        with part.open("ab") as w:
             w.writelines(lost)
     if rows is not None:
         rows.moved = True
-    first = lost[0].decode("utf-8", "replace").strip()
-    with contextlib.suppress(ValueError, KeyError, TypeError):
-        first = str(json.loads(first)["id"])
-    print(f"rsvlm eval: {counted(len(lost), 'line')} another process appended to {path} while this run rewrote it "
-          f"(first: {first[:80]}) {'was' if len(lost) == 1 else 'were'} lost with the file replaced: put back at its "
-          f"end. Another rsvlm eval is answering into {path}, and what it writes from here goes to the file replaced "
-          "and is lost: run one rsvlm eval at a time on an --out (the ranks of one launch write parts of their own)",
-          file=sys.stderr)
+    said = []
+    if lost:
+        first = lost[0].decode("utf-8", "replace").strip()
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            first = str(json.loads(first)["id"])
+        said.append(f"{counted(len(lost), 'line')} another process appended to {part} while this run rewrote it "
+                    f"(first: {first[:80]}) {'was' if len(lost) == 1 else 'were'} lost with the file replaced: put back "
+                    "at its end")
+    if writing.strip():
+        said.append(f"the line another process was writing to {part} as this run rewrote it "
+                    f"({writing.decode('utf-8', 'replace')[:60]!r}) is lost with the file replaced")
+    if said:
+        print(f"rsvlm eval: {'; '.join(said)}. Another rsvlm eval is answering into {part}, and what it writes from "
+              "here goes to the file replaced and is lost: run one rsvlm eval at a time on an --out (the ranks of one "
+              "launch write parts of their own)", file=sys.stderr)
+    return done, errors
 
 
 def kept_note(out: Path, ids: list[str], unchanged: bool = True, rows: OutRows | None = None) -> str:

@@ -77,7 +77,6 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     merge_answers,
     part_path,
     read_stamp,
-    resume_state,
     unstamped_answers,
 )
 from rsvlm.processes import Terminated, launcher_sync, process_rank, rank_device
@@ -134,9 +133,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {part}'s last line was cut short (a killed run's: {cut[:60]!r}): dropped, its record is "
               "answered again", file=sys.stderr)
     # answers in OUT or in any rank's part count, whatever process count wrote them
-    with appends_kept(part, tracked):  # another process's lines appended as part was rewritten: put back, said
-        done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
-                                    root, retry_errors)
+    done, errors = appends_kept(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine}, root,
+                                retry_errors, tracked)  # resume_state; another process's lines lost in its rewrite: put back
     if bare := errors.unvouched:  # an answer to what? Its question may have changed since, as asked_digest would tell
         print(f"rsvlm eval: {counted(len(bare), 'record', 'was/were')} answered without an \"asked_digest\" (by an older rsvlm eval, "
               f"or another tool; first: {bare[0]}): what {'it was' if len(bare) == 1 else 'they were'} asked cannot be checked against what {'it asks' if len(bare) == 1 else 'they ask'} now, "

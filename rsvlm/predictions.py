@@ -129,6 +129,7 @@ class ErrorRows:
     unreadable: list[str] = field(default_factory=list)  # "PATH:N: why" of lines no answer could be read from
     n_dropped: int = 0  # the lines of the part dropped for the records answered again (a repeated id's each)
     n_dropped_ids: int = 0  # the records those lines were of
+    n_read: int | None = None  # the bytes of the part its rewrite read, where it was rewritten: lines past are later
 
 
 def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
@@ -177,7 +178,8 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     # none has an answer to its question: their rows go
     again = (set(failed) - done) | set(errors.asked_again) | set(errors.unvouched)
     if again and rewrite and part.is_file():  # through a rename: another rank may be reading the file
-        replace_lines(part, _kept(part, again, gone := Counter()))
+        if replace_lines(part, _kept(part, again, gone := Counter(), read := [])):
+            errors.n_read = read[0]  # eval_out.appends_kept puts back the lines another process appended past it
         errors.n_dropped, errors.n_dropped_ids = sum(gone.values()), len(gone)  # a repeated id's lines went unsaid
     return done, errors
 
@@ -191,16 +193,23 @@ def dropped_note(part: Path, errors: ErrorRows) -> str | None:
             f"answered again: {errors.n_dropped - errors.n_dropped_ids} repeated another line's id")
 
 
-def _kept(part: Path, ids: set[str], gone: Counter | None = None):
+def _kept(part: Path, ids: set[str], gone: Counter | None = None, read: list | None = None):
     """The lines of ``part`` but the rows of ``ids``, one at a time (each dropped counted by id in ``gone``); then None
-    where there was none of them: no rewrite."""
-    dropped = False
-    for line in answer_lines(part):
-        if not (row_of := _is_row_of(line, ids)):
-            yield line
-        elif gone is not None:
-            gone[answer_row(line)["id"]] += 1
-        dropped |= row_of
+    where there was none of them: no rewrite. A last line without its end is another process's being written (a killed
+    run's is cut before): left out (kept, this run's next line was glued to it); ``read`` gets the bytes read before it."""
+    dropped, end = False, 0
+    with contextlib.closing(answer_lines(part)) as lines:  # closed before the rename (Windows refuses it over an open file)
+        for line in lines:
+            if line.splitlines()[0] == line:
+                break
+            end += len(line.encode())
+            if not (row_of := _is_row_of(line, ids)):
+                yield line
+            elif gone is not None:
+                gone[answer_row(line)["id"]] += 1
+            dropped |= row_of
+    if read is not None:
+        read.append(end)
     if not dropped:
         yield None
 
