@@ -17,7 +17,7 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``;
 * ``unchanged``, optionally after ``the image`` (as above), ``the two images`` (as below), ``it`` or ``everything`` +
-  ``is`` / ``are`` / ``was`` / ``were`` / ``remains`` / ``stays`` / ``has remained`` (+ ``completely`` /
+  ``is`` / ``are`` / ``was`` / ``were`` / ``remains`` / ``remained`` / ``stays`` / ``stayed`` / ``has remained`` (+ ``completely`` /
   ``entirely``), and optionally followed by ``in the image`` or ``between the two images`` (``Unchanged.``, ``the two
   images are unchanged``: a change answer saying no change, as ``no change`` is; ``largely unchanged`` is words);
 * ``there is not`` / ``there aren't`` (``isn't``, ``wasn't``, ``weren't``) ``any`` + an optional noun phrase, as above
@@ -67,8 +67,8 @@ _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?
 _NOT = r"(?:do not|don t|does not|doesn t|did not|didn t|cannot|can not|can t|could not|couldn t)"
 _ANY = rf"any(?: {_NOUN})?{_AFTER}"
 # "Unchanged.", "The two images are unchanged.", "The scene remains completely unchanged." ("largely unchanged": words)
-_UNCHANGED = (rf"(?:(?:{_IMAGE}|{_PAIR}|it|everything) (?:is|are|was|were|remains|remain|stays|stay|has remained"
-              rf"|have remained)(?: completely| entirely)? )?unchanged(?: in {_IMAGE}| (?:in|between) {_PAIR})?")
+_UNCHANGED = (rf"(?:(?:{_IMAGE}|{_PAIR}|it|everything) (?:is|are|was|were|(?:has |have )?(?:remained|stayed)"
+              rf"|remains|remain|stays|stay)(?: completely| entirely)? )?unchanged(?: in {_IMAGE}| (?:in|between) {_PAIR})?")
 NONE_FORMS = re.compile(  # on the normalised answer (``_plain``); a "no ," reply first: "No, there are no ships."
     rf"(?:no , )?(?:(?:there (?:is|are|were|was) )?(?:none|nothing|zero|(?:no|zero) {_NOUN}){_AFTER}|not found"
     rf"|{_UNCHANGED}"
