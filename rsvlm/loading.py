@@ -59,10 +59,9 @@ def resolve_model_dir(model: str | None) -> Path:
     folder, or a folder of something else."""
     path = Path(model).expanduser() if model else bundled_model_dir()
     if model and not path.exists():  # a hub name the Hugging Face cache holds a whole checkpoint of: read there,
-        from rsvlm.model.ckpt_files import hub_snapshot
+        from rsvlm.model.ckpt_files import cached_checkpoint
 
-        cached = hub_snapshot(model, ("config.yaml",))  # nothing fetched (was refused, naming that very folder)
-        path = cached if cached is not None and (cached / "vision.safetensors").is_file() else path
+        path = cached_checkpoint(model) or path  # nothing fetched (was refused, naming that very folder)
     if not (path / "config.yaml").is_file():
         if model is None:
             raise FileNotFoundError(

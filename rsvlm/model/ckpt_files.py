@@ -441,6 +441,13 @@ def hub_snapshot(name: str, files: tuple[str, ...] = ("config.json",)) -> Path |
     return Path(found).parent if found else None
 
 
+def cached_checkpoint(name: str) -> Path | None:
+    """The Hugging Face cache's snapshot of hub name ``name`` where it holds a whole rsvlm checkpoint (config.yaml
+    and vision.safetensors): where ``--model NAME`` is read, with no local folder of that name; else None."""
+    found = hub_snapshot(name, ("config.yaml",))
+    return found if found is not None and (found / "vision.safetensors").is_file() else None
+
+
 def _hub_name(name: str) -> bool:
     """Whether ``name`` reads as a hub model's name: 'org/name' (not ./x) that huggingface_hub takes as a repo id."""
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", name) or name.startswith(("./", "../")):
