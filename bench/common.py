@@ -50,12 +50,12 @@ class Budget:
     """The runs of ``--repeat`` that fit in ``--budget`` seconds, counted from the first: the first always runs,
     another only where the time spent plus a mean run so far stays within. Whole runs are cut, each timing every
     path, so every path's best is of the same runs (not one run's where two or more count). Cannot stop a run already
-    begun: a first run longer than the budget ends."""
+    begun: a first run longer than the budget ends, and ``note`` says it was past (``first``: its seconds)."""
 
     def __init__(self, ap: argparse.ArgumentParser, seconds: float):
         if not seconds >= 0:  # NaN too
             ap.error(f"--budget {seconds:g}: give 0 (no limit) or more seconds")
-        self.seconds, self.done, self.repeat = seconds, 0, 0
+        self.seconds, self.done, self.repeat, self.first = seconds, 0, 0, 0.0
 
     def runs(self, repeat: int):
         """Yield 0, 1, … for each run of ``repeat`` that fits; ``done`` counts them."""
@@ -68,13 +68,18 @@ class Budget:
                 return
             yield r
             self.done = r + 1
+            if not r:  # resumed once the loop's body ended: with --repeat 1 too
+                self.first = time.perf_counter() - t0
 
     def note(self) -> str:
-        """A line where the budget left runs out ("" where every run of --repeat ran)."""
+        """A line where the budget left runs out, or where the first run alone ran past it ("" where every run of
+        --repeat ran within it)."""
+        past = (f"the first run alone took {self.first:.0f} s, past --budget {self.seconds:g} s (a run begun is not "
+                "stopped: fewer --turns or --scenes fit)") if self.seconds and self.first > self.seconds else ""
         if self.done >= self.repeat:
-            return ""
+            return past
         return (f"best of {self.done} of --repeat {self.repeat} runs: another would have ended past --budget "
-                f"{self.seconds:g} s (a loaded machine; --budget 0 runs them all)")
+                f"{self.seconds:g} s (a loaded machine; --budget 0 runs them all)" + (f"; {past}" if past else ""))
 
 
 def every_or_count(text: str, unit: str = "records") -> int | None:

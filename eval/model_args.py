@@ -23,8 +23,10 @@ def require_out_file(p: argparse.ArgumentParser, out: str | Path | None,
     result): found before the work rather than after it."""
     if not out:
         return
-    if Path(out).is_dir() or not Path(out).parent.is_dir():
-        p.error(f"--out {out}: give a file in an existing folder")
+    if Path(out).is_dir():  # was the missing folder's words alone: 'give a file in an existing folder' of one
+        p.error(f"--out {out}: give a file in an existing folder ({out} is a folder; name a file in it)")
+    if not Path(out).parent.is_dir():
+        p.error(f"--out {out}: give a file in an existing folder (no folder {Path(out).parent})")
     target = Path(out).resolve()
     for flag, paths in (inputs or {}).items():
         for path in paths if isinstance(paths, (list, tuple)) else [paths]:

@@ -245,9 +245,10 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     if missing:  # else the stage's own command fails, and "the same command resumes" would fail again
         p.error(f"{counted(len(missing), 'input')} not there: " + "; ".join(missing)
                 + ". Run those stages first (or name them in --only too)")
-    if a.ship and "merge_chat" not in names and not (out / "final" / "config.yaml").is_file():  # was found after them
-        p.error(f"--ship: {out / 'final'}: no built model to ship, and merge_chat, the stage that makes it, is not "
-                "among those run; run the stages up to merge_chat first (or name merge_chat in --only too)")
+    maker = maker_of(out / "final", out)  # build_stages.MAKERS' (was "merge_chat", written out three times)
+    if a.ship and maker not in names and not (out / "final" / "config.yaml").is_file():  # was found after them
+        p.error(f"--ship: {out / 'final'}: no built model to ship, and {maker}, the stage that makes it, is not "
+                f"among those run; run the stages up to {maker} first (or name {maker} in --only too)")
     if scaled := [f"{n} {w} → {ws}" for n in names if n in TRAIN_STAGES and not (out / n / "DONE").is_file()
                   for _, w, ws in [stage_steps(n, scale)] if ws is not None]:  # once, not a warning per stage
         log(f"note: at --budget-minutes {scale * bc.reference_minutes:g} the warm-up of {counted(len(scaled), 'stage')} "

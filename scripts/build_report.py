@@ -10,7 +10,17 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from build_stages import CONFIGS, TRAIN_STAGES, BuildConfig, done_value, log, py, run, stop_on_turn_end
+from build_stages import (
+    CONFIGS,
+    MAKERS,
+    TRAIN_STAGES,
+    BuildConfig,
+    done_value,
+    log,
+    py,
+    run,
+    stop_on_turn_end,
+)
 
 from rsvlm.progress import counted
 
@@ -269,7 +279,7 @@ def ship(out: Path, dest: Path) -> Path:
     from rsvlm.data.overlap import TRAINING_DATA, training_data
 
     if not (out / "final" / "config.yaml").is_file():  # checked before the bundled model is deleted
-        raise FileNotFoundError(f"{out / 'final'}: no built model to ship (run the stages up to merge_chat first)")
+        raise FileNotFoundError(f"{out / 'final'}: no built model to ship (run the stages up to {MAKERS['final']} first)")
     weights = sum(p.stat().st_size for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml")
     if weights > 50 * 2**20:  # so is this: it was found after the copy, with the bundled model gone
         raise ValueError(f"{out / 'final'}: {weights / 2**20:.1f} MB exceeds the package's 50 MB limit; not shipped")
