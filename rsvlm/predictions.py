@@ -133,9 +133,8 @@ class ErrorRows:
 
 
 def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
-    """Remove from ``path`` the rows answered empty with an ``"error"`` whose record (in ``records``,
-    by id) or image files changed since, or that carry no ``inputs_digest``, so that resuming answers
-    them again; the others stay (the same model and options would fail on them again) unless ``retry_all``."""
+    """Remove from ``path`` the rows answered empty with an ``"error"`` whose record (in ``records``, by id) or image files
+    changed since, or that carry no ``inputs_digest`` (answered again); the others stay (they would fail again) unless ``retry_all``."""
     return resume_state(path, [], records, root, retry_all)[1]
 
 
@@ -389,7 +388,6 @@ def _opened(path: Path):
     """``path`` open to read bytes; None where it is gone (an empty part its rank just removed)."""
     with contextlib.suppress(FileNotFoundError):
         return path.open("rb")
-    return None
 
 
 def _row_at(fh, place, rid: str) -> dict | None:
@@ -428,3 +426,5 @@ def _merged(records: list[dict], n: int, out: Path, world: int, root: Path, retr
             return
         if row is not None:
             yield json.dumps(row) + "\n"
+    for fh in handles.values():  # before merge_answers' rename over out: Windows refuses one over an open file
+        fh.close()

@@ -101,14 +101,8 @@ def test_a_line_still_being_written_is_said_lost(tmp_path, monkeypatch, capsys):
     assert f"the line another process was writing to {out} as this run rewrote it ('{{\"id\": \"z\", \"ta')" in err
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd to see this process's open files")
-def test_where_a_rename_over_an_open_file_is_refused_the_resume_does_not_hold_out_open(tmp_path, monkeypatch):
-    """Windows refuses os.replace over a file any handle holds open (PermissionError): appends_kept's handle failed
-    every resume that drops a row there. Stood in for by a replace that refuses so."""
-    from rsvlm import eval_out
-    from rsvlm.cli import main
-
-    argv, out = _run(tmp_path, monkeypatch)
+def _refusing_a_rename_over_an_open_file(monkeypatch):
+    """os.replace as Windows does it: refused (PermissionError) where this process holds the file replaced open."""
     real = os.replace
 
     def windows_replace(src, dst):
@@ -121,10 +115,40 @@ def test_where_a_rename_over_an_open_file_is_refused_the_resume_does_not_hold_ou
                 raise PermissionError(13, "Access is denied (held open)", str(dst))
         return real(src, dst)
 
-    monkeypatch.setattr(eval_out, "RENAME_OVER_OPEN", False, raising=False)
     monkeypatch.setattr(os, "replace", windows_replace)
+
+
+NEEDS_PROC = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd: this process's files")
+
+
+@NEEDS_PROC
+def test_where_a_rename_over_an_open_file_is_refused_the_resume_does_not_hold_out_open(tmp_path, monkeypatch):
+    """appends_kept's handle on --out failed every resume that drops a row on Windows."""
+    from rsvlm import eval_out
+    from rsvlm.cli import main
+
+    argv, out = _run(tmp_path, monkeypatch)
+    monkeypatch.setattr(eval_out, "RENAME_OVER_OPEN", False, raising=False)
+    _refusing_a_rename_over_an_open_file(monkeypatch)
     assert main(argv) == 0
     assert sorted(r["id"] for r in _rows_of(out)) == ["a", "b", "c"]
+
+
+@NEEDS_PROC
+def test_the_merge_does_not_hold_out_open_as_it_renames_over_it(tmp_path, monkeypatch):
+    """merge_answers read every file through a handle kept open across its rename over --out (refused on Windows:
+    the merge of a resumed several-process run failed)."""
+    from rsvlm.eval_answers import tagged_record
+    from rsvlm.predictions import asked_digest, merge_answers
+
+    recs = [tagged_record(_cls(i))[0] for i in "ab"]
+    out = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "lake",
+                                              "asked_digest": asked_digest(recs[0])}])
+    write_jsonl(tmp_path / "p.jsonl.rank1", [{"id": "b", "task": "cls", "answer": "sea",
+                                              "asked_digest": asked_digest(recs[1])}])
+    _refusing_a_rename_over_an_open_file(monkeypatch)
+    assert merge_answers(recs, 2, Path(out), 2, tmp_path)
+    assert [(r["id"], r["answer"]) for r in _rows_of(Path(out))] == [("a", "lake"), ("b", "sea")]
 
 
 def test_remained_and_stayed_unchanged_say_none_and_partial_ones_do_not():
