@@ -369,7 +369,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     where the user typed the overrides (``"command line"``: a refusal opens ``override 'k=v' (command line): …``,
     as a later check's does, ``config_bases.value_blamed``); None, words a program wrote, says no place."""
     data, path = to_dict(cls()), None if path is None else Path(path)
-    from rsvlm.config_bases import line_note, merge, with_bases  # they import this module
+    from rsvlm.config_bases import line_note, merge, with_bases, with_others  # they import this module
     from rsvlm.overrides import apply_overrides, joined_hint, split_override
 
     if path is not None:
@@ -388,15 +388,10 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
             by = f" ({typed_in})" if typed_in else ""
             raise ConfigError(f"override {culprit[-1]!r}{by}: {e}{joined_hint(culprit[-1], cls)}" if culprit
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
-        sets = {k: s for k in e.keys if (s := set_in(path, k))}
-        key, file = next(iter(sets.items()), (None, path))
-        # the line: before a hint, which stays last (it was left out there); none for an evaluation key's refusal,
-        # said as an override's is; a key another file of the chain set is named there too (a section split between
-        # the file and its base: 'unknown keys optim.lrr, optim.warmupsteps' named the base's line alone)
-        line = line_note(path, key) if key is not None and not e.evals else ""
-        if line and (more := [f"{k} {f'at {n[2:-1]}' if (n := line_note(path, k)) else f'in {s}'}"
-                              for k, s in sets.items() if s != file]):
-            line = f"{line[:-1]}; {', '.join(more)})"
+        file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
+        # the line: before a hint, which stays last (it was left out there), with the keys another file of the chain
+        # set (``with_others``); none for an evaluation key's refusal, said as an override's is
+        line = with_others(line_note(path, key), path, file, e.keys) if key is not None and not e.evals else ""
         raise ConfigError(f"{file}: {before_hint(str(e), line)}", keys=e.keys) from e
 
 

@@ -89,6 +89,15 @@ def line_note(file: Path, key: str) -> str:
     return f" (line {line} of {found.name})" if line else ""
 
 
+def with_others(note: str, path, file: str, keys) -> str:
+    """``note`` ("" or `` (line 2 of b.yaml)``: where ``file``, the file of config ``path``'s chain an error names, sets
+    the key it blames) with each of ``keys`` another file of the chain set named there too, `` (line 2 of b.yaml;
+    optim.x at line 4 of a.yaml)``: a section split between a file and its base named one of them alone."""
+    more = [f"{k} {f'at {n[2:-1]}' if (n := line_note(Path(path), k)) else f'in {s}'}"
+            for k in keys if (s := set_in(path, k)) and s != file]
+    return f"{note[:-1]}; {', '.join(more)})" if note and more else note
+
+
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Resolve ``base: FILE`` in ``data``: at the top or in any mapping that fills a dataclass field,
     FILE's mapping (its own bases resolved, its path relative to ``here``, ``~`` expanded) is taken
@@ -143,13 +152,13 @@ def value_blamed(message: str, path, overrides: list[str]) -> str:
 
     if by := override_named(message, overrides):
         return f"{by}: {message}"
-    keys = set(re.findall(r"(?<![\w.])[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", message))
+    keys = dict.fromkeys(re.findall(r"(?<![\w.])[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", message))  # in order
     if typed := [o for o in overrides if "=" in o and not o.endswith("=") and ".".join(split_override(o)[0]) in keys]:
         return f"override {typed[-1]!r} (command line): {message}"
     key = refused_key(message)
     if path is None or key is None or not (file := set_in(path, key)):
         return message
-    return f"{file}: {before_hint(message, line_note(Path(path), key))}"
+    return f"{file}: {before_hint(message, with_others(line_note(Path(path), key), path, file, keys))}"
 
 
 def refused_key(message: str) -> str | None:

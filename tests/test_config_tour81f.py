@@ -47,3 +47,22 @@ def test_keys_of_one_file_name_it_alone(tmp_path):
     said = _refusal(child)
     assert said.startswith(f"{child}: unknown keys optim.lrr, optim.warmupsteps")
     assert "base.yaml" not in said and len(re.findall(r"line \d+ of", said)) == 1
+
+
+def test_a_later_check_of_two_keys_set_in_two_files_names_both(tmp_path):
+    """``clip.text_width=64 must be a multiple of clip.text_heads=3`` named c.yaml's line alone; 3 is the base's."""
+    from rsvlm.config_bases import value_blamed
+    from rsvlm.train.config_checks import check_config
+
+    (tmp_path / "base.yaml").write_text("clip:\n  text_heads: 3\n")
+    child = tmp_path / "c.yaml"
+    child.write_text("base: base.yaml\nobjective: clip\ndata: {train: x.jsonl}\nclip:\n  text_width: 64\n")
+    with pytest.raises(ValueError) as e:
+        check_config(load_config(TrainConfig, child))
+    assert value_blamed(str(e.value), child, []) == (
+        f"{child}: clip.text_width=64 must be a multiple of clip.text_heads=3 (line 5 of c.yaml; clip.text_heads at "
+        "line 2 of base.yaml)")
+    child.write_text("base: base.yaml\nobjective: clip\ndata: {train: x.jsonl}\nclip:\n  text_width: 64\n  text_heads: 3\n")
+    with pytest.raises(ValueError) as e:
+        check_config(load_config(TrainConfig, child))
+    assert value_blamed(str(e.value), child, []).endswith("(line 5 of c.yaml)")  # one file: as before
