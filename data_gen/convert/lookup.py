@@ -11,6 +11,7 @@ from pathlib import Path
 from data_gen.convert.common import IMAGE_EXTS, ConversionError, Output, first_of
 
 FLAT_MASK = 0.5  # share of pixels in a 2x2 block of one value under which a file named as a mask is a photo
+TEXTURED = 0.02  # share of a JPEG's 8x8 blocks of one level (dark or bright) not flat over which it is a photo
 MANY_PIXEL_CHECKS = 200  # files named as masks over which their pixels are read under a bar (1000 took 2.9-3.7 s)
 MASK_NAME = re.compile(r"(.+?)[_-](?:pixels|masks?|labels?|gt|response|seg|instance_color_rgb)\d*", re.IGNORECASE)
 # a label image's stem: its image's stem (group 1) plus a mask suffix, numbered or not (SIRST's _pixels0)
@@ -67,7 +68,7 @@ def not_a_mask(path: Path, image: Path) -> str:
     nodata collar; not below row 1024, as a PNG's or JPEG's rows above are decoded: an 8000 px mask's centre took
     266 ms, its top 1024² 75); "" where it
     may be a mask, or either cannot be read (the name decides; 2-22 ms a pair for the real ones, 4 s for 1000 pairs of
-    512 px). A JPEG under ``FLAT_MASK`` that is two levels with noise (``_two_levels``: a mask of dense thin lines,
+    512 px). A JPEG under ``FLAT_MASK`` that is two levels with noise, its blocks of one level flat (``_two_levels``: a mask of dense thin lines,
     1 px roads every 4-16 px, 0-51% flat at quality 5-95) is a mask. Cannot: tell a flat photo (a blank tile, a
     cartoon) from a mask, nor such a JPEG at quality 5 (13-41% mid-grey) or one of colours (16-21% flat at quality
     30-95) from a photo: such a mask is counted as an image, its example saying the share."""
@@ -83,7 +84,8 @@ def not_a_mask(path: Path, image: Path) -> str:
             if (ds.width, ds.height) != size:
                 return f"{ds.width} x {ds.height} px, not the size of {image.name} ({size[0]} x {size[1]})"
             w, h = min(ds.width, 256), min(ds.height, 256)  # its centre: a photo's corner may be a flat collar
-            a = ds.read(window=Window((ds.width - w) // 2, min((ds.height - h) // 2, 1024), w, h))  # (C, H, W)
+            # on a JPEG's 16 px grid (its 8 px blocks, chroma's 16), which _two_levels reads block by block
+            a = ds.read(window=Window((ds.width - w) // 32 * 16, min((ds.height - h) // 2, 1024) // 16 * 16, w, h))
     except Exception:  # noqa: BLE001 - unreadable: the name decides, as before
         return ""
     if min(a.shape[1:]) < 2:
@@ -95,15 +97,24 @@ def not_a_mask(path: Path, image: Path) -> str:
 
 
 def _two_levels(a) -> bool:
-    """Whether ``a`` ((C, H, W) 8-bit, from a JPEG) is a 0/255 mask's two levels with JPEG noise about them: under
-    ``NOT_A_MASK`` of its values mid-grey (32…223) and some over 223. A JPEG'd mask of 1 px lines every 4-16 px, at
-    quality 30-95: 0-8% mid-grey (at quality 5: 13-41%), 0-51% flat, so it was counted as an image; the photos of
-    ``../shared/realdata`` JPEG'd at quality 30-95: 26-99% mid-grey (the HRSID SAR image, 26-29%, with none over 223)."""
+    """Whether ``a`` ((C, H, W) 8-bit, from a JPEG, its origin on the file's 16 px grid) is a 0/255 mask's two levels
+    with JPEG noise about them: under ``NOT_A_MASK`` of its values mid-grey (32…223), some over 223, and its 8x8 blocks
+    wholly dark (under 32) or wholly bright (over 223) flat within 4 (``TEXTURED``): a JPEG codes each block alone, so
+    a mask's block away from its edges is one value, a dark photo's is its texture. A JPEG'd mask of 1 px lines every
+    4-32 px, at quality 30-95: 0-8% mid-grey (at quality 5: 13-41%), 0-51% flat, so it was counted as an image, and
+    none of such blocks textured; the photos of ``../shared/realdata`` JPEG'd at quality 30-95: 26-99% mid-grey (the
+    HRSID SAR image, 26-29%, with none over 223). Darkened to a night scene (x0.12-0.3) beside a bright roof, 0.7%
+    over 223, they are under 15% mid-grey, and were taken for masks: 5-100% of such blocks textured."""
     import numpy as np
 
     from data_gen.convert.binmask import NOT_A_MASK
 
-    return a.dtype == np.uint8 and float(((a > 31) & (a < 224)).mean()) < NOT_A_MASK and bool((a > 223).any())
+    if a.dtype != np.uint8 or float(((a > 31) & (a < 224)).mean()) >= NOT_A_MASK or not (a > 223).any():
+        return False
+    c, h, w = a.shape
+    b = a[:, :h // 8 * 8, :w // 8 * 8].reshape(c, h // 8, 8, w // 8, 8).transpose(1, 3, 0, 2, 4).reshape(h // 8, w // 8, -1)
+    level = (b < 32).all(-1) | (b > 223).all(-1)  # blocks of one level: a mask's are flat
+    return float(((b.max(-1) - b.min(-1)) > 4)[level].sum()) <= TEXTURED * level.sum()
 
 
 def photos_among(masks: dict[Path, str], progress: bool = True) -> dict[Path, str]:
