@@ -3,8 +3,10 @@ image, was taken for a JPEG'd mask by the two-levels rule (``lookup._two_levels`
 
 import numpy as np
 import pytest
+from convert_helpers import convert, png
 from PIL import Image, ImageFilter
 
+from data_gen.convert.filters import ClassFilter, plural_of
 from data_gen.convert.lookup import not_a_mask
 
 
@@ -67,3 +69,19 @@ def test_jpeg_masks_of_lines_read_off_the_centre_are_still_masks(tmp_path, size,
         for mode in ("L", "RGB"):
             Image.fromarray(_lines(size, kind, step)).convert(mode).save(tmp_path / "a_mask.jpg", quality=quality)
             assert not_a_mask(tmp_path / "a_mask.jpg", tmp_path / "a.png") == "", (quality, mode)
+
+
+def test_plurals_follow_the_english_ending(tmp_path):
+    # "+es" after s, x, z, ch, sh (or o), else "+s": --classes plan took the data's "planes", --classes bus its typo
+    # "buss" (and then left its "buses" out, counted as another class)
+    p = plural_of
+    assert p("buses", "bus") and p("glasses", "glass") and p("churches", "church") and p("boxes", "box")
+    assert p("planes", "plane") and p("small vehicles", "small vehicle") and p("tomatoes", "tomato") and p("photos", "photo")
+    assert not p("planes", "plan") and not p("buss", "bus") and not p("boxs", "box") and not p("glasss", "glass")
+    assert not ClassFilter("plan")("planes") and not ClassFilter("planes")("plan")
+
+    png(tmp_path / "d" / "images" / "a.png", 100, 80)
+    (tmp_path / "d" / "labelTxt").mkdir()
+    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("10 10 30 10 30 20 10 20 buss 0\n50 10 70 10 70 20 50 20 buses 0\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), "--classes", "bus")
+    assert stats["filtered"] == {"--classes: buss": 1} and stats["notes"]["--classes bus: read as buses"] == 1

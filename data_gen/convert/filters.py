@@ -24,6 +24,14 @@ def class_name(v: str) -> str:
     return v.strip()
 
 
+def plural_of(plural: str, single: str) -> bool:
+    """Whether ``plural`` is ``single``'s plural: ``+es`` after s, x, z, ch, sh (``buses``, ``glasses``) or o
+    (``tomatoes``, or ``+s``), else ``+s``: ``planes`` is no ``plan``'s (``--classes plan`` took the data's ``planes``,
+    and ``--classes planes`` a class ``plan``), ``buss`` no ``bus``'s (it took it before ``buses``)."""
+    hiss = single.endswith(("s", "x", "z", "ch", "sh"))
+    return plural == single + "es" and (hiss or single.endswith("o")) or plural == single + "s" and not hiss
+
+
 class ClassFilter:
     """Whether a class name is among ``--classes`` (comma-separated; a ``;`` or ``|`` in it is refused, saying so,
     the hint quoted for a shell: ``ship;harbor`` or ``ship;`` was one class of none, every annotation left out).
@@ -55,11 +63,11 @@ class ClassFilter:
             self.seen.add(label)
             return True
         for plural in (label + "s", label + "es"):
-            if plural in self.wanted and self.plurals.setdefault(plural, label) == label:
+            if plural in self.wanted and plural_of(plural, label) and self.plurals.setdefault(plural, label) == label:
                 return True
         if self.chosen:  # "plane" given, the data's class "planes": left out, unlike the other way round
             for single in (label[:-n] for n in (1, 2) if label.endswith("es"[2 - n:])):
-                if single in self.wanted and self.plurals.setdefault(single, label) == label:
+                if single in self.wanted and plural_of(label, single) and self.plurals.setdefault(single, label) == label:
                     return True
         return False
 
