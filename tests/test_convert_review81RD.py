@@ -85,3 +85,21 @@ def test_plurals_follow_the_english_ending(tmp_path):
     (tmp_path / "d" / "labelTxt" / "a.txt").write_text("10 10 30 10 30 20 10 20 buss 0\n50 10 70 10 70 20 50 20 buses 0\n")
     stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), "--classes", "bus")
     assert stats["filtered"] == {"--classes: buss": 1} and stats["notes"]["--classes bus: read as buses"] == 1
+
+
+def test_a_solid_grey_lossless_label_taken_whole_is_noted_too(tmp_path):
+    # tour 81 D noted a solid grey JPEG label alone: a PNG or TIFF blank grey tile was the class everywhere, unsaid
+    rng = np.random.default_rng(4)
+    for d in ("img", "lab"):
+        (tmp_path / d).mkdir()
+    for name in ("a", "b", "c"):
+        Image.fromarray(rng.integers(0, 255, (48, 48, 3), dtype=np.uint8)).save(tmp_path / "img" / f"{name}.png")
+    Image.fromarray(np.full((48, 48), 90, np.uint8)).save(tmp_path / "lab" / "a.png")
+    Image.fromarray(np.full((48, 48), 0.5, np.float32)).save(tmp_path / "lab" / "b.tif")
+    two = np.zeros((48, 48), np.uint8)
+    two[8:20, 8:20] = 128
+    Image.fromarray(two).save(tmp_path / "lab" / "c.png")  # a 0/128 mask: no note
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "building")
+    assert len(recs) == 3 and stats["notes"]["labels_of_one_grey_value_taken_whole"] == 2
+    assert stats["notes_examples"]["labels_of_one_grey_value_taken_whole"].startswith(f"{tmp_path / 'lab' / 'a.png'}: every pixel 90")

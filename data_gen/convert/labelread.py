@@ -290,18 +290,18 @@ def read_binary_label(path: Path, out: Output):
     ``NotAMask`` for a photo, ``ConversionError`` for a file that cannot be read."""
     raw = read_label(path, rgb=False, out=out, voids=(nodata := []))
     mask, void = mask_and_void(raw, out, lossy_file(path))
-    if lossy_file(path):  # a lossless file of one grey (a 0/40 mask wholly the class) is left as it was
-        _one_grey_said(out, path, raw)
+    _one_grey_said(out, path, raw)
     for none in nodata:  # 0 in the label now (its nodata, its mask band's): left out of photo_of_image's look too
         void = none if void is None else void | none
     return raw, mask, void
 
 
 def _one_grey_said(out: Output, path: Path, raw) -> None:
-    """Count in ``out``'s notes a binary label ``raw`` (H, W), read from a JPEG, of one mid-grey value alone (an eighth to seven eighths
-    of 0…1, 255 or 65535), taken whole as the class, naming the first: a solid grey JPEG given as the label was the
-    class over the whole image, unsaid. A flat photo (a blank tile) and a mask of 0/128 wholly the class are alike,
-    so it is kept; a label all 1 or 255 (a tile wholly the class) is not noted."""
+    """Count in ``out``'s notes a binary label ``raw`` (H, W) of one mid-grey value alone (an eighth to seven eighths
+    of 0…1, 255 or 65535), taken whole as the class, naming the first: a solid grey JPEG, PNG or TIFF given as the
+    label was the class over the whole image, unsaid (a lossless one too: a blank grey tile is no likelier a mask
+    than a JPEG one). A flat photo (a blank tile) and a mask of 0/128 wholly the class are alike, so it is kept; a
+    label all 1 or 255 (a tile wholly the class) is not noted."""
     v = raw.flat[0]
     top = 1 if v <= 1 else 255 if v <= 255 else 65535
     if top / 8 < v < top * 7 / 8 and (raw == v).all():
