@@ -1,6 +1,7 @@
 """What reading a records file did (``rsvlm.data.records.read_records``'s ``ReadReport``): lines read, records
 kept, skipped lines by reason, ids read twice, questions opening with a tag that is no task, records whose task field
-is not the tag of the question eval answers, [change] records of other than two images, modalities inferred."""
+is not the tag of the question eval answers, [change] records of other than two images, records of another task with
+several images, modalities inferred."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ class ReadReport:
     # kept [change] records of other than two images (record_fields.pair_problem); the first "FILE:LINE (id X): …"
     unpaired_changes: int = 0
     unpaired_first: str | None = None
+    # kept records of a task other than change (chat apart) with several images, by task; the first "FILE:LINE (id X)"
+    several_images: Counter = field(default_factory=Counter)
+    several_first: str | None = None
     # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
     at: tuple[str, ...] = field(default=(), repr=False)
 
@@ -64,7 +68,7 @@ class ReadReport:
     def notable(self) -> bool:
         """Whether the summary says more than "all records read": worth printing."""
         return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.unknown_tags_tagged or self.inferred
-                    or self.task_clashes or self.unpaired_changes)
+                    or self.task_clashes or self.unpaired_changes or self.several_images)
 
     @property
     def inferred_by_modality(self) -> dict[str, int]:
@@ -138,6 +142,10 @@ class ReadReport:
         if self.unpaired_changes:
             s += (f"; {counted(self.unpaired_changes, '[change] record')} kept with other than two images, no "
                   f"before and after to compare (first: {self.unpaired_first})")
+        if self.several_images:
+            tasks = ", ".join(f"[{t}] {n}" for t, n in sorted(self.several_images.items()))
+            s += (f"; {counted(sum(self.several_images.values()), 'record')} kept with several images for a task "
+                  f"asked of one image, change alone comparing two ({tasks}; first: {self.several_first})")
         if self.inferred:
             kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
             extra = len(self.inferred) - 6

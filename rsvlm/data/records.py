@@ -448,14 +448,17 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
 
 def _check_tags(rec: dict, report: ReadReport, where: str) -> None:
     """Count in ``report`` a record ``rec`` (read at ``where``) whose task is not its ``task_turn``'s tag, or questions
-    opening with a tag that is no task, an untagged record's apart (a later turn's own task tag is neither), or a
-    ``change`` record of other than two images."""
+    opening with a tag that is no task, an untagged record's apart (a later turn's own task tag is neither), a
+    ``change`` record of other than two images, or one of another task with several (chat's may hold any)."""
     users = [t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"]
     unknown = [tag for turn in users if (tag := opening_tag(turn)) and tag not in TASKS]  # "[detect] …": a typo
     (report.unknown_tags if rec["task"] is None else report.unknown_tags_tagged).update(unknown)
     if why := pair_problem(rec["task"], rec["images"]):  # kept: a scorer reads no image; counted, the first named
         report.unpaired_changes += 1
         report.unpaired_first = report.unpaired_first or f"{where} (id {rec['id']}): {why}"
+    elif rec["task"] not in (None, "change") and len(rec["images"]) > 1:  # a [det] of two: the boxes of which?
+        report.several_images[rec["task"]] += 1
+        report.several_first = report.several_first or f"{where} (id {rec['id']}): {counted(len(rec['images']), 'image')}"
     if rec["task"] is None:  # plain chat
         return
     if (tag := opening_task((turn := task_turn(rec["conversations"], rec["meta"]))[1])) and tag != rec["task"]:
