@@ -296,6 +296,7 @@ class ChatREPL:
         the streamed one; a view refused, cut short, past the context or left out of the fusion
         (``Fused.note``) is said too."""
         from rsvlm.tta import fused_answers, no_view_note
+        from rsvlm.tta_text import note_parts
 
         asked = self.session.messages[:-1]  # the conversation up to this question
         refused: dict[int, str] = {}
@@ -312,8 +313,8 @@ class ChatREPL:
         if f is None:  # no view asked (said above), or one refused: a kept [det] "None." is a Fused, its notes below
             return plain
         # view answers left out of the fusion, the plain answer's shapes voted out ("None."), views not asked: why
-        for note in filter(None, (f.note, f.voted_out, f.unasked)):  # a note of parts ("…; test-time augmentation:
-            for part in re.split(r"; (?=test-time augmentation: )", note):  # …") ran on as one line: a line each
+        for note in filter(None, (f.note, f.voted_out, f.unasked)):  # a note of parts: a line each (note_parts)
+            for part in note_parts(note):
                 self.say(f"  note: {part}")
         if f.answer != answer:
             views = f.answers or len(self.tta.views)  # the views asked: crops are not, for most questions

@@ -98,7 +98,7 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
                 return _ended(read, failed, echo)
             full = echo and len(e.object) >= getattr(sys.stdin, "_CHUNK_SIZE", 8192)  # a whole read: cut at its end
             if (got := undecoded_lines(e, cut, full)) is not None:  # the bad line is refused by itself (undecoded)
-                torn, known = not (known or cut), True
+                torn, known = echo and not (known or cut), True  # a terminal's read is a line: none torn
                 repl.encoding, last, (queued, cut) = e.encoding, e, got
                 continue
             read += 1

@@ -89,6 +89,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     if tta is not None:
         from rsvlm.progress import bar as progress_bar
         from rsvlm.tta import fused_answers, no_view_note
+        from rsvlm.tta_text import note_parts
 
         refused: dict[int, str] = {}
         views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
@@ -115,8 +116,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
             fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
         # a kept [det] "None." is a Fused too (tta.fused_answers): its views not asked are said with it
         # voted_out: why "None." replaced the plain answer's shapes (they were printed nowhere: only "None." was)
-        said = [*refused.values(), *(filter(None, (fused.note, fused.voted_out, fused.unasked)) if fused is not None
-                                     else ()), *said]
+        fused_said = filter(None, (fused.note, fused.voted_out, fused.unasked)) if fused is not None else ()
+        said = [*refused.values(), *(p for n in fused_said for p in note_parts(n)), *said]  # a note's parts: a line each
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it", known=fused.cut_known))
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"

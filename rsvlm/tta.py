@@ -151,8 +151,8 @@ def _unfused(dec, shapes: bool, text: str = "") -> str | None:
     it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``shapes``: a shape answer
     (of any kind: ``fusion.other_kinds`` leaves out another once all are in), else a text answer."""
     if problems := unrepaired(dec):  # a shape repaired (a crossing <obb>'s corners swapped) is fused: repaired_note
-        said = "its label reads as a caption" if problems[0].endswith(CAPTION_DROPPED) else "its geometry does not parse"
-        return f"{said} ({problems[0]})"
+        # "its label: <ref>… (286 characters) reads as a caption (two sentences), …": said once (was twice)
+        return f"its label: {problems[0]}" if problems[0].endswith(CAPTION_DROPPED) else f"its geometry does not parse ({problems[0]})"
     if not shapes:
         return "it holds shapes" if dec.objects else None
     if dec.objects and not shapes_only(dec):

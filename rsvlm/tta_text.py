@@ -146,8 +146,15 @@ def views_left_out(note: str | None, left_out: int | None = None) -> bool:
     return bool(note) and not REPAIRED_ONLY.match(note)
 
 
+def note_parts(note: str) -> list[str]:
+    """A ``Fused.note``'s parts (each said "test-time augmentation: …", joined by "; "), for predict and chat to say a
+    line each: as one line, the prefix was said again mid-line."""
+    return re.split(r"; (?=test-time augmentation: )", note)
+
+
 def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
-    """The ``Fused.note`` on ``left`` ((view, why) each) of ``n`` other views' answers left out of the fusion."""
+    """The ``Fused.note`` on ``left`` ((view, why) each) of ``n`` other views' answers left out of the fusion: the first's
+    why, and every other view left out by name (was the first alone: 'v' and 'hv' went unnamed)."""
     view, why = left[0]
     kinds = sum(w.startswith("it holds another kind of shape") for _, w in left)  # no vote (``fusion.fuse``), not a view of none
     lone = sum(w.endswith("asks for one object, as the plain answer gives") for _, w in left)  # ``fusion.lone``: no vote
@@ -155,7 +162,7 @@ def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
                + (f" but {kinds} of another kind of shape, no vote" if kinds else "")
                + (f"{' and' if kinds else ' but'} {lone} of several shapes, no vote" if lone else ""))
     return (f"test-time augmentation: {len(left)} of {n} other view answer{'s' * (n != 1)} could not be fused, {counted} "
-            f"(first: view {view!r}: {why})")
+            f"(first: view {view!r}: {why}){', the others: ' * (len(left) > 1)}{', '.join(repr(v) for v, _ in left[1:])}")
 
 
 def plain_words_note(text: str, found: int = 0) -> str | None:
@@ -167,10 +174,11 @@ def plain_words_note(text: str, found: int = 0) -> str | None:
 
     if not text.strip() or says_none(text) and not found:
         return None
-    if says_none(text):
-        said = text.strip()[:60].replace(";", ",")  # a note's parts are joined by "; " (``REPAIRED_ONLY`` reads them)
-        return f"{NONE_REPLACED} ({said!r}), but the other views found some: {counted(found, 'shape')} fused in its place"
-    return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and does not say it found none; "
+    said = text.strip()[:60] + "…" * (len(text.strip()) > 60)  # cut, said so (was cut with no mark)
+    if says_none(text):  # a note's parts are joined by "; " (``REPAIRED_ONLY`` reads them)
+        return (f"{NONE_REPLACED} ({said.replace(';', ',')!r}), but the other views found some: "
+                f"{counted(found, 'shape')} fused in its place")
+    return (f"test-time augmentation: the plain answer {said!r} holds no shape and does not say it found none; "
             "counted as finding nothing, the views' shapes answer")
 
 

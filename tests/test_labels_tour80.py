@@ -74,8 +74,9 @@ def test_a_caption_one_mirror_view_gave_is_no_class_of_the_fused_answer():
     fused = _fused(BOX, [f"<ref>{SIRST_CAPTION}</ref>{BOX}", BOX, BOX])
     labels = [o["label"] for o in geometry.decode(fused.answer, 100, 100).objects]
     assert labels == [None]  # was the caption: the only label any view gave
-    assert "'h': its label reads as a caption (<ref>s a harbour. There are four buildings. W… (184 characters)" \
-        in fused.note  # its geometry parses: the label is what was wrong
+    assert "'h': its label: <ref>s a harbour. There are four buildings. W… (184 characters) reads as a caption (two " \
+        "sentences), not a class name: the label dropped" in fused.note  # its geometry parses: the label was wrong
+    assert fused.note.count("reads as a caption") == 1  # was said twice: "its label reads as a caption (… reads as …)"
 
 
 def test_a_plain_answer_with_a_caption_is_left_unfused_and_unlabelled():

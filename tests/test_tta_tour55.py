@@ -227,7 +227,7 @@ def test_an_empty_view_answer_is_no_vote():
     voted = tta.fused_answers(Views([], 32, 32, tta.VIEWS, empty), cls, [image], [("harbour", [])])[0]
     assert voted.answer == "harbour"
     assert voted.note.endswith("3 of 3 other view answers could not be fused, left out of the vote (first: view "
-                               "'h': it is empty)")
+                               "'h': it is empty), the others: 'v', 'hv'")  # (the others were unnamed until review 81)
 
 
 def test_no_crop_is_asked_a_conversation_that_holds_shapes_said_of_the_whole_image():

@@ -227,7 +227,7 @@ def test_a_views_answer_up_or_down_is_no_vote_but_in_a_left_right_flip():
     (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [("Left.", [])])
     assert fused.answer == "Left."  # "Up." once (h) against the plain "Left.": a tie, the plain answer's
     assert fused.note == ("test-time augmentation: 2 of 3 other view answers could not be fused, left out of the "
-                          "vote (first: view 'v': a direction word of it has no one-word image back)")
+                          "vote (first: view 'v': a direction word of it has no one-word image back), the others: 'hv'")
 
 
 @pytest.mark.parametrize("text", ["the built-up area", "up to 5 ships", "ships moving down the river",
