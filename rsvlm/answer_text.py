@@ -52,6 +52,8 @@ _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # ge
 _BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")
 # "1,204", "12,345,678": one number, each group after the first three digits, the first 1-3 ("1234,567" is two)
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)")
+# "1 000", "12 345 678" (a space, NFKC's of a no-break or thin one too, between groups of 3): one count (was 1)
+_SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d|,\d)")
 
 
 _OPEN, _CLOSE = re.compile(r"[(\[]\s*$"), re.compile(r"\s*[)\]]")  # a pair's brackets, "( 120,340 )" too
@@ -166,7 +168,8 @@ def whole_number(reference: str) -> int | None:
 
 def parse_count(text: str) -> int | None:
     """The count an answer states: its first number outside geometry, rounded half up (``"about 1,204"`` →
-    1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
+    1204, ``"1 000"`` → 1000, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1; ``"1,5"`` and ``"3 or 4"``
+    say no one count: None); ``"none"``/``"nothing"``/
     ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
     ``dozen`` is 12 times the number before it (``"two dozen"``, ``"2 dozen"`` → 24), or 12 alone (``"a dozen"``;
     ``"half a dozen"`` → 6); ``"dozens"`` is no number; ``".5"`` is 0.5 (was 5), ``"...5"`` 5 (an ellipsis, as NFKC
@@ -175,12 +178,15 @@ def parse_count(text: str) -> int | None:
     ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
     points = text.count("<point>")
-    s = _BARE_POINT.sub("0.", _thousands(_SHAPE.sub(" ", _TAG.sub("", text))))
-    if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
+    s = _BARE_POINT.sub("0.", _thousands(_SPACED.sub(lambda m: m[0].replace(" ", ""), _SHAPE.sub(" ", _TAG.sub("", text)))))
+    # "-3": no count (was read as 3), "3-4" is a range's 3; "1,5" (a decimal comma, or two numbers): which, unsaid (was 1)
+    if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s) or re.match(r"[^\d]*?\d,\d{1,2}(?!\d)", s):
         return None
     words = number_words(_PUNCT.sub(" ", s).split())
     for i, w in enumerate(words):
         if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):  # "two dozen", "2 dozen": times 12 (were read as 2)
+            if words[i + 1:i + 2] == ["or"] and re.fullmatch(r"\d+(?:\.\d+)?", "".join(words[i + 2:i + 3])):
+                return None  # "3 or 4": two counts, neither said to be it (was 3)
             times = 12 if words[i + 1:i + 2] == ["dozen"] else 1
             return int(float(w) * times + 0.5) if len(m[1].lstrip("0")) <= 15 else None  # half up: 2.5 → 3
         if w == "dozen":  # "a dozen" (was no count), "half a dozen"; "dozens" says no number

@@ -418,6 +418,7 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     if after and command not in (None, "train"):  # was "--tile is no option: … did you mean --tile?"
         message += _after_end(parser, command, after)
     files = [a for a in before + after if a != "--" and not a.startswith("-") and Path(a).exists()]
+    files, again = _once(files)  # "*.tif *.TIF" where globs ignore case: scene_a.tif twice, advised as a pair of it
     if command == "chat" and files and not any(a.split("=", 1)[0] == "--image" for a in getattr(parser, "argv", ())):
         message = (f"give {'it' if len(files) == 1 else 'each'} as --image PATH (rsvlm chat --image "  # rsvlm chat IMAGE,
                    f"{' --image '.join(map(shlex.quote, files))}): {message}")  # as predict's missing --image says
@@ -428,7 +429,20 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
                        "predict answers one image or pair a run: for many, run it once per file "
                        "(for f in *.tif; do rsvlm predict --image \"$f\" … --out \"$f.json\"; done) or answer "
                        "a JSONL of records with rsvlm eval") + ")")
+    if again:
+        message += f" ({'; '.join(again)}: the same file again, counted once)"
     parser.error(message)
+
+
+def _once(paths: list[str]) -> tuple[list[str], list[str]]:
+    """``paths`` with each file kept once (``./a.tif`` is ``a.tif``; a link, its target), and "B given as A" for each
+    dropped (or "A given twice")."""
+    kept, again = {}, []  # (device, inode) → the path that named it first
+    for p in paths:
+        if (key := ((st := Path(p).stat()).st_dev, st.st_ino)) in kept:
+            again.append(f"{p} given twice" if p == kept[key] else f"{p} is {kept[key]}")
+        kept.setdefault(key, p)
+    return list(kept.values()), list(dict.fromkeys(again))
 
 
 def _after_end(parser: argparse.ArgumentParser, command: str, after: list[str]) -> str:
