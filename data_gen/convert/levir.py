@@ -60,9 +60,9 @@ from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label
 from data_gen.convert.lookup import by_lower_case, in_any_case, note_unlabelled
-from data_gen.convert.masks import seg_records, trace
+from data_gen.convert.masks import add_shape_arguments, seg_records, trace
 from data_gen.convert.mostmissing import unlabelled_said
-from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
+from data_gen.convert.options import check_tiling
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     MOSTLY,
@@ -72,7 +72,6 @@ from data_gen.tiling import (
     tile_progress,
     tile_windows,
 )
-from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
             "Compare the two images and describe what changed.")
@@ -83,14 +82,7 @@ SEGMENT = ("Segment the {c} areas that changed.", "Outline every changed {c} are
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder with A/ B/ label/, or flat *_A/_B/_label files")
     p.add_argument("--label", default="building", type=class_name, help="what the change mask marks")
-    p.add_argument("--form", choices=("poly", "grid", "both"), default="poly",
-                   help="how the change mask is written: polygons, a run-length grid, or a record of each (as in masks)")
-    p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
-    p.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
-    p.add_argument("--overlap", type=int_at_least(0), default=None,
-                   help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
-    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
-    add_max_nodata(p)
+    add_shape_arguments(p, "the change mask")
 
 
 def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:

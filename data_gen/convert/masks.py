@@ -115,8 +115,14 @@ def add_arguments(p) -> None:
     g.add_argument("--preset", choices=sorted(PRESETS), help="built-in class map")
     g.add_argument("--binary", metavar="CLASS", type=class_name,
                    help="non-zero pixels are CLASS (0/1 or 0/255 masks; others, e.g. JPEG, thresholded at half range)")
+    add_shape_arguments(p, "each mask")
+
+
+def add_shape_arguments(p, what: str) -> None:
+    """The options of how masks (``what``: "each mask", levir-cd's "the change mask") are written and tiled, shared by
+    ``masks`` and ``levir-cd``: ``--form``, ``--budget``, ``--tile``, ``--overlap``, ``--modality``, ``--max-nodata``."""
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly",
-                   help="how each mask is written: polygons, a run-length grid, or a record of each")
+                   help=f"how {what} is written: polygons, a run-length grid, or a record of each")
     p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
     p.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
     p.add_argument("--overlap", type=int_at_least(0), default=None,
