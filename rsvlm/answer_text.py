@@ -53,6 +53,7 @@ _BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")
 # "1,204", "12,345,678": one number, each group after the first three digits, the first 1-3 ("1234,567" is two)
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)")
 # "1 000", "12 345 678" (a space, NFKC's of a no-break or thin one too, between groups of 3): one count (was 1)
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}(?!\d)")  # "1,5": a decimal, or two numbers; no one count (parse_count)
 _SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d|,\d)")
 
 
@@ -180,7 +181,7 @@ def parse_count(text: str) -> int | None:
     points = text.count("<point>")
     s = _BARE_POINT.sub("0.", _thousands(_SPACED.sub(lambda m: m[0].replace(" ", ""), _SHAPE.sub(" ", _TAG.sub("", text)))))
     # "-3": no count (was read as 3), "3-4" is a range's 3; "1,5" (a decimal comma, or two numbers): which, unsaid (was 1)
-    if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s) or re.match(r"[^\d]*?\d,\d{1,2}(?!\d)", s):
+    if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s) or _DECIMAL_COMMA.match(s, re.match(r"[^\d]*", s).end()):
         return None
     words = number_words(_PUNCT.sub(" ", s).split())
     for i, w in enumerate(words):
@@ -194,6 +195,18 @@ def parse_count(text: str) -> int | None:
     if set(words) & {"none", "no", "nothing"}:
         return 0
     return points or None
+
+
+def no_count_why(text: str) -> str:
+    """Why ``parse_count`` reads no count in ``text``, for a note: two counts offered ("3 or 4"), a decimal comma ("1,5"),
+    else none stated (eval said "'3 or 4' states no count")."""
+    s = unicodedata.normalize("NFKC", text).lower()
+    if _DECIMAL_COMMA.search(s):
+        return "holds a decimal comma or two numbers (1,5), not one count"
+    words = number_words(_PUNCT.sub(" ", s).split())
+    if any(a.isdigit() and b == "or" and c.isdigit() for a, b, c in zip(words, words[1:], words[2:])):
+        return "offers two counts (N or M), not one"
+    return "states no count"
 
 
 def vote_keys(answers: list[str], task: str | None) -> list[str] | None:

@@ -55,7 +55,7 @@ def test_a_file_named_twice_among_stray_paths_is_counted_and_advised_once(tmp_pa
 @pytest.mark.parametrize(("answer", "count"), [
     ("1 000", 1000), ("There are 1 000 ships.", 1000), ("12 345 678 cars", 12345678), ("1\u00a0000", 1000),
     ("1\u202f204 planes", 1204), ("1 000.5", 1001),
-    ("1,5", None), ("about 1,50 ships", None), ("3 or 4", None), ("three or four ships", None),
+    ("1,5", None), ("12,5", None), ("about 1,50 ships", None), ("3 or 4", None), ("three or four ships", None),
     ("1,500", 1500), ("(120,340)", 120), ("3 or more", 3), ("2 ships, 3 or 4 planes", 2), ("7", 7), ("10 20", 10),
 ])
 def test_a_count_with_spaced_thousands_is_read_whole_and_one_of_two_counts_is_none(answer, count):
@@ -73,3 +73,12 @@ def test_a_plain_answer_quoted_cut_in_the_note_is_marked_cut(text):
     quoted = re.search(r"the plain answer (?:said none \()?'(.*?)'", plain_words_note(text, 2))[1]
     assert quoted.endswith("…") and len(quoted) == 61 and text.startswith(quoted[:20])
     assert plain_words_note("Ships.", 2).count("…") == 0
+
+
+@pytest.mark.parametrize(("answer", "why"), [("3 or 4", "offers two counts"), ("three or four ships", "offers two counts"),
+                                            ("about 1,5", "decimal comma"), ("ships", "states no count")])
+def test_why_no_count_is_read_names_two_counts_and_a_decimal_comma(answer, why):
+    """eval said "'3 or 4' states no count" of an answer that states two."""
+    from rsvlm.answer_text import no_count_why, parse_count
+
+    assert parse_count(answer) is None and why in no_count_why(answer)
