@@ -17,7 +17,7 @@ does not end it); a counter-clockwise ``<poly>`` right after another ``<poly>`` 
 ``<ref>`` (nothing but whitespace between) is a hole of it. Problems are reported, never raised: out-of-range, zero-padded or stray
 tokens (a misspelt tag before them named: ``<bx>``), unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or
 y1>y2 (swapped, kept), an ``<obb>`` whose edges cross (its two corners out of order swapped, kept), a ``<ref>`` the next one replaces with no shape or word between,
-a ``<ref>`` label that reads as a caption (``caption_label``: the label dropped, its shapes kept unlabelled). Cannot:
+a ``<ref>`` label that reads as a caption (``wording.caption_label``: the label dropped, its shapes kept unlabelled). Cannot:
 tell a hole from a separate counter-clockwise instance by geometry.
 """
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 
 import numpy as np
 
@@ -44,6 +43,7 @@ from rsvlm.geometry.shapes import (
     signed_area,
     untangle_quad,
 )
+from rsvlm.geometry.wording import CAPTION_DROPPED, MAX_LABEL_CHARS, caption_label, no_tag  # noqa: F401 (imported from here)
 from rsvlm.tokens import IMAGE_TOKEN, task_tag_tokens
 
 KINDS = ("box", "obb", "point", "poly", "mask")
@@ -56,28 +56,7 @@ _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
 _TAG_NAMES = [f"<{c}{t}>" for t in ("ref", *KINDS, "grid") for c in ("", "/")] + ["<row>", "<run>", "<loc_"]
 # a tag or location in any case: lower case, a ``_TOKEN``; other (<REF>, <Box>, <LOC_5>), text that ``_lex`` reports
 # (</row>, </run> are no tags in any case)
-_NAMES = ("ref", *KINDS, "grid", "row", "run")
-_NAMED = re.compile(r"<([A-Za-z]+)>\s*$")  # a tag-like word last in a text: <bx> before the locations of a box
 _CASED = re.compile(r"<(?:/?(?:ref|box|obb|point|poly|mask|grid)|row|run)>|<loc_[0-9]+>", re.IGNORECASE)
-# a <ref> label: a class name or referring phrase (57,784 synthetic and converted ones: 24 characters at most), not a
-# text; the constrained decoder stops one at rsvlm.model.grammar.MAX_LABEL_TOKENS
-MAX_LABEL_CHARS = 256
-# two sentences in a label: a word of two lower-case letters or more (capitalised or not) ends one, a capital starts the
-# next ("harbour. There are", "the Harbor. Two ships"); "U.S. Navy ship", "St. Louis", "Boeing737", "ground track field"
-# hold none, nor an abbreviation before a name ("av. Paulista", "ship vs. Boat", "approx. North", "Mrs. Smith")
-_ABBREVIATIONS = ("av|ave|avda|bd|blvd|rd|str|mt|ft|vs|approx|ca|cf|dept|bldg|apt|no|nr|jr|sr|inc|ltd|corp|co|mrs|gen|"
-                  "gov|sen|rep|rev|hon|prof|capt|col|cmdr|sgt|hwy|rte|ste|sta|intl|natl|univ|bros|assn|mfg")
-_SENTENCE_BREAK = re.compile(rf"\b(?!(?i:{_ABBREVIATIONS})\.)[A-Z]?[a-z]{{2,}}[.!?]+[\"')\]]*\s+[\"'(\[]?[A-Z]")
-# the end of decode's problem for such a label (rsvlm.tta names it a caption, not a geometry that does not parse)
-CAPTION_DROPPED = "reads as a caption (two sentences), not a class name: the label dropped"
-
-
-def caption_label(label: str) -> bool:
-    """Whether ``label`` reads as a caption the model ran into (two sentences or more: ``_SENTENCE_BREAK``), not a
-    class name or referring phrase. Cannot: tell a caption of one sentence from a long referring phrase, nor read a
-    break written in lower case ("harbour. there are"), in a script without capitals, after a word in capitals ("the
-    USA. There") or after a word ``_ABBREVIATIONS`` lists ("no. There", "Gen. Two")."""
-    return bool(_SENTENCE_BREAK.search(label))
 
 
 def _head(label: str) -> str:
@@ -426,10 +405,8 @@ def decode(text: str, width: int, height: int) -> Decoded:
                 last_poly = None  # rings follow each other (DESIGN.md): words between start another object
             i += 1
         elif kind in ("loc", "bad"):
-            if i and items[i - 1][0] == "text" and (m := _NAMED.search(items[i - 1][1])) and m[1].lower() not in _NAMES:
-                near = [t for t in _NAMES[:6] if m[1].lower().startswith(t)] or get_close_matches(m[1].lower(), _NAMES[:7], 1, 0.7)
-                said = f"<{near[0]}>?" if near else "tags: <box>, <obb>, <point>, <poly>, <mask>"
-                out.problems.append(f"{m[0].strip():.20} is no tag ({said}): the location tokens after it are in no shape")
+            if i and items[i - 1][0] == "text" and (said := no_tag(items[i - 1][1])):  # <bx><loc_1>…: a misspelt tag
+                out.problems.append(said)
             out.problems.append(f"{f'<loc_{val}>' if kind == 'loc' else val} outside any shape; ignored")
             i += 1
         elif val == "<ref>":
