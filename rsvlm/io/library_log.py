@@ -16,15 +16,22 @@ LIBRARY_LOGGERS = ("tifffile", "rasterio._env", "rasterio._err", "rasterio._base
 # libtiff's word for a tag whose values lie past the file's end: a TIFF whose IFD and tag values come after its pixels
 # (sar_hh.tif) cut short by 322 bytes read whole pixels and no georeferencing, said only as four such GDAL warnings
 PAST_END = re.compile(r'IO error during reading of "(\w+)"; tag ignored')
-CUT_TAGS = "the file is cut short: its tags "
+CUT_TAGS, CUT_FILES = "the file is cut short: its tags ", "files cut short: "
 
 
-def _cut_tags(tags: list[str]) -> str:
-    """The note on TIFF ``tags`` whose values lie past the file's end (libtiff ignored them)."""
-    geo = any(t.startswith(("Geo", "Model")) for t in tags)
-    return (f"{CUT_TAGS}{', '.join(tags)} lie past its end and were not read"
-            + (" (its georeferencing with them: read as not georeferenced, or wrongly)" if geo else "")
-            + "; get a whole copy (copy or download it again: a transfer cut short leaves such a file)")
+def _cut_tags(by_file: dict[str, list[str]]) -> str:
+    """The note on TIFF tags whose values lie past their file's end (libtiff ignored them), by file name (band files
+    read together: each file's tags named with it, not merged as one file's)."""
+    geo, one = any(t.startswith(("Geo", "Model")) for tags in by_file.values() for t in tags), len(by_file) == 1
+    lost = " (georeferencing tags among them: the image may be read as not georeferenced, or placed wrongly)" * geo
+    # ("may": a multi-page TIFF's page 2 cut in its tags reads its page 1 georeferenced all the same)
+    first = next(iter(by_file))  # "" where GDAL named no file
+    name = " of each" if not one else f" of {first}" if first else ""
+    whole = f"; get a whole copy{name} (copy or download it again: a transfer cut short leaves such a file)"
+    if one:
+        return f"{CUT_TAGS}{', '.join(*by_file.values())} lie past its end and were not read{lost}{whole}"
+    return (CUT_FILES + "; ".join(f"{name}'s tags {', '.join(tags)}" for name, tags in by_file.items())
+            + f" lie past their ends and were not read{lost}{whole}")
 
 
 class _Heard(logging.Filter):
@@ -35,7 +42,8 @@ class _Heard(logging.Filter):
         super().__init__()
         self.notes, self.thread = notes, threading.get_ident()
         self.floor = floor  # each logger's level before ``library_messages`` lowered it
-        self.past_end: list[str] = []  # TIFF tags whose values lie past the file's end (``PAST_END``)
+        self.past_end: dict[str, list[str]] = {}  # by file name: TIFF tags whose values lie past its end (``PAST_END``)
+        self.cut_file = ""  # the file GDAL last named in such a warning (it says each again naming none)
 
     def filter(self, record: logging.LogRecord) -> bool:
         failure = record.levelno == logging.INFO and str(record.msg).startswith("GDAL signalled an error")
@@ -45,15 +53,20 @@ class _Heard(logging.Filter):
             return False  # says it with the file's name (tifffile logs it at every open of the file)
         if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
             msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
-            msg = re.sub(r"^[^\s:]+\.\w{2,5}: (?=\w)", "", str(msg))  # GDAL says it once with the file's name, once without
+            msg = str(msg).strip()  # "GetRasterBand(4) - Illegal band #\n" (a SamplesPerPixel changed) ends in a newline
+            named = re.match(r"^([^\s:]+\.\w{2,5}): (?=\w)", msg)  # GDAL says it once with the file's name, once without
+            msg = msg[named.end():] if named else msg
             if m := PAST_END.search(msg):  # a file cut short in its tags' values: one note for all, what it loses
-                self.past_end += [m[1]] * (m[1] not in self.past_end)  # (GDAL reads the IFD twice: said once)
-                self.notes[:] = [n for n in self.notes if not n.startswith(CUT_TAGS)] + [_cut_tags(self.past_end)]
+                self.cut_file = named[1] if named else self.cut_file
+                tags = self.past_end.setdefault(self.cut_file, [])
+                tags += [m[1]] * (m[1] not in tags)  # (GDAL reads the IFD twice: said once)
+                self.notes[:] = [n for n in self.notes if not n.startswith((CUT_TAGS, CUT_FILES))] + [
+                    _cut_tags(self.past_end)]
                 return False
             note = f"GDAL {'error' if failure else 'warning'} while reading: {msg}"
         else:  # "<tifffile.TiffPages @8> invalid page offset 1000000000"
             note = f"{record.name} {record.levelname.lower()} while reading: " + re.sub(
-                r"^<\w+\.(\w+) @(\d+)> ", r"\1 @\2: ", record.getMessage())
+                r"^<\w+\.(\w+) @(\d+)> ", r"\1 @\2: ", record.getMessage().strip())
         if note not in self.notes:
             self.notes.append(note)
         return False
