@@ -11,7 +11,8 @@ where a parse took 0.12 and 2.2 ms).
 A tag broken inside such a sidecar (``<PAMRasterBand band="2"`` cut before its ``>``, a ``<Metadata>`` never
 closed), which GDAL's parser refuses whole as it does a cut one, is found by a scan from tag to tag (``_broken_tag``:
 0.55 ms for 180 kB of 12 bands' histograms, 314 tags, where expat took 0.48; 10 us for 0.1 kB) and said with the tag
-and its line.
+and its line. The scan and the ends take tags as GDAL 3.10's parser does, not as expat: ``< /PAMDataset>``, ``<A></a>``
+and ``<MDI key='a'domain='b'>`` are read (they had been said "not readable XML"), ``</ PAMRasterBand>`` is refused.
 Cannot: tell a sidecar that lies about a band the file does have (its name or colour) from a true one."""
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import numpy as np
 
 WORDS = {"Description": "name", "ColorInterp": "colour"}  # PAM band tags said in a note
 BAND = re.compile(rb"""<PAMRasterBand\s[^>]*?\bband\s*=\s*["'](\d+)""")
-HEAD, TAIL = b"<PAMDataset", b"</PAMDataset>"
-# one whole tag as GDAL's parser takes it (a value unquoted, a space after <), a comment, CDATA or declaration
-TAG = re.compile(rb"""<(?:\s*(?P<end>/?)\s*(?P<name>[^\s<>/='"!?]+)(?:\s+[^\s<>/='"]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>/'"]+))*"""
+# one whole tag as GDAL's parser takes it (a space after < but none after </, a value unquoted, no space between
+# attributes), a comment, CDATA or declaration; its ends (a space inside them, an end tag in any case) as GDAL reads them
+ATTR = rb"""[^\s<>/='"]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>/'"]+)"""
+TAG = re.compile(rb"""<(?:\s*(?P<end>/?)(?P<name>[^\s<>/='"!?]+)(?:\s+""" + ATTR + rb"""(?:\s*""" + ATTR + rb""")*)?"""
                  rb"""\s*(?P<empty>/?)>|!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![A-Z][^>]*>)""", re.S)
+HEAD_TAG, TAIL_TAG = re.compile(rb"<\s*PAMDataset[\s/>]"), re.compile(rb"<\s*/PAMDataset\s*>\s*\Z", re.I)
 
 
 def _band_numbers(data: bytes) -> list[int]:
@@ -53,7 +56,7 @@ def _broken_tag(data: bytes) -> str | None:
             cut = data[at:at + 40].split(b">")[0].splitlines()[0].decode("latin-1")
             return f"a tag broken at line {line(at)}: {cut!r}"
         if m["name"] and m["end"]:
-            if not open_tags or open_tags[-1][0] != m["name"]:
+            if not open_tags or open_tags[-1][0].lower() != m["name"].lower():  # GDAL's EQUAL
                 was = f"<{open_tags[-1][0].decode('latin-1')}> (line {line(open_tags[-1][1])})" if open_tags else "nothing"
                 return f"</{m['name'].decode('latin-1')}> at line {line(at)} closes {was}"
             open_tags.pop()
@@ -69,7 +72,7 @@ def _ignored(side, ds, data: bytes) -> str | None:
     """The note on a sidecar GDAL read none of (not one whole ``<PAMDataset>`` element, or a tag broken inside
     one), or None."""
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    whole = start.startswith(HEAD) and data.rstrip().endswith(TAIL)
+    whole = HEAD_TAG.match(start) is not None and TAIL_TAG.search(data, max(0, len(data) - 4096)) is not None
     if whole and (broken := _broken_tag(data)) is None:
         return None
     if not start:  # a 0-byte sidecar (a copy cut at its start): expat's "no element found" said it unclearly
@@ -133,13 +136,20 @@ def _nodata_over(side, ds) -> str | None:
     None."""
     from rsvlm.io.tiff import gdal_nodata_tag
 
-    if ds.driver != "GTiff" or ds.nodata is None or (own := gdal_nodata_tag(ds.name)) is None:
+    if ds.driver != "GTiff" or (own := gdal_nodata_tag(ds.name)) is None:
         return None
     try:
         mine = float(own)
     except ValueError:  # "n/a": no value of the file's own (tiff.nodata_tag_note says it)
         return None
-    if mine == ds.nodata or np.isnan(mine) and np.isnan(ds.nodata):
+    # each band's: a sidecar setting band 2's alone (7 over 0) had a 3-band file's 0 collar read as data, unsaid
+    over = {k: v for k, v in enumerate(ds.nodatavals, 1) if v is not None and v != mine and not (
+        np.isnan(v) and np.isnan(mine))}
+    if not over:
         return None
-    return (f"{side}: GDAL's sidecar sets nodata {ds.nodata:g}, over {ds.name}'s own {own}: the sidecar's is "
+    said = {k: f"{v:g}" if f"{v:g}" != f"{mine:g}" else repr(v) for k, v in over.items()}  # -3.40282e+38 twice
+    one = len(set(said.values())) == 1
+    value = next(iter(said.values())) if one else ", ".join(f"{v} (band {k})" for k, v in said.items())
+    bands = f", in band{'s' * (len(over) > 1)} {', '.join(map(str, over))}" if one and len(over) < ds.count else ""
+    return (f"{side}: GDAL's sidecar sets nodata {value}, over {ds.name}'s own {own}{bands}: the sidecar's is "
             f"applied (pixels of {own} read as data); remove the sidecar if it is not this file's")
