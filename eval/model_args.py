@@ -18,11 +18,15 @@ def require_at_least_one(p: argparse.ArgumentParser, a: argparse.Namespace, flag
 
 def require_out_file(p: argparse.ArgumentParser, out: str | Path | None,
                      inputs: dict[str, str | Path | list | None] | None = None) -> None:
-    """A usage error for an ``--out`` that is a folder or in no existing folder, or one of ``inputs`` (``{"data":
-    path}``, a repeated flag's as a list: ``--out`` naming the ``--data`` file replaced the records with the
-    result): found before the work rather than after it."""
-    if not out:
+    """A usage error for an ``--out`` that names no file (``out_name_problem``: blank, ending in ``/``, too long), is a
+    folder or in no existing folder, or is one of ``inputs`` (``{"data": path}``, a repeated flag's as a list: ``--out``
+    naming the ``--data`` file replaced the records with the result): found before the work rather than after it."""
+    if out is None:
         return
+    from eval.out_file import out_name_problem  # the scorers' words
+
+    if why := out_name_problem(out, "result.json"):  # '' wrote nothing, 'r/' a file named r, a long name a traceback
+        p.error(why)
     if Path(out).is_dir():  # was the missing folder's words alone: 'give a file in an existing folder' of one
         p.error(f"--out {out}: give a file in an existing folder ({out} is a folder; name a file in it)")
     if not Path(out).parent.is_dir():
@@ -48,6 +52,21 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
         p.error(f"--data {a.data}: no such file")
     if a.model and not (Path(a.model) / "config.yaml").is_file():
         p.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
+
+
+def check_probe_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
+    """Usage errors (one line, exit 2) of a probe (scripts/probe_*.py: ``--image-root``, ``--data``, ``--out``,
+    ``--model``), before its model loads (each probe held a copy)."""
+    from rsvlm.eval_reading import image_root_problem
+    from rsvlm.loading import model_arg_problem  # torch: not for --help
+
+    if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
+        p.error(why)
+    if not Path(a.data).is_file():  # a folder was 'no such file'
+        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
+    require_out_file(p, a.out, {"data": a.data})  # else found after the work
+    if why := model_arg_problem(a.model):  # was "error: X: not an rsvlm checkpoint", naming no option, after --data
+        p.error(why)
 
 
 if __name__ == "__main__":  # python -m eval.model_args: no command line; say so, and which scripts have one

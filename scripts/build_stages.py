@@ -54,8 +54,9 @@ def run(cmd: list[str], env_threads: int | None = None) -> None:
     env = dict(os.environ)
     if env_threads:
         env.setdefault("OMP_NUM_THREADS", str(env_threads))
-    echoed = len(cmd) > 2 and cmd[1] == "-m" and cmd[2] in ECHOES_OUT and "--out" in cmd[:-1]
-    log("$ " + " ".join(cmd) + (f"  (its JSON: {cmd[cmd.index('--out') + 1]})" if echoed else ""))
+    out = cmd[cmd.index("--out") + 1] if "--out" in cmd[:-1] else None  # '-', /dev/stdout: the JSON's only copy
+    echoed = len(cmd) > 2 and cmd[1] == "-m" and cmd[2] in ECHOES_OUT and out not in (None, "-", "/dev/stdout")
+    log("$ " + " ".join(cmd) + (f"  (its JSON: {out})" if echoed else ""))
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if echoed else None)
     try:
         rc = proc.wait()

@@ -18,9 +18,9 @@ import json
 import sys
 from pathlib import Path
 
-from eval.common import require_out_file, write_out
+from eval.common import write_out
+from eval.model_args import check_probe_args
 from rsvlm.argparsing import Parser
-from rsvlm.eval_reading import image_root_problem
 from rsvlm.progress import counted
 
 
@@ -123,17 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     a = p.parse_args(argv)
-    if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
-        p.error(why)
-    if not Path(a.data).is_file():  # a folder was 'no such file'
-        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
         p.error(f"--limit {a.limit}: give 1 or more")
-    require_out_file(p, a.out, {"data": a.data})  # else found after the work
-    from rsvlm.loading import model_arg_problem  # torch: not for --help
-
-    if why := model_arg_problem(a.model):  # was "error: X: not an rsvlm checkpoint", naming no option, after --data
-        p.error(why)
+    check_probe_args(p, a)
     try:
         model, processor = load_model(a.model, device="cpu")
         res = cell_stats(model, processor, Path(a.data), a.limit, image_root=Path(a.image_root) if a.image_root else None)

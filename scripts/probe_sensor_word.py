@@ -18,9 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from eval.common import require_out_file, write_out
+from eval.common import write_out
+from eval.model_args import check_probe_args
 from rsvlm.argparsing import Parser
-from rsvlm.eval_reading import image_root_problem
 from rsvlm.progress import counted
 
 ANSWERS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
@@ -102,15 +102,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     a = p.parse_args(argv)
-    if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
-        p.error(why)
-    if not Path(a.data).is_file():  # a folder was 'no such file'
-        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
-    require_out_file(p, a.out, {"data": a.data})  # else found after the work
-    from rsvlm.loading import model_arg_problem  # torch: not for --help
-
-    if why := model_arg_problem(a.model):  # was "error: X: not an rsvlm checkpoint", naming no option, after --data
-        p.error(why)
+    check_probe_args(p, a)
     try:
         records, _ = load_records(a.data)
         read = len(records)

@@ -4,6 +4,7 @@ cite ("docs/benchmarks.md (g)", "GPU checks", "Missing bands", ...)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -47,16 +48,29 @@ def test_the_section_names_other_docs_cite_are_headings_of_the_index():
         assert any(h[3:].startswith(name) for h in heads), name
 
 
+def common_options() -> dict[str, set[str]]:
+    """The options each function of bench/common.py adds (``budget_option``: --budget), by the function's name."""
+    tree = ast.parse((REPO / "bench" / "common.py").read_text())
+    return {f.name: {a.value for c in ast.walk(f) if isinstance(c, ast.Call) and getattr(c.func, "attr", "") ==
+                     "add_argument" for a in c.args[:1] if isinstance(a, ast.Constant)}
+            for f in tree.body if isinstance(f, ast.FunctionDef)}
+
+
 def test_every_bench_command_of_the_pages_names_a_script_that_exists_with_options_it_has():
     """tests/test_docs_tour54.py checks the options of ``python bench/X.py`` in four docs, not these pages; a
-    command split with ``\\`` is read whole."""
-    absent, wrong, commands = set(), [], 0
+    command split with ``\\`` is read whole. A script's options are those its source adds and those the
+    bench/common.py functions it calls add (--budget, --keep, --model were refused on a command line)."""
+    absent, wrong, commands, shared = set(), [], 0, common_options()
+    assert shared["budget_option"] == {"--budget"} and shared["keep_option"] == {"--keep"}
+    assert shared["model_options"] == {"--model", "--batch-size", "--max-new-tokens"}
     for page in [INDEX, *sorted(PAGES.glob("*.md"))]:
         text = re.sub(r"\\\n\s*", " ", page.read_text())
         absent |= {s for s in re.findall(r"bench/([\w/]+\.(?:py|sh))", text) if not (REPO / "bench" / s).is_file()}
         for m in re.finditer(r"python bench/([\w/]+)\.py([^\n`#]*)", text):
             script = REPO / "bench" / f"{m.group(1)}.py"
             source = script.read_text() if script.is_file() else ""
+            source += " ".join(f'"{o}"' for name, opts in shared.items() if re.search(rf"\b{name}\(", source)
+                               for o in opts)
             wrong += [f"{page.name}: bench/{m.group(1)}.py {o}" for o in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*",
                                                                                      m.group(2))
                       if f'"{o}"' not in source]
