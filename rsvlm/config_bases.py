@@ -80,12 +80,15 @@ def _written_at(node: yaml.MappingNode, part: str, seen: tuple = ()) -> tuple[ya
 
 def line_note(file: Path, key: str) -> str:
     """" (line 3 of a.yaml)": where dotted ``key`` is written in config file ``file`` or the ``base:`` that set it
-    (``origin``), as the end of an error that names the file and key; "" where that cannot be told."""
+    (``origin``), as the end of an error that names the file and key; "" where that cannot be told. A section's
+    base (``optim: {base: o.yaml}``) writes the key without the section (``lr:`` for ``optim.lr``): its line was none."""
     try:
         found = origin(load_yaml(file), Path(file), key)
     except ConfigError:
         return ""
-    line = found and key_line(found, key)
+    parts = key.split(".")  # a base's key without its first parts, where a section named it (not file's own)
+    tries = range(len(parts) if found and found.resolve() != Path(file).resolve() else 1)
+    line = found and next((n for i in tries if (n := key_line(found, ".".join(parts[i:])))), None)
     return f" (line {line} of {found.name})" if line else ""
 
 
@@ -95,7 +98,7 @@ def with_others(note: str, path, file: str, keys) -> str:
     optim.x at line 4 of a.yaml)``: a section split between a file and its base named one of them alone."""
     more = [f"{k} {f'at {n[2:-1]}' if (n := line_note(Path(path), k)) else f'in {s}'}"
             for k in keys if (s := set_in(path, k)) and s != file]
-    return f"{note[:-1]}; {', '.join(more)})" if note and more else note
+    return f"{note[:-1]}; {', '.join(more)})" if note and more else f" ({', '.join(more)})" if more else note
 
 
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
