@@ -37,6 +37,7 @@ from common import (
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
+from rsvlm.loading import model_arg_problem
 from rsvlm.progress import plural
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,8 +78,8 @@ def main() -> None:
     require_at_least_one(ap, args, ("scenes", "batch_size", "max_new_tokens", "repeat"))
     if args.seed < 0:  # else data_gen's usage error, as a CalledProcessError traceback after loading the model
         ap.error(f"--seed {args.seed}: give 0 or more")
-    if args.model and not (Path(args.model) / "config.yaml").is_file():
-        ap.error(f"--model {args.model}: not an rsvlm checkpoint (no config.yaml)")
+    if why := model_arg_problem(args.model):  # '' (an unset variable) loaded the bundled model unsaid
+        ap.error(why)
     check_keep(ap, args.keep)
 
     import torch

@@ -50,8 +50,10 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
                 + (f" (it holds {', '.join(found)})" if found else ""))
     if not Path(a.data).is_file():
         p.error(f"--data {a.data}: no such file")
-    if a.model and not (Path(a.model) / "config.yaml").is_file():
-        p.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
+    from rsvlm.loading import model_arg_problem  # torch: not for --help
+
+    if why := model_arg_problem(a.model):  # '' (an unset variable) loaded the bundled model unsaid
+        p.error(why)
 
 
 def check_probe_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:

@@ -65,3 +65,17 @@ def test_the_build_keeps_the_json_where_out_is_standard_output(monkeypatch, tmp_
     stages.run([sys.executable, "-m", "echo_out", "--out", str(tmp_path / "r.json")])
     got = capfd.readouterr().out
     assert '{"all": 1}' not in got and f"(its JSON: {tmp_path / 'r.json'})" in got
+
+
+@pytest.mark.parametrize("name, extra", [("tta", ["--data", "{d}"]), ("det_decoding", ["--data", "{d}"]),
+                                         ("missing_bands", ["--data", "{d}"]), ("constrained_decoding", [])])
+def test_a_bench_refuses_an_empty_model_before_loading(tmp_path, monkeypatch, capsys, name, extra):
+    from test_bench_args import bench_main
+
+    from rsvlm import inference
+
+    monkeypatch.setattr(inference, "load_model", lambda *a, **k: pytest.fail("loaded the bundled model"))
+    (tmp_path / "d.jsonl").write_text("")
+    with pytest.raises(SystemExit) as e:  # `--model "$M"`, M unset: was the bundled model, unsaid
+        bench_main(name, monkeypatch, [*(x.format(d=tmp_path / "d.jsonl") for x in extra), "--model", ""])
+    assert e.value.code == 2 and "--model is empty; give a checkpoint folder" in capsys.readouterr().err
