@@ -67,9 +67,15 @@ def _width(text: str) -> int:
 
 
 def _mask_cell(o: dict) -> str:
-    """A mask's pixel cell: "in" its box's corners (a mask printed as the bare word "mask")."""
-    box = o.get("coords")
-    return f"in {_fmt(_points(o))}" if isinstance(box, dict) and len(box.get("box") or ()) == 4 else "mask"
+    """A mask's pixel cell: "in" the corners of the box around its pixels, the box the map column maps (its grid's
+    box had been shown: two rectangles in one row); "no pixels" for an empty one; "mask" where it cannot be read."""
+    from rsvlm.io.georef import mask_bounds
+
+    try:
+        box = mask_bounds(o)
+    except (KeyError, TypeError, ValueError):
+        return "mask"
+    return "no pixels" if box is None else f"in {_fmt([[box[0], box[1]], [box[2], box[3]]])}"
 
 
 def _clip(cell: str, n: int) -> str:

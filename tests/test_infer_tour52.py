@@ -189,8 +189,15 @@ def test_the_object_table_says_where_a_mask_is():
 
     text = "<ref>water</ref><mask><grid><loc_100><loc_100><loc_300><loc_300><loc_2><loc_2></grid><row><loc_0><loc_2><row><loc_2></mask>"  # top row on
     (row,) = tables.objects_table(geometry.decode(text, 96, 64).objects).splitlines()[1:]
-    assert row.split()[1:3] == ["water", "mask"] and row.endswith("in (9.6,6.4) (28.9,19.3)"), row
+    # the box around its pixels (the grid's top row), the box the map column maps; its grid's box (9.6,6.4)
+    # (28.9,19.3) had been shown, another rectangle than the map column's in the same row
+    assert row.split()[1:3] == ["water", "mask"] and row.endswith("in (10.0,6.0) (29.0,13.0)"), row
+    from rsvlm.io.georef import _pixel_points
+
+    assert _pixel_points(geometry.decode(text, 96, 64).objects[0])[::2] == [[10, 6], [29, 13]]
     assert tables.objects_table([{"kind": "mask", "label": None, "coords": {}}]).splitlines()[1].endswith("mask")
+    empty = {"kind": "mask", "label": "w", "coords": {"box": [0, 0, 10, 10], "size": [2, 2], "rows": [[2], [2]]}}
+    assert tables.objects_table([empty]).splitlines()[1].endswith("no pixels")  # every cell off
 
 
 def test_chat_refuses_a_third_image_on_the_command_line_before_loading_the_model(geotiff, tmp_path, capsys):
