@@ -45,6 +45,8 @@ def _read_with(p, sidecar: bytes):
     b"<PAMDataset>" + VV + b"<Meta></meta></PAMDataset>",  # GDAL's end tags match in any case
     b"<PAMDataset>" + VV + b"<MDI key='a'domain='b'>1</MDI></PAMDataset>",  # no space between attributes
     b"\xef\xbb\xbf<PAMDataset>" + VV + b"<A x='1'></a></PAMDataset>",
+    b"<PAMDataset>" + VV + b"</PAMDataset>\n" + bytes(4096),  # NULs padding a copy: GDAL's C string ends at the first
+    b"<PAMDataset>" + VV + b"</PAMDataset>\nsaved by hand",  # text after its end: GDAL leaves it
 ])
 def test_a_sidecar_gdal_reads_is_not_said_unreadable(tmp_path, body):
     name, notes = _read_with(_tif(tmp_path / "s1.tif"), body)
@@ -61,6 +63,14 @@ def test_an_end_tag_with_a_space_after_its_slash_gdal_refuses_is_said(tmp_path, 
     assert name is None  # GDAL ignored the whole sidecar
     assert len(notes) == 1 and notes[0].startswith(f"{p}.aux.xml: GDAL's sidecar of {p} is not readable XML"), notes
     assert "line 1" in notes[0] and "PAMRasterBand" in notes[0], notes
+
+
+def test_a_nul_byte_inside_a_sidecar_is_said_where_it_ends_it_for_gdal(tmp_path):
+    p = _tif(tmp_path / "s1.tif")
+    name, notes = _read_with(p, b"<PAMDataset>" + VV.replace(b">VV<", b">V\0V<") + b"</PAMDataset>")
+    assert name is None  # GDAL's parser read up to the NUL: a sidecar cut short
+    assert len(notes) == 1 and notes[0].startswith(f"{p}.aux.xml: GDAL's sidecar of {p} is not readable XML"), notes
+    assert "a NUL byte at byte 50 ends it for GDAL" in notes[0], notes
 
 
 # the hard parts of a sidecar GDAL 3.6 wrote (gdalinfo -hist, SetMetadata in domains, an xml: domain, a RAT)

@@ -12,7 +12,8 @@ A tag broken inside such a sidecar (``<PAMRasterBand band="2"`` cut before its `
 closed), which GDAL's parser refuses whole as it does a cut one, is found by a scan from tag to tag (``_broken_tag``:
 0.55 ms for 180 kB of 12 bands' histograms, 314 tags, where expat took 0.48; 10 us for 0.1 kB) and said with the tag
 and its line. The scan and the ends take tags as GDAL 3.10's parser does, not as expat: ``< /PAMDataset>``, ``<A></a>``
-and ``<MDI key='a'domain='b'>`` are read (they had been said "not readable XML"), ``</ PAMRasterBand>`` is refused.
+and ``<MDI key='a'domain='b'>`` are read (they had been said "not readable XML"), ``</ PAMRasterBand>`` is refused;
+it reads a C string: NULs padding a sidecar, or text after its end, are left, and a NUL inside one cuts it short.
 Cannot: tell a sidecar that lies about a band the file does have (its name or colour) from a true one."""
 
 from __future__ import annotations
@@ -71,16 +72,19 @@ def _broken_tag(data: bytes) -> str | None:
 def _ignored(side, ds, data: bytes) -> str | None:
     """The note on a sidecar GDAL read none of (not one whole ``<PAMDataset>`` element, or a tag broken inside
     one), or None."""
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    whole = HEAD_TAG.match(start) is not None and TAIL_TAG.search(data, max(0, len(data) - 4096)) is not None
-    if whole and (broken := _broken_tag(data)) is None:
+    text = data.split(b"\0", 1)[0]  # GDAL's parser reads a C string: a NUL byte ends it (NULs padding a copy too)
+    start = text.lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = HEAD_TAG.match(start) is not None
+    whole = head and TAIL_TAG.search(text, max(0, len(text) - 4096)) is not None
+    if head and (broken := _broken_tag(text)) is None:  # what follows the PAMDataset's end GDAL leaves (text, NULs)
         return None
     if not start:  # a 0-byte sidecar (a copy cut at its start): expat's "no element found" said it unclearly
         return f"{side}: GDAL's sidecar of {ds.name} is empty ({len(data)} bytes, no XML): ignored; remove it"
+    nul = f"; a NUL byte at byte {len(text)} ends it for GDAL" if text.rstrip() != data.rstrip(b"\0 \t\r\n") else ""
     try:
-        ET.fromstring(data)
+        ET.fromstring(text)
     except ET.ParseError as e:  # the scan's word where it found the tag (an undefined entity, which GDAL reads,
-        why = f"is not readable XML ({broken if whole else e})"  # may be expat's first complaint)
+        why = f"is not readable XML ({broken if whole else e}{nul})"  # may be expat's first complaint)
     else:
         if not start.startswith((b"<?", b"<!")):  # <PAMDataset/>, a comment after it: read as it is
             return None
@@ -123,6 +127,7 @@ def sidecar_notes(datasets) -> list[str]:
         if note := _ignored(side, ds, data):
             notes.append(note)
             continue
+        data = data.split(b"\0", 1)[0]  # as GDAL read it
         if (past := sorted({n for n in _band_numbers(data) if n > ds.count})):
             notes.append(_past(side, ds, data, past))
         if b"<NoDataValue" in data and (note := _nodata_over(side, ds)):
