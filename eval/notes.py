@@ -206,6 +206,7 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
     counts those past ``n`` (they went unsaid). ``rsvlm eval``'s error rows are left to their own note, which gives
     the error (was also "answer '' is empty")."""
     from eval.text import normalize_answer, parse_count, unscored_why, whole_number
+    from rsvlm.answer_text import no_count_why
 
     out = []
     for it in items:
@@ -235,7 +236,7 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
                 from rsvlm import geometry
 
                 shapes = len(geometry.decode(ans, 1000, 1000).objects)
-                out.append(f"unparseable {it.id!r}: {ans[:60]!r} states no count" + (
+                out.append(f"unparseable {it.id!r}: {ans[:60]!r} {no_count_why(ans)}" + (
                     f" (it holds {counted(shapes, 'shape')}: a count is read from a number or from <point>s alone; score "
                     "shapes with eval.detection)" if shapes else ""))
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
