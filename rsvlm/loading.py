@@ -68,8 +68,12 @@ def resolve_model_dir(model: str | None) -> Path:
                 f"no bundled default model in this installation ({path}); pass --model DIR "
                 "(a checkpoint from `rsvlm train` or `rsvlm convert-llava`)")
         from rsvlm.model.checkpoint import no_checkpoint  # missing, a file, a run's out_dir, …
+        from rsvlm.model.ckpt_files import cached_checkpoint
 
-        raise FileNotFoundError(no_checkpoint(path))
+        hidden = path.exists() and not path.is_absolute() and cached_checkpoint(model)  # was "(no config.yaml)" alone
+        raise FileNotFoundError(no_checkpoint(path) + (f"; the Hugging Face cache holds a checkpoint of {model} at "
+                                                       f"{hidden}, which this local folder of that name comes before: "
+                                                       "give that folder" if hidden else ""))
     return path
 
 

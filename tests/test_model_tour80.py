@@ -135,7 +135,8 @@ def test_a_hub_name_given_as_model_says_nothing_is_downloaded_and_how_to_fetch_i
     assert main(["chat", "--model", "acme/rsvlm-tiny"]) == 2
     err = capsys.readouterr().err
     snap = tmp_path / "cache" / "models--acme--rsvlm-tiny" / "snapshots" / "0123abc"
-    assert f"the Hugging Face cache holds acme/rsvlm-tiny at {snap}: give that folder)" in err
+    assert (f"the Hugging Face cache holds acme/rsvlm-tiny at {snap} but not whole (no vision.safetensors): fetch it "
+            "whole on a connected machine (hf download acme/rsvlm-tiny) and give acme/rsvlm-tiny again)") in err
     assert main(["chat", "--model", str(tmp_path / "none")]) == 2  # an absolute path reads as no hub name
     assert capsys.readouterr().err.endswith("not an rsvlm checkpoint (no such folder)\n")
 

@@ -67,7 +67,9 @@ def no_checkpoint(root: Path) -> str:
     return msg
 
 
-_VISION_TYPES = ("clip", "clip_vision_model", "siglip", "siglip_vision_model")
+# a dinov2 / siglip2 / InternViT folder was sent to convert-llava as "a Hugging Face model folder", a LLaVA's
+_VISION_TYPES = ("clip", "clip_vision_model", "siglip", "siglip_vision_model", "siglip2", "siglip2_vision_model",
+                 "dinov2", "dinov2_with_registers", "intern_vit_6b", "internvl_vision", "aimv2_vision_model")
 _WEIGHT_EXTS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt")
 
 
@@ -84,13 +86,21 @@ def _other_llava(config_json: Path) -> str | None:
 
 def hub_name_note(name: str) -> str:
     """Where a missing ``--model`` reads as a hub name (``org/name``): that nothing is downloaded, how to fetch it,
-    and its Hugging Face cache folder where the cache holds one (a config.yaml or config.json of it); else ""."""
-    if not _hub_name(name):
+    and its Hugging Face cache folder where the cache holds one (a config.yaml or config.json of it): that folder to
+    give where it holds a whole checkpoint (to a reader that does not look in the cache), else what it is instead or
+    that the rest is to fetch; else ""."""
+    repo, rev = _at_revision(name)
+    if not _hub_name(repo):
         return ""
-    cached = hub_snapshot(name, ("config.yaml", "config.json"))
+    cached, fetch = hub_snapshot(name, ("config.yaml", "config.json"), at=True), f"hf download {repo}" + (
+        f" --revision {rev}" if rev else "")  # org/name@v1 said "(no such folder)" alone
     where = f"; the Hugging Face cache holds {name} at {cached}: give that folder" if cached else (
-        f"; were it a Hugging Face hub name: fetch it on a connected machine (hf download {name} --local-dir DIR) "
-        "and give DIR")
+        f"; were it a Hugging Face hub name: fetch it on a connected machine ({fetch} --local-dir DIR) and give DIR")
+    if cached and not (cached / "config.yaml").is_file():  # an LLM, a LLaVA: "give that folder" was one more refusal
+        where = f"; the Hugging Face cache holds {name} at {cached}{no_checkpoint(cached).partition('(no config.yaml)')[2]}"
+    elif cached and not (cached / "vision.safetensors").is_file():  # its config.yaml alone: giving it was refused too
+        where = (f"; the Hugging Face cache holds {name} at {cached} but not whole (no vision.safetensors): fetch it "
+                 f"whole on a connected machine ({fetch}) and give {name} again")
     return f"; rsvlm reads a checkpoint from a local folder and downloads none, HF_HUB_OFFLINE or not{where}"
 
 
@@ -429,22 +439,33 @@ def vocab_rows(llm_dir: Path) -> int | None:
         return None
 
 
-def hub_snapshot(name: str, files: tuple[str, ...] = ("config.json",)) -> Path | None:
+def hub_snapshot(name: str, files: tuple[str, ...] = ("config.json",), at: bool = False) -> Path | None:
     """The Hugging Face cache's folder of the hub model ``name`` ('org/name') where it holds the first of ``files``
-    there (its config.json); None for another name or one not cached. An adapter-only checkpoint of a LoRA trained
-    on a cached hub base names it so (a local base is named by its absolute path)."""
-    if not _hub_name(name):
+    there (its config.json): the snapshot its refs/main names, or with ``at`` the one a revision after ``@`` names
+    (``org/name@v1``, a branch, tag or commit, as ``hf download --revision`` takes); None for another name or one not
+    cached. An adapter-only checkpoint of a LoRA trained on a cached hub base names it so (a local base is named by
+    its absolute path)."""
+    repo, rev = _at_revision(name) if at else (name, None)
+    if not _hub_name(repo):
         return None
     import huggingface_hub as hub
 
-    found = next((f for file in files if isinstance(f := hub.try_to_load_from_cache(name, file), str)), None)
+    found = next((f for file in files if isinstance(f := hub.try_to_load_from_cache(repo, file, revision=rev), str)),
+                 None)
     return Path(found).parent if found else None
 
 
+def _at_revision(name: str) -> tuple[str, str | None]:
+    """``name`` and the revision after its ``@`` ('acme/x@v1': 'acme/x', 'v1'), where it has one; else (name, None)."""
+    repo, at, rev = name.partition("@")
+    return (repo, rev) if at and re.fullmatch(r"[\w.-]+(/[\w.-]+)*", rev) else (name, None)
+
+
 def cached_checkpoint(name: str) -> Path | None:
-    """The Hugging Face cache's snapshot of hub name ``name`` where it holds a whole rsvlm checkpoint (config.yaml
-    and vision.safetensors): where ``--model NAME`` is read, with no local folder of that name; else None."""
-    found = hub_snapshot(name, ("config.yaml",))
+    """The Hugging Face cache's snapshot of hub name ``name`` (``org/name``, its refs/main's, or ``org/name@REV``'s)
+    where it holds a whole rsvlm checkpoint (config.yaml and vision.safetensors): where ``--model NAME`` is read, with
+    no local folder of that name; else None."""
+    found = hub_snapshot(name, ("config.yaml",), at=True)
     return found if found is not None and (found / "vision.safetensors").is_file() else None
 
 

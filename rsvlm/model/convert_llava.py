@@ -287,7 +287,9 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     return vcfg, text, vision, lm, stem, ptype
 
 
-_FAMILIES = (("a LLaVA", "llava"), ("a SigLIP tower", "siglip"), ("a language model", "forcausallm"))
+_FAMILIES = (("a LLaVA", "llava"), ("a language model", "forcausallm"), ("a SigLIP2 tower", "siglip2"),
+             ("a SigLIP tower", "siglip"), ("a DINOv2 tower", "dinov2"), ("an InternViT tower", "intern_vit"),
+             ("an InternViT tower", "internvision"), ("an InternViT tower", "internvl_vision"))  # first match names it
 
 
 def _not_clip(tconf: dict) -> str | None:
@@ -301,6 +303,10 @@ def _not_clip(tconf: dict) -> str | None:
     kind = (kinds or ["none"])[0]
     said = f"{kind} {arch}".lower()  # a LLaVA or an LLM folder given as the tower was "a tower (model_type llava…)"
     family = next((f for f, word in _FAMILIES if word in said), "a tower")
+    from rsvlm.model.ckpt_files import language_model_note
+
+    if family == "a tower" and language_model_note(kind):  # an LLM's config.json with no architectures
+        family = "a language model"
     return f"{family} (model_type {kind}{', ' + ', '.join(arch) if arch else ''})"
 
 

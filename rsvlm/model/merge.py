@@ -15,7 +15,7 @@ from rsvlm.model.checkpoint import (
     save_pretrained,
     undone_on_failure,
 )
-from rsvlm.model.ckpt_files import adapter_sha256, base_folder
+from rsvlm.model.ckpt_files import adapter_sha256, base_folder, cached_checkpoint
 from rsvlm.model.llm_files import weight_files
 from rsvlm.model.vlm import RSVLM
 from rsvlm.model.weights import PROVENANCE, merged_adapters, record_merged, saved_dtypes
@@ -24,9 +24,12 @@ from rsvlm.model.weights import PROVENANCE, merged_adapters, record_merged, save
 def merge_lora(src_dir: str | Path, out_dir: str | Path, any_base: bool = False) -> Path:
     """Fold the LLM's adapter and the encoders' LoRA into their weights (each stored in its source's dtype)
     and write them into a new or empty ``out_dir`` outside the source, which a failed or interrupted merge
-    leaves as it was; ``PROVENANCE`` files are copied along (``rsvlm.data.overlap`` follows them). ``any_base``
+    leaves as it was (``src_dir`` may be a hub name the Hugging Face cache holds a whole checkpoint of, as chat's
+    ``--model``); ``PROVENANCE`` files are copied along (``rsvlm.data.overlap`` follows them). ``any_base``
     merges onto a base of other weights than the adapter's recorded one (``load_pretrained``), with a warning."""
     out, src = Path(out_dir), Path(src_dir)
+    # a hub name the Hugging Face cache holds a whole checkpoint of, as --model of chat: was refused, naming that folder
+    src = src if src.exists() else cached_checkpoint(str(src)) or src
     check_new_folder(out, "merged checkpoint", "merge")
     # recorded beside the merged weights (with those merged into src before): put back, it is refused (check_files)
     merged = merged_adapters(src) | ({adapter} if (adapter := adapter_sha256(src)) else set())

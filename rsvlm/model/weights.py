@@ -203,14 +203,15 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     no tolerance, because the question it answers is whether two runs trained the same weights.
     Files other than safetensors (configs, tokenizers) are not compared; ``progress`` shows a bar
     over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
-    empty, or compared at different levels: ``runs/x`` against ``runs/y/final``) are a ValueError."""
+    empty, or compared at different levels: ``runs/x`` against ``runs/y/final``) are a ValueError. A hub name the
+    Hugging Face cache holds a whole checkpoint of is read there (``cached_checkpoint``), as chat's ``--model``."""
+    from rsvlm.model.ckpt_files import cached_checkpoint, hub_name_note
     from rsvlm.progress import bar as progress_bar
 
-    pa, pb = Path(a), Path(b)
+    # a hub name the Hugging Face cache holds a whole checkpoint of, as chat's --model (was refused, naming its folder)
+    pa, pb = (p if p.exists() else cached_checkpoint(str(p)) or p for p in map(Path, (a, b)))
     for p in (pa, pb):
         if not p.exists():
-            from rsvlm.model.ckpt_files import hub_name_note
-
             raise FileNotFoundError(f"{p}: no such checkpoint folder or file{hub_name_note(str(p))}")
     if pa.is_file() != pb.is_file():
         raise ValueError(f"{pa} and {pb}: compare two folders or two files, not one of each")
