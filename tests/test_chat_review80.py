@@ -11,8 +11,9 @@ import pytest
 from rsvlm import chat_loop
 
 
-class _Repl:
-    """What ``chat_loop._lines`` uses of a ChatREPL: each line handled is kept, or refused where ``tagged`` does."""
+class LinesRepl:
+    """What ``chat_loop._lines`` uses of a ChatREPL: each line handled is kept, or refused where ``tagged`` does
+    (test_chat_tour81e and test_chat_review81RE use it too)."""
 
     def __init__(self):
         self.out, self.failed, self.encoding, self.asked, self.said = io.StringIO(), False, None, [], 0
@@ -34,11 +35,11 @@ class _Repl:
         return True
 
 
-def _chat(data: bytes, monkeypatch) -> tuple[int, _Repl]:
+def piped_chat(data: bytes, monkeypatch) -> tuple[int, LinesRepl]:
     """A piped chat's loop over ``data`` read by a strict UTF-8 stdin (one reconfigure could not change)."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data)), encoding="utf-8"))
     monkeypatch.setattr(sys, "stdout", io.StringIO())  # input()'s prompts
-    repl = _Repl()
+    repl = LinesRepl()
     return chat_loop._lines(repl, True), repl
 
 
@@ -50,7 +51,7 @@ def test_a_character_cut_at_the_end_of_a_read_holding_a_bad_byte_is_not_refused(
     bad = b"[vqa] bad\xff?\n"
     data = bad + LONG[:8191 - len(bad)] + "é?\n[vqa] next?\n".encode()
     assert data.index("é".encode()) == 8191
-    status, repl = _chat(data, monkeypatch)
+    status, repl = piped_chat(data, monkeypatch)
     assert status == 1
     assert repl.asked == [(LONG[:8191 - len(bad)] + "é?".encode()).decode(), "[vqa] next?"], repl.out.getvalue()
     assert repl.out.getvalue().count("error:") == 1 and "(byte 0xff at byte 9)" in repl.out.getvalue()
@@ -61,7 +62,7 @@ def test_a_stream_ending_after_a_bad_read_that_began_inside_a_character_ends(mon
     """The read before the bad one ended inside an é: the decoder kept its first byte, and at the stream's end
     raised on it at each read, refused for ever (``0xc3 at byte 0``), the chat never ending."""
     data = LONG[:8191] + "é?\n[vqa] second?\n".encode() + b"[vqa] bad\xff?\n[vqa] fourth?\n"
-    status, repl = _chat(data, monkeypatch)
+    status, repl = piped_chat(data, monkeypatch)
     assert status == 1
     assert repl.asked[1:] == ["[vqa] second?", "[vqa] fourth?"], repl.out.getvalue()
     assert repl.out.getvalue().count("error:") == 1 and "0xc3" not in repl.out.getvalue()
@@ -69,13 +70,13 @@ def test_a_stream_ending_after_a_bad_read_that_began_inside_a_character_ends(mon
 
 
 def test_a_bad_reads_last_line_with_no_line_end_is_still_read(monkeypatch):
-    status, repl = _chat(b"[vqa] one?\n[vqa] caf\xe9?\n[vqa] last?", monkeypatch)
+    status, repl = piped_chat(b"[vqa] one?\n[vqa] caf\xe9?\n[vqa] last?", monkeypatch)
     assert status == 1 and repl.asked == ["[vqa] one?", "[vqa] last?"], repl.out.getvalue()
 
 
 @pytest.mark.parametrize("end", [b"", b"\n"])
 def test_a_stream_ending_inside_a_character_is_refused_once(monkeypatch, capsys, end):
-    status, repl = _chat(b"[vqa] one?\n" + end + b"[vqa] x\xc3", monkeypatch)
+    status, repl = piped_chat(b"[vqa] one?\n" + end + b"[vqa] x\xc3", monkeypatch)
     assert status == 1 and repl.asked[0] == "[vqa] one?"
     assert repl.out.getvalue().count("error:") == 1, repl.out.getvalue()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import sys
 
+from test_chat_review80 import LinesRepl
+
 
 class _LineReads(io.RawIOBase):
     """A terminal's bytes: each read returns one line at most, as a tty in canonical mode does."""
@@ -21,29 +23,6 @@ class _LineReads(io.RawIOBase):
         line = self.lines.pop(0)
         b[:len(line)] = line
         return len(line)
-
-
-class LinesRepl:
-    """What ``chat_loop._lines`` uses of a ChatREPL: each line asked kept, or refused as ``tokens.tagged`` refuses
-    (public: test_chat_review80's and test_chat_tour81e's ``_Repl`` copies may import it)."""
-
-    def __init__(self):
-        self.out, self.failed, self.encoding, self.asked = io.StringIO(), False, None, []
-
-    def say(self, text=""):
-        if self.out.tell() > 100_000:
-            raise RuntimeError("the chat reads for ever")
-        self.out.write(f"{text}\n")
-
-    def handle(self, line):
-        from rsvlm.tokens import tagged
-
-        try:
-            self.asked.append(tagged(line, self.encoding))
-        except ValueError as e:
-            self.failed = True
-            self.say(f"error: {e}")
-        return True
 
 
 def test_a_terminals_bad_line_is_refused_for_its_byte_not_as_the_end_of_a_line(monkeypatch):

@@ -2,41 +2,7 @@
 (the line's start, read before, is lost with that read: its end alone was asked as a question)."""
 from __future__ import annotations
 
-import io
-import sys
-
-from rsvlm import chat_loop
-
-
-class _Repl:
-    """What ``chat_loop._lines`` uses of a ChatREPL: each line handled is kept, or refused where ``tagged`` does."""
-
-    def __init__(self):
-        self.out, self.failed, self.encoding, self.asked = io.StringIO(), False, None, []
-
-    def say(self, text=""):
-        if self.out.tell() > 100_000:  # a loop that never ends: fail the test instead of hanging it
-            raise RuntimeError("the chat reads for ever")
-        self.out.write(f"{text}\n")
-
-    def handle(self, line):
-        from rsvlm.tokens import tagged
-
-        try:
-            self.asked.append(tagged(line, self.encoding))
-        except ValueError as e:
-            self.failed = True
-            self.say(f"error: {e}")
-        return True
-
-
-def _chat(data: bytes, monkeypatch) -> tuple[int, _Repl]:
-    """A piped chat's loop over ``data`` read by a strict UTF-8 stdin (one reconfigure could not change)."""
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data)), encoding="utf-8"))
-    monkeypatch.setattr(sys, "stdout", io.StringIO())  # input()'s prompts
-    repl = _Repl()
-    return chat_loop._lines(repl, True), repl
-
+from test_chat_review80 import piped_chat
 
 FIRST = b"[vqa] " + b"a" * 8170 + b"\n"  # the first 8 KiB read ends inside the next line
 
@@ -44,7 +10,7 @@ FIRST = b"[vqa] " + b"a" * 8170 + b"\n"  # the first 8 KiB read ends inside the 
 def test_a_line_cut_by_the_read_before_a_bad_byte_is_refused_not_asked_by_its_end(monkeypatch, capsys):
     data = FIRST + b"[det] Detect every ship.\n[vqa] caf\xe9?\n[vqa] last?\n"
     assert len(FIRST) < 8192 < data.index(b"ship")  # the read holding the bad byte begins inside line 2
-    status, repl = _chat(data, monkeypatch)
+    status, repl = piped_chat(data, monkeypatch)
     said = repl.out.getvalue()
     assert status == 1
     assert repl.asked == [FIRST[:-1].decode(), "[vqa] last?"], said  # "ery ship." was asked as a question
@@ -56,14 +22,14 @@ def test_a_line_cut_by_the_read_before_a_bad_byte_is_refused_not_asked_by_its_en
 def test_a_read_starting_at_a_line_start_after_a_re_read_keeps_its_first_line(monkeypatch):
     """After a re-read the next read begins where it ended (its cut line carried): nothing refused for a lost start."""
     data = b"[vqa] caf\xe9?\n" + b"[vqa] " + b"b" * 8200 + b"\n[vqa] x\xff?\n[vqa] end?\n"
-    status, repl = _chat(data, monkeypatch)
+    status, repl = piped_chat(data, monkeypatch)
     said = repl.out.getvalue()
     assert status == 1 and "end of a line" not in said, said
     assert repl.asked == [(b"[vqa] " + b"b" * 8200).decode(), "[vqa] end?"]
 
 
 def test_the_streams_first_read_holding_a_bad_byte_refuses_that_line_alone(monkeypatch):
-    status, repl = _chat(b"[vqa] one?\n[vqa] caf\xe9?\n[vqa] three?\n", monkeypatch)
+    status, repl = piped_chat(b"[vqa] one?\n[vqa] caf\xe9?\n[vqa] three?\n", monkeypatch)
     assert status == 1 and repl.asked == ["[vqa] one?", "[vqa] three?"]
     assert "end of a line" not in repl.out.getvalue()
 
