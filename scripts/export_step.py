@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {step}: not a step folder but a model folder already (config.yaml, vision.safetensors); "
               "use it as it is", file=sys.stderr)
         return 2
-    if said := unfinished(step):  # was exported without a word, as if that step's finished save
+    from rsvlm.train.renames import unfinished_save
+
+    if said := unfinished_save(step, "export"):  # was exported without a word, as if that step's finished save
         print(f"warning: {said}", file=sys.stderr)
     if fresh and not (step / "train_config.yaml").is_file():  # was: 'no train_config.yaml' for a step not there
         from rsvlm.train.checkpoint import not_a_step_folder, step_before
@@ -88,31 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 # what a step folder of either loop holds besides train_config.yaml (checkpoint.py's module docstring)
 STEP_FILES = ("trainer_state_rank0.json", "trainable.safetensors", "deepspeed", "model.safetensors",
               "sampler.safetensors", "optimizer.safetensors")
-
-
-def unfinished(step: Path) -> str | None:
-    """What ``step`` is where its name says it is no finished save: ``step_N.tmp`` (every rank writes a step there
-    and rank 0 renames it ``step_N``: the save was stopped before that) or ``step_N.old`` (set aside to be deleted,
-    which the run's next save does); whether a ``.tmp``'s files are whole (``renames.whole_step_tmp``), and the
-    folder to export instead. None for any other name."""
-    import re
-
-    from rsvlm.train.checkpoint import step_before
-    from rsvlm.train.renames import whole_step_tmp
-
-    if not (m := re.fullmatch(r"(step_\d+)\.(tmp|old)", step.name)) or not step.is_dir():
-        return None
-    done = step.with_name(m[1])
-    whole = m[2] == "tmp" and whole_step_tmp(step, step.with_name(f"{m[1]}.old"))
-    instead = (f"; {done} is that step's finished save: export it instead" if done.is_dir()
-               else "" if whole else step_before(done, "export"))
-    if m[2] == "old":
-        return (f"{step}: a step folder set aside to be deleted (the run saved {m[1]} again, or ckpt.keep pruned it): "
-                f"the run's next save deletes it, an export reading it too{instead}")
-    return (f"{step}: an unfinished save of {m[1]} (every process writes a step into {step.name} and the run renames "
-            f"it {m[1]} once all have; it was stopped before that): "
-            + ("its files are there and parse, so it is exported as that step" if whole
-               else "some of its files are missing or cut") + instead)
 
 
 def copy_config(step: Path) -> str:

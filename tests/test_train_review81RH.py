@@ -87,3 +87,25 @@ def test_the_config_checks_module_imports_first_in_a_fresh_process():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr  # an import cycle at load time would be an ImportError here
     assert "data.augment must be none, flip or dihedral, got 'flp'; did you mean flip?" in run.stdout
+
+
+def test_a_resume_from_an_unfinished_save_says_so_on_rank_0(tmp_path, capsys):
+    from rsvlm.config import save_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import check_changes
+
+    cfg = TrainConfig()
+    cfg.data.train, cfg.out_dir = str(tmp_path / "train.jsonl"), str(tmp_path / "run")
+    ckpts = tmp_path / "run" / "checkpoints"
+    done = plain_step(ckpts / "step_000004")
+    tmp = plain_step(ckpts / "step_000004.tmp", drop="optimizer.json")
+    for folder in (done, tmp):
+        save_config(cfg, folder / "train_config.yaml")
+    check_changes(tmp, cfg, 0, [None])
+    err = capsys.readouterr().err  # was: nothing; the run said only 'resumed from …step_000004.tmp at step 4'
+    assert f"warning: ckpt.resume: {tmp}: an unfinished save of step_000004" in err
+    assert "some of its files are missing or cut" in err
+    assert f"{done} is that step's finished save: resume from it instead, ckpt.resume={done}" in err
+    check_changes(tmp, cfg, 1, [None])  # the other ranks say nothing
+    check_changes(done, cfg, 0, [None])  # nor a finished step
+    assert capsys.readouterr().err == ""

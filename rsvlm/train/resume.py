@@ -16,7 +16,7 @@ from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.inputs import check_overwrite_inputs
 from rsvlm.train.logging import trim_metrics
-from rsvlm.train.renames import finish_final, finish_step_renames
+from rsvlm.train.renames import finish_final, finish_step_renames, unfinished_save
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
@@ -108,6 +108,8 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int, files: list[str | N
     if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
+    if rank == 0 and (said := unfinished_save(Path(folder), "resume")):  # was resumed from without a word
+        print(f"[rsvlm.train] warning: ckpt.resume: {said}", file=sys.stderr)
     renamed = [c.key for c in changes if c.key in ("data.train", "data.extra files")]
     # read where renamed
     same = renamed if renamed and rank == 0 and (kept := same_files(folder, files or file_prints(cfg), cfg)) else []
