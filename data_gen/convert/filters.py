@@ -53,7 +53,7 @@ class ClassFilter:
         self.wanted = set(self.given)
         self.seen: set[str] = set()
         self.met: set[str] = set()  # every class asked about: a name of classes run together by spaces is told
-        self.plurals: dict[str, str] = {}  # a wanted plural name -> the singular class it took
+        self.plurals: dict[str, str] = {}  # a wanted plural name -> the singular class it took, or singular -> plural
         self.chosen = chosen
 
     def __call__(self, name: str) -> bool:

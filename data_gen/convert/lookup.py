@@ -12,6 +12,7 @@ from data_gen.convert.common import IMAGE_EXTS, ConversionError, Output, first_o
 
 FLAT_MASK = 0.5  # share of pixels in a 2x2 block of one value under which a file named as a mask is a photo
 TEXTURED = 0.02  # share of a JPEG's 8x8 blocks of one level (dark or bright) not flat over which it is a photo
+DIM = 0.5  # share of a JPEG's 8x8 blocks of neither level with no pixel over 127 over which it is a photo
 MANY_PIXEL_CHECKS = 200  # files named as masks over which their pixels are read under a bar (1000 took 2.9-3.7 s)
 MASK_NAME = re.compile(r"(.+?)[_-](?:pixels|masks?|labels?|gt|response|seg|instance_color_rgb)\d*", re.IGNORECASE)
 # a label image's stem: its image's stem (group 1) plus a mask suffix, numbered or not (SIRST's _pixels0)
@@ -104,7 +105,11 @@ def _two_levels(a) -> bool:
     4-32 px, at quality 30-95: 0-8% mid-grey (at quality 5: 13-41%), 0-51% flat, so it was counted as an image, and
     none of such blocks textured; the photos of ``../shared/realdata`` JPEG'd at quality 30-95: 26-99% mid-grey (the
     HRSID SAR image, 26-29%, with none over 223). Darkened to a night scene (x0.12-0.3) beside a bright roof, 0.7%
-    over 223, they are under 15% mid-grey, and were taken for masks: 5-100% of such blocks textured."""
+    over 223, they are under 15% mid-grey, and were taken for masks: 5-100% of such blocks textured. A block of neither
+    level holds some of the mask's bright pixels (over 127: 0-14% of them hold none, dense 1 px dots at quality 30),
+    at most ``DIM`` of them none: a SAR sea's speckle (Rayleigh, mean 15-16, with a bright ship) JPEG'd at quality
+    85-95 has no block of one level, 11-15% mid-grey, and was a "mask" for want of a block to find textured (99% of
+    its blocks dim)."""
     import numpy as np
 
     from data_gen.convert.binmask import NOT_A_MASK
@@ -114,7 +119,9 @@ def _two_levels(a) -> bool:
     c, h, w = a.shape
     b = a[:, :h // 8 * 8, :w // 8 * 8].reshape(c, h // 8, 8, w // 8, 8).transpose(1, 3, 0, 2, 4).reshape(h // 8, w // 8, -1)
     level = (b < 32).all(-1) | (b > 223).all(-1)  # blocks of one level: a mask's are flat
-    return float(((b.max(-1) - b.min(-1)) > 4)[level].sum()) <= TEXTURED * level.sum()
+    dim = ~level & (b.max(-1) < 128)  # of both levels or mid-grey, none bright: a mask's hold its objects' pixels
+    return (float(((b.max(-1) - b.min(-1)) > 4)[level].sum()) <= TEXTURED * level.sum()
+            and float(dim.sum()) <= DIM * (~level).sum())
 
 
 def photos_among(masks: dict[Path, str], progress: bool = True) -> dict[Path, str]:
