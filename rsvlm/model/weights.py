@@ -176,9 +176,28 @@ def _parsed(f: Path):
 
 
 def _same_settings(a: Path, b: Path) -> bool:
-    """Whether two config files differing in bytes hold the same settings (a comment, key order, indent)."""
+    """Whether two config files differing in bytes hold the same settings (a comment, key order, indent), LoRA
+    settings of a part both leave frozen aside (a merged fine-tune's: lora_r shapes no weight there)."""
     old = _parsed(a)
-    return old is not None and old == _parsed(b)
+    return old is not None and _weighed(old) == _weighed(_parsed(b))
+
+
+LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "target_modules")
+
+
+def _weighed(cfg):
+    """A config.yaml's settings without the LoRA ones of parts ``trainable`` leaves frozen (after ``merge-lora``:
+    the adapters are in the weights, and two fine-tunes of other ranks average alike); other files as they are."""
+    if not (isinstance(cfg, dict) and isinstance(cfg.get("trainable"), dict) and "llm" in cfg):
+        return cfg
+    frozen = {k for k, v in cfg["trainable"].items() if v == "frozen"}
+    out = dict(cfg)
+    if "llm" in frozen and isinstance(cfg["llm"], dict):
+        out["llm"] = {k: v for k, v in cfg["llm"].items() if k not in LORA_KEYS}
+    if "encoder" in frozen and isinstance(cfg.get("encoders"), dict):
+        out["encoders"] = {n: {k: v for k, v in e.items() if k not in LORA_KEYS} if isinstance(e, dict) else e
+                           for n, e in cfg["encoders"].items()}
+    return out
 
 
 def _config_changes(a: Path, b: Path) -> str:
