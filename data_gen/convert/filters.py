@@ -86,7 +86,7 @@ class ClassFilter:
 
     def note_unmatched(self, out: Output, unit: str = "file") -> None:
         """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name, and each plural
-        read as its singular class; not those of a default list (each DOTA class a scene lacks was noted as if
+        read as its singular class (or singular as its plural); not those of a default list (each DOTA class a scene lacks was noted as if
         asked for). Under ``--limit`` with inputs left unread (``unit``: one input's word) the note says the class
         may be in them: it said "no annotation of this class" of a dataset read in part; a plural read as its
         singular says it was so in the inputs read (the unread ones are not looked at for either)."""
@@ -95,7 +95,7 @@ class ClassFilter:
         left = f"the {counted(out.left_out, unit)} --limit {out.limit} left unread" if out.left_out else ""
         read = f" in the {counted(out.taken, unit)} read" if left else ""
         for name in sorted(self.wanted):
-            if name in self.plurals:  # the unread inputs may hold the plural as a class of its own
+            if name in self.plurals:  # the unread inputs may hold the name as a class of its own
                 out.note(f"--classes {name}: read as {self.plurals[name]}{' too' * (name in self.seen)}{read}"
                          f"{f', not looked at in {left}' * bool(left)}")
             elif name not in self.seen:
