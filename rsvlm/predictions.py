@@ -195,22 +195,32 @@ def dropped_note(part: Path, errors: ErrorRows) -> str | None:
 def _kept(part: Path, ids: set[str], gone: Counter | None = None, read: list | None = None):
     """The lines of ``part`` but the rows of ``ids``, one at a time (each dropped counted by id in ``gone``); then None
     where there was none of them: no rewrite. A last line without its end is another process's being written (a killed
-    run's is cut before): left out (kept, this run's next line was glued to it); ``read`` gets the bytes read before it."""
+    run's is cut before): half a row is left out (was kept, this run's next line glued to it), a whole one (only its end
+    to come; ``resume_state`` counted it) kept, ended; ``read`` gets the bytes read, the half row's not."""
     dropped, end = False, 0
     with contextlib.closing(answer_lines(part)) as lines:  # closed before the rename (Windows refuses it over an open file)
         for line in lines:
-            if line.splitlines()[0] == line:
+            if (unended := line.splitlines()[0] == line) and not _is_object(line):
                 break
             end += len(line.encode())
+            line += "\n" * unended  # the end another process writes next is past ``read``: a blank line, put back as none
             if not (row_of := _is_row_of(line, ids)):
                 yield line
             elif gone is not None:
                 gone[answer_row(line)["id"]] += 1
             dropped |= row_of
+            if unended:  # the file grew as it was read: what follows is past ``read``
+                break
     if read is not None:
         read.append(end)
     if not dropped:
         yield None
+
+
+def _is_object(line: str) -> bool:
+    with contextlib.suppress(ValueError):
+        return isinstance(answer_row(line), dict)
+    return False
 
 
 def _is_row_of(line: str, ids: set[str]) -> bool:
