@@ -17,8 +17,8 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``;
 * ``unchanged``, optionally after ``the image`` (as above), ``the two images`` (as below), ``it`` or ``everything`` +
-  ``is`` / ``are`` / ``was`` / ``were`` / ``remains`` / ``remained`` / ``stays`` / ``stayed`` / ``has remained`` (+ ``completely`` /
-  ``entirely``), and optionally followed by ``in the image`` or ``between the two images`` (``Unchanged.``, ``the two
+  ``is`` / ``are`` / ``was`` / ``were`` / ``remain(s)`` / ``stay(s)`` / ``remained`` / ``stayed`` (or ``has`` / ``have`` before
+  these two) (+ ``completely`` / ``entirely``), and optionally followed by ``in the image`` or ``between the two images`` (``Unchanged.``, ``the two
   images are unchanged``: a change answer saying no change, as ``no change`` is; ``largely unchanged`` is words);
 * ``there is not`` / ``there aren't`` (``isn't``, ``wasn't``, ``weren't``) ``any`` + an optional noun phrase, as above
   (``there aren't any ships``), ``I`` / ``we`` + ``do not`` / ``don't`` / ``did not`` / ``cannot`` / ``could not`` / ...
