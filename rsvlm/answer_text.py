@@ -52,8 +52,8 @@ _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # ge
 _BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")
 # "1,204", "12,345,678": one number, each group after the first three digits, the first 1-3 ("1234,567" is two)
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)")
-# "1 000", "12 345 678" (a space, NFKC's of a no-break or thin one too, between groups of 3): one count (was 1)
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}(?!\d)")  # "1,5": a decimal, or two numbers; no one count (parse_count)
+# "1 000", "12 345 678" (a space, NFKC's of a no-break or thin one too, between groups of 3): one count (was 1)
 _SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d|,\d)")
 
 
@@ -177,36 +177,42 @@ def parse_count(text: str) -> int | None:
     writes ``"…"``: punctuation before the number, as ``normalize_answer`` reads it). A first number of over 15 digits (a degenerate
     ``"1111…"``, past what a float holds exactly), or a negative one, is no count either: None. NFKC first, as
     ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
+    return _read_count(text)[0]
+
+
+# why _read_count reads no count, where it is neither none stated nor a negative number (no_count_why's words)
+_TWO, _COMMA = "offers two counts (N or M), not one", "holds a decimal comma or two numbers (1,5), not one count"
+
+
+def _read_count(text: str) -> tuple[int | None, str | None]:
+    """``parse_count``'s count, and where it is None for a decimal comma or two counts offered, which (``_COMMA``,
+    ``_TWO``): one reading, so that ``no_count_why`` says what ``parse_count`` read (it had read the answer again its
+    own way: '<ref>3 or 4</ref>' and '2.5 or 3' were said as two counts and no count, the other way round)."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
     points = text.count("<point>")
     s = _BARE_POINT.sub("0.", _thousands(_SPACED.sub(lambda m: m[0].replace(" ", ""), _SHAPE.sub(" ", _TAG.sub("", text)))))
-    # "-3": no count (was read as 3), "3-4" is a range's 3; "1,5" (a decimal comma, or two numbers): which, unsaid (was 1)
-    if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s) or _DECIMAL_COMMA.match(s, re.match(r"[^\d]*", s).end()):
-        return None
+    if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
+        return None, None
+    if _DECIMAL_COMMA.match(s, re.match(r"[^\d]*", s).end()):  # "1,5" (a decimal comma, or two numbers): which, unsaid
+        return None, _COMMA  # (was 1)
     words = number_words(_PUNCT.sub(" ", s).split())
     for i, w in enumerate(words):
         if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):  # "two dozen", "2 dozen": times 12 (were read as 2)
             if words[i + 1:i + 2] == ["or"] and re.fullmatch(r"\d+(?:\.\d+)?", "".join(words[i + 2:i + 3])):
-                return None  # "3 or 4": two counts, neither said to be it (was 3)
+                return None, _TWO  # "3 or 4": two counts, neither said to be it (was 3)
             times = 12 if words[i + 1:i + 2] == ["dozen"] else 1
-            return int(float(w) * times + 0.5) if len(m[1].lstrip("0")) <= 15 else None  # half up: 2.5 → 3
+            return (int(float(w) * times + 0.5) if len(m[1].lstrip("0")) <= 15 else None), None  # half up: 2.5 → 3
         if w == "dozen":  # "a dozen" (was no count), "half a dozen"; "dozens" says no number
-            return 6 if "half" in words[max(0, i - 2):i] else 12
+            return (6 if "half" in words[max(0, i - 2):i] else 12), None
     if set(words) & {"none", "no", "nothing"}:
-        return 0
-    return points or None
+        return 0, None
+    return points or None, None
 
 
 def no_count_why(text: str) -> str:
     """Why ``parse_count`` reads no count in ``text``, for a note: two counts offered ("3 or 4"), a decimal comma ("1,5"),
-    else none stated (eval said "'3 or 4' states no count")."""
-    s = unicodedata.normalize("NFKC", text).lower()
-    if _DECIMAL_COMMA.search(s):
-        return "holds a decimal comma or two numbers (1,5), not one count"
-    words = number_words(_PUNCT.sub(" ", s).split())
-    if any(a.isdigit() and b == "or" and c.isdigit() for a, b, c in zip(words, words[1:], words[2:])):
-        return "offers two counts (N or M), not one"
-    return "states no count"
+    else none stated (eval said "'3 or 4' states no count"); as ``parse_count`` read it (``_read_count``)."""
+    return _read_count(text)[1] or "states no count"
 
 
 def vote_keys(answers: list[str], task: str | None) -> list[str] | None:

@@ -3,11 +3,12 @@ as the lines they end (``cr_lines``), and the status a piped chat ends with (``_
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from typing import TYPE_CHECKING
 
 from rsvlm.answer_shown import shown
-from rsvlm.tokens import encoding_advice
+from rsvlm.tokens import encoding_advice, undecoded
 
 if TYPE_CHECKING:
     from rsvlm.chat import ChatREPL
@@ -114,8 +115,11 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
             repl.say("\n(Ctrl-D or /quit to leave)")
             continue
         if tail:  # "[det] Detect every ship." cut at the read: "ery ship." was asked as a question of its own
+            # a pipe written a line at a time (a program driving the chat) reads the bad byte's line whole: its byte
+            bad = re.search("[\udc80-\udcff]", line)  # was unsaid, the line refused only as maybe the end of one
             repl.say("error: this may be only the end of a line (its start, read before the bad byte's read, was lost "
-                     "when that read failed); neither asked nor run")
+                     "when that read failed); neither asked nor run"
+                     + (f"; {undecoded(line, bad.start(), repl.encoding)}" if bad else ""))
             failed.append((read, line.strip()))
             continue
         try:
