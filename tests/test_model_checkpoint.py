@@ -215,9 +215,10 @@ def test_average_checkpoints_is_the_weighted_mean_and_refuses_mismatches(tmp_pat
     other = tmp_path / "other"
     shutil.copytree(dirs[1], other)
     text = (other / "config.yaml").read_text()
-    assert "lora_r: 4" in text
-    (other / "config.yaml").write_text(text.replace("lora_r: 4", "lora_r: 2", 1))
-    with pytest.raises(ValueError, match="config.yaml differs"):
+    assert "lora_r: 4" in text and "pool: 1" in text
+    # merged (trainable frozen): another LoRA rank shapes no weight, and averages (tests/test_weights_lead81.py)
+    (other / "config.yaml").write_text(text.replace("lora_r: 4", "lora_r: 2", 1).replace("pool: 1", "pool: 2", 1))
+    with pytest.raises(ValueError, match=r"config.yaml differs.* \(projector.pool: 1 → 2\): only"):  # lora_r unsaid
         average_checkpoints([dirs[0], other], tmp_path / "bad")
     script = Path(__file__).resolve().parents[1] / "scripts" / "average_checkpoints.py"
     r = subprocess.run([sys.executable, str(script), str(dirs[0]), "--out", str(tmp_path / "bad")],

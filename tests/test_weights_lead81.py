@@ -36,8 +36,13 @@ def test_merged_fine_tunes_of_other_lora_ranks_average_and_trained_lora_stays_re
     with pytest.raises(ValueError, match=r"config.yaml differs from .*\(llm.lora_alpha: 8 → 32; llm.lora_dropout"):
         average_checkpoints([a, b], tmp_path / "avg2", progress=False)
     cfg = yaml.safe_load((b / "config.yaml").read_text())
-    cfg["llm"]["lora_r"], cfg["trainable"]["llm"] = 4, "frozen"  # frozen, but another projector: still refused
-    cfg["projector"]["pool"] = cfg["projector"]["pool"] + 1
+    cfg["trainable"]["llm"] = "frozen"  # one side frozen alone: its LoRA settings still compared, and said
     (b / "config.yaml").write_text(yaml.safe_dump(cfg))
-    with pytest.raises(ValueError, match=r"projector.pool"):
+    with pytest.raises(ValueError, match=r"\(llm.lora_alpha: 8 → 32; .*llm.lora_r: 4 → 16; \+1 more\)"):
         average_checkpoints([a, b], tmp_path / "avg3", progress=False)
+    a, b = _two(tmp_path, "frozen")
+    cfg = yaml.safe_load((b / "config.yaml").read_text())
+    cfg["projector"]["pool"] += 1  # frozen both, but another projector: refused, naming that alone
+    (b / "config.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ValueError, match=r"config.yaml differs from .* \(projector.pool: 1 → 2\): only"):
+        average_checkpoints([a, b], tmp_path / "avg4", progress=False)

@@ -177,27 +177,33 @@ def _parsed(f: Path):
 
 def _same_settings(a: Path, b: Path) -> bool:
     """Whether two config files differing in bytes hold the same settings (a comment, key order, indent), LoRA
-    settings of a part both leave frozen aside (a merged fine-tune's: lora_r shapes no weight there)."""
-    old = _parsed(a)
-    return old is not None and _weighed(old) == _weighed(_parsed(b))
+    settings of a part both leave frozen aside (merged fine-tunes': their rank shapes no weight)."""
+    old, new = _weighed(_parsed(a), _parsed(b))
+    return old is not None and old == new
 
 
 LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "target_modules")
 
 
-def _weighed(cfg):
-    """A config.yaml's settings without the LoRA ones of parts ``trainable`` leaves frozen (after ``merge-lora``:
-    the adapters are in the weights, and two fine-tunes of other ranks average alike); other files as they are."""
-    if not (isinstance(cfg, dict) and isinstance(cfg.get("trainable"), dict) and "llm" in cfg):
-        return cfg
-    frozen = {k for k, v in cfg["trainable"].items() if v == "frozen"}
-    out = dict(cfg)
-    if "llm" in frozen and isinstance(cfg["llm"], dict):
-        out["llm"] = {k: v for k, v in cfg["llm"].items() if k not in LORA_KEYS}
-    if "encoder" in frozen and isinstance(cfg.get("encoders"), dict):
-        out["encoders"] = {n: {k: v for k, v in e.items() if k not in LORA_KEYS} if isinstance(e, dict) else e
-                           for n, e in cfg["encoders"].items()}
-    return out
+def _weighed(a, b):
+    """Two config.yaml's settings without the LoRA ones of a part both leave ``trainable: frozen`` (after
+    ``merge-lora`` the adapters are in the weights: fine-tunes of other ranks average alike); other files as
+    they are."""
+    def trainable(cfg) -> dict:
+        return cfg.get("trainable") if isinstance(cfg, dict) and isinstance(cfg.get("trainable"), dict) else {}
+
+    frozen = {k for k, v in trainable(a).items() if v == "frozen" and trainable(b).get(k) == "frozen"}
+
+    def without(cfg):
+        out = dict(cfg)
+        if "llm" in frozen and isinstance(cfg.get("llm"), dict):
+            out["llm"] = {k: v for k, v in cfg["llm"].items() if k not in LORA_KEYS}
+        if "encoder" in frozen and isinstance(cfg.get("encoders"), dict):
+            out["encoders"] = {n: {k: v for k, v in e.items() if k not in LORA_KEYS} if isinstance(e, dict) else e
+                               for n, e in cfg["encoders"].items()}
+        return out
+
+    return (without(a), without(b)) if frozen else (a, b)
 
 
 def _config_changes(a: Path, b: Path) -> str:
@@ -205,7 +211,7 @@ def _config_changes(a: Path, b: Path) -> str:
     for a message (" (key: old → new; …)"); "" for other files, or where they parse the same."""
     from rsvlm.train.checkpoint import tree_changes
 
-    old, new = _parsed(a), _parsed(b)  # None: not readable as its kind, the message names the files only
+    old, new = _weighed(_parsed(a), _parsed(b))  # None: not readable as its kind: the files alone named
     if not (isinstance(old, dict) and isinstance(new, dict)):
         return ""
     changes = [str(c) for c in tree_changes(old, new)]
