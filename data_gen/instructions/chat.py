@@ -13,7 +13,8 @@ The first question keeps its image placeholders; the later ones lose theirs, and
 turn, the first's again. A record's ``task`` is its last turn's (what ``rsvlm eval`` answers and
 ``python -m eval.TASK`` scores, the earlier turns given as recorded); ``meta.turn_tasks`` and
 ``meta.turn_ids`` list every turn's.
-Malformed source lines are skipped and counted; a group of one record gives no conversation, nor
+Malformed source lines are skipped and counted, and the reader's notes of records kept (a ``[det]`` record of two
+images, a task field that is not its tag) are said; a group of one record gives no conversation, nor
 do records without an image (their questions are unrelated).
 
 A record holding a system turn after its first turn is joined with no other (counted and named in a note): chained
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import gzip
 import io
 import itertools
@@ -213,6 +215,8 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         return 2
     if report.n_skipped:
         print(f"skipped {report.summary()}; first: {report.examples[0]}", file=sys.stderr)
+    elif dataclasses.replace(report, duplicates=0).notable:  # kept records' notes (a [det] of two), repeats said below
+        print(f"note: {report.summary()}", file=sys.stderr)
     if report.duplicates:  # ids stay unique in --out: rsvlm eval resumes and python -m eval.TASK matches by id
         print(f"note: {a.src} reuses record ids ({report.duplicates}, the first repeat: {report.first_duplicate}); a "
               "conversation id taken already gets -dup2, -dup3, …", file=sys.stderr)

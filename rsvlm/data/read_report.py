@@ -144,8 +144,9 @@ class ReadReport:
                   f"before and after to compare (first: {self.unpaired_first})")
         if self.several_images:
             tasks = ", ".join(f"[{t}] {n}" for t, n in sorted(self.several_images.items()))
-            s += (f"; {counted(sum(self.several_images.values()), 'record')} kept with several images for a task "
-                  f"asked of one image, change alone comparing two ({tasks}; first: {self.several_first})")
+            s += (f"; {counted(sum(self.several_images.values()), 'record')} kept with several images for a task of "
+                  f"one image ({tasks}; trained and answered as written, though only [change] compares two and such "
+                  f"an answer does not say which image it is of; first: {self.several_first})")
         if self.inferred:
             kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
             extra = len(self.inferred) - 6
