@@ -189,10 +189,11 @@ def appends_kept(part: Path, others: list[Path], records: dict[str, dict], root:
     """``predictions.resume_state`` of ``part`` (this run's file) and ``others``, ``part`` held open while it runs:
     where its rewrite (the rows of the records answered again dropped, through a rename) replaced ``part``, the whole
     lines another process (a second ``rsvlm eval`` on the same ``--out``) appended past what the rewrite read went
-    with the file replaced, unsaid. They are appended to ``part`` again, by place, not by text (a line equal to one
-    the rewrite dropped was put back, and one it had read and dropped said lost), and said, ``rows`` marked ``moved``
-    (``kept_note`` reads ``part`` again); so is a line it was still writing, lost. Not held where a rename over an
-    open file is refused (``RENAME_OVER_OPEN``: Windows, where every resume that drops a row failed so)."""
+    with the file replaced, unsaid. They are appended to ``part`` again, chosen by their place past the bytes the
+    rewrite read (matched by text, a line equal to one the rewrite dropped had come back), and said, ``rows`` marked
+    ``moved`` (``kept_note`` reads ``part`` again); a line the other was still writing is said lost. Not held where a
+    rename over an open file is refused (``RENAME_OVER_OPEN``: Windows, where every resume that drops a row failed
+    so); there such lines are not seen."""
     try:
         f = part.open("rb") if RENAME_OVER_OPEN else None
     except OSError:  # no file yet: nothing to rewrite
