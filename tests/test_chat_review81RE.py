@@ -8,7 +8,7 @@ import sys
 from test_chat_review80 import LinesRepl
 
 
-class _LineReads(io.RawIOBase):
+class LineReads(io.RawIOBase):
     """A terminal's bytes: each read returns one line at most, as a tty in canonical mode does."""
 
     def __init__(self, data: bytes):
@@ -31,7 +31,7 @@ def test_a_terminals_bad_line_is_refused_for_its_byte_not_as_the_end_of_a_line(m
     from rsvlm import chat_loop
 
     data = b"[vqa] one?\n[vqa] caf\xe9?\n[vqa] three?\n"
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(_LineReads(data), 8192), encoding="utf-8"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(LineReads(data), 8192), encoding="utf-8"))
     monkeypatch.setattr(sys, "stdout", io.StringIO())  # input()'s prompts
     repl = LinesRepl()
     assert chat_loop._lines(repl, False) == 0  # a terminal's user saw each error as it came

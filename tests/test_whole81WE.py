@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from test_chat_review80 import LinesRepl
-from test_chat_review81RE import _LineReads
+from test_chat_review81RE import LineReads
 
 
 def test_a_pipe_written_a_line_at_a_time_names_the_bad_byte_of_a_line_it_may_have_torn(monkeypatch):
@@ -19,7 +19,7 @@ def test_a_pipe_written_a_line_at_a_time_names_the_bad_byte_of_a_line_it_may_hav
     from rsvlm import chat_loop
 
     data = b"[vqa] one?\n[vqa] caf\xe9?\n[vqa] three?\n"
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(_LineReads(data), 8192), encoding="utf-8"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(LineReads(data), 8192), encoding="utf-8"))
     monkeypatch.setattr(sys, "stdout", io.StringIO())  # input()'s prompts
     repl = LinesRepl()
     assert chat_loop._lines(repl, True) == 1
