@@ -75,6 +75,7 @@ from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, MODALITIES, TASKS, task_nam
 
 GEOMETRY_ANSWERS = ("det", "ground", "seg")  # tasks whose answers are geometry (DESIGN.md's table)
 NO_GEOMETRY = "no_geometry_in_answers_tagged_{task}_by_--task"
+SEVERAL = "several_images_left_untagged_by_--task_{task}"  # free chat of a pair, not a one-image task
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}
 _TAG = re.compile(r"\[(refer|identify|grounding|caption)\]")
 _NUM = r"\s*<\s*(-?\d+(?:\.\d+)?)\s*>\s*"
@@ -343,10 +344,13 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     task = task if task in TASKS else None
     task = task or task_from_prompt(task_turn(convs, raw.get("meta"))[1])  # the question eval answers, else the first
     raw_task = task
-    if task is None and args.task in GEOMETRY_ANSWERS and not any(
+    if task is None and args.task and args.task != "change" and len(images) > 1:  # a [det] of two: of which?
+        out.note(SEVERAL.format(task=args.task), example=str(raw["id"]))  # it was tagged so, unsaid
+    elif task is None and args.task in GEOMETRY_ANSWERS and not any(
             f"<{g}>" in c["value"] for c in convs if c["from"] in ("gpt", "assistant") for g in GEOMETRY_TAGS[1:]):
         out.note(NO_GEOMETRY.format(task=args.task))  # a VQA answer tagged det by the flag: it was unsaid
-    task = task or args.task
+    if task is None and not (args.task != "change" and len(images) > 1):
+        task = args.task
     if task == "seg" and (shapes := _not_regions(convs)):  # [seg] opens <poly>/<mask> alone (grammar REGION)
         raise BadBox("seg_answer_not_a_region", f"its answer opens {', '.join(shapes)}, which a [seg] answer cannot "
                      "(only <poly> or <mask>: rsvlm.model.grammar REGION)" + (
