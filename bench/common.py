@@ -56,6 +56,8 @@ class Budget:
         if not seconds >= 0:  # NaN too
             ap.error(f"--budget {seconds:g}: give 0 (no limit) or more seconds")
         self.seconds, self.done, self.repeat, self.first = seconds, 0, 0, 0.0
+        # the bench's size option, named where a first run is past the budget (was "--turns or --scenes" in either)
+        self.size = next((f"--{o}" for o in ("turns", "scenes") if ap.get_default(o) is not None), None)
 
     def runs(self, repeat: int):
         """Yield 0, 1, … for each run of ``repeat`` that fits; ``done`` counts them."""
@@ -75,7 +77,7 @@ class Budget:
         """A line where the budget left runs out, or where the first run alone ran past it ("" where every run of
         --repeat ran within it)."""
         past = (f"the first run alone took {self.first:.0f} s, past --budget {self.seconds:g} s (a run begun is not "
-                "stopped: fewer --turns or --scenes fit)") if self.seconds and self.first > self.seconds else ""
+                f"stopped{f': fewer {self.size} fit' if self.size else ''})") if self.seconds and self.first > self.seconds else ""
         if self.done >= self.repeat:
             return past
         return (f"best of {self.done} of --repeat {self.repeat} runs: another would have ended past --budget "

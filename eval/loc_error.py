@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
                    help="control: give each record another scene's images (same modality and task)")
     p.add_argument("--out", default=None,
-                   help="write the result JSON here too, or - for standard output (default: printed only)")
+                   help="write the result JSON here instead of printing it, or - for standard output (default: printed)")
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: CUDA when there is one)")
@@ -305,9 +305,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {res['malformed_records']}; left out, first:" + "".join(
             f"\n  {line[:300]}" for line in res.get("malformed_first", [])), file=sys.stderr)
     text = json.dumps(res, indent=1)
-    # a kill leaves the old result or the new; /dev/stdout is written into, once (was the JSON twice in `> log`)
-    if not (a.out and write_out(a.out, text + "\n")):
+    if not a.out:
         print(text)
+    # a kill leaves the old result or the new; /dev/stdout is written into, once (was the JSON twice in `> log`);
+    # a file's JSON is not printed too (was: 65 lines of each build's loc_error runs in its log), as the scorers'
+    elif not write_out(a.out, text + "\n"):
+        print(f"result written to {a.out}")
     return 0
 
 

@@ -45,19 +45,13 @@ def log(msg: str) -> None:
     print(f"[build {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-ECHOES_OUT = ("eval.loc_error",)  # modules that print the JSON they write to --out, too
-
-
 def run(cmd: list[str], env_threads: int | None = None) -> None:
-    """``cmd`` from the checkout, its output into the build's; stdout left out for an ``ECHOES_OUT`` module given
-    ``--out`` (was: each eval.loc_error run's result JSON, about 65 lines, in the log; its notes on stderr stay)."""
+    """``cmd`` from the checkout, its output into the build's."""
     env = dict(os.environ)
     if env_threads:
         env.setdefault("OMP_NUM_THREADS", str(env_threads))
-    out = cmd[cmd.index("--out") + 1] if "--out" in cmd[:-1] else None  # '-', /dev/stdout: the JSON's only copy
-    echoed = len(cmd) > 2 and cmd[1] == "-m" and cmd[2] in ECHOES_OUT and out not in (None, "-", "/dev/stdout")
-    log("$ " + " ".join(cmd) + (f"  (its JSON: {out})" if echoed else ""))
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if echoed else None)
+    log("$ " + " ".join(cmd))
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     try:
         rc = proc.wait()
     except BaseException:  # Ctrl-C, or SIGTERM (main makes it SystemExit): stop the stage with the build

@@ -13,12 +13,14 @@ from test_bench_args import bench_main
 from test_bench_tour56 import TINY
 
 
-def _runs(monkeypatch, budget: float, each: float, repeat: int = 3) -> tuple[list[int], str]:
-    """The runs ``common.Budget`` lets through when each takes ``each`` seconds of a stand-in clock, and its note."""
+def budget_runs(monkeypatch, budget: float, each: float, repeat: int = 3,
+                ap: argparse.ArgumentParser | None = None) -> tuple[list[int], str]:
+    """The runs ``common.Budget`` lets through when each takes ``each`` seconds of a stand-in clock, and its note
+    (``ap``: the bench's parser; default one with no options)."""
     common = load_bench("common", monkeypatch)
     clock = [0.0]
     monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
-    b = common.Budget(argparse.ArgumentParser(), budget)
+    b = common.Budget(ap or argparse.ArgumentParser(), budget)
     ran = []
     for r in b.runs(repeat):
         ran.append(r)
@@ -27,14 +29,14 @@ def _runs(monkeypatch, budget: float, each: float, repeat: int = 3) -> tuple[lis
 
 
 def test_budget_lets_a_run_start_only_where_it_is_expected_to_end_within_it(monkeypatch):
-    ran, note = _runs(monkeypatch, 120, 50)  # after 2 runs, 100 s + 50 s would pass 120 s
+    ran, note = budget_runs(monkeypatch, 120, 50)  # after 2 runs, 100 s + 50 s would pass 120 s
     assert ran == [0, 1]
     assert note == ("best of 2 of --repeat 3 runs: another would have ended past --budget 120 s (a loaded machine; "
                     "--budget 0 runs them all)")
-    ran, note = _runs(monkeypatch, 120, 500)  # the first always runs
+    ran, note = budget_runs(monkeypatch, 120, 500)  # the first always runs
     assert ran == [0] and note.startswith("best of 1 of --repeat 3 runs")
-    assert _runs(monkeypatch, 0, 500) == ([0, 1, 2], "")  # 0: no limit
-    assert _runs(monkeypatch, 1000, 1) == ([0, 1, 2], "")
+    assert budget_runs(monkeypatch, 0, 500) == ([0, 1, 2], "")  # 0: no limit
+    assert budget_runs(monkeypatch, 1000, 1) == ([0, 1, 2], "")
 
 
 @pytest.mark.parametrize("value", ["-1", "nan"])

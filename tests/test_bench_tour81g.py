@@ -1,82 +1,59 @@
-"""Stop 81 (G): a first bench run past --budget is said under the table; the build's log no longer holds each
-eval.loc_error result JSON (it is in the --out file); --ship's refusal names the stage build_stages.MAKERS gives
-OUT/final; require_out_file says when --out is a folder."""
+"""Stop 81 (G): a first bench run past --budget is said under the table, naming the bench's size option; the
+build's log no longer holds each eval.loc_error result JSON (loc_error prints it only without an --out file);
+--ship's refusal names the stage build_stages.MAKERS gives OUT/final; require_out_file says when --out is a folder."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
 import sys
-import time
 
 import pytest
-from script_loader import load_bench, load_script
+from script_loader import load_script
+from test_bench_tour80 import budget_runs
+
+from rsvlm.argparsing import Parser
 
 
-def _budget(monkeypatch, budget: float, each: float, repeat: int) -> tuple[list[int], str]:
-    common = load_bench("common", monkeypatch)
-    clock = [0.0]
-    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
-    b = common.Budget(argparse.ArgumentParser(), budget)
-    ran = []
-    for r in b.runs(repeat):
-        ran.append(r)
-        clock[0] += each
-    return ran, b.note()
-
-
-def test_a_first_run_past_the_budget_is_said(monkeypatch):
-    ran, note = _budget(monkeypatch, 120, 300, 1)  # was "": one run of --repeat 1, 180 s past the budget, unsaid
+@pytest.mark.parametrize("size", ["turns", "scenes", None])
+def test_a_first_run_past_the_budget_is_said(monkeypatch, size):
+    ap = Parser(prog="bench")
+    if size:  # the bench's size option (chat_latency's --turns, constrained_decoding's --scenes)
+        ap.add_argument(f"--{size}", type=int, default=4)
+    fit = f": fewer --{size} fit" if size else ""  # was "fewer --turns or --scenes fit" whatever the bench
+    ran, note = budget_runs(monkeypatch, 120, 300, 1, ap)  # was "": one run of --repeat 1, 180 s past the budget, unsaid
     assert ran == [0]
-    assert note == ("the first run alone took 300 s, past --budget 120 s (a run begun is not stopped: fewer --turns "
-                    "or --scenes fit)")
-    ran, note = _budget(monkeypatch, 120, 300, 3)
+    assert note == f"the first run alone took 300 s, past --budget 120 s (a run begun is not stopped{fit})"
+    ran, note = budget_runs(monkeypatch, 120, 300, 3, ap)
     assert ran == [0] and note.startswith("best of 1 of --repeat 3 runs: another would have ended past --budget 120 s")
-    assert note.endswith("; the first run alone took 300 s, past --budget 120 s (a run begun is not stopped: fewer "
-                         "--turns or --scenes fit)")
-    assert _budget(monkeypatch, 120, 100, 1) == ([0], "")  # within it
-    assert _budget(monkeypatch, 0, 300, 1) == ([0], "")  # 0: no limit
+    assert note.endswith(f"; the first run alone took 300 s, past --budget 120 s (a run begun is not stopped{fit})")
+    assert budget_runs(monkeypatch, 120, 100, 1, ap) == ([0], "")  # within it
+    assert budget_runs(monkeypatch, 0, 300, 1, ap) == ([0], "")  # 0: no limit
 
 
-def test_the_build_log_holds_no_loc_error_json(monkeypatch, tmp_path, capfd):
-    load_script("build_stages", monkeypatch)
-    report = load_script("build_report", monkeypatch)
-    stages = sys.modules["build_stages"]
-    seen = []
+def test_the_build_log_holds_no_loc_error_json(monkeypatch, tmp_path, capfd, ckpt):
+    """The build's eval.loc_error runs wrote each result JSON, about 65 lines, into the build's log too; loc_error
+    now prints it only where there is no --out file, as the scorers do, and says where it went. One real
+    ``python -m eval.loc_error`` run through build_stages.run, as build_report.location_error runs it."""
+    import numpy as np
+    from PIL import Image
 
-    class Proc:  # writes the result where --out says, and records where its stdout went
-        def __init__(self, cmd, cwd=None, env=None, stdout=None):
-            seen.append((cmd[2], stdout))
-            (tmp_path / cmd[cmd.index("--out") + 1]).write_text(json.dumps({"all": {"mae_expected_bins": 2.0}}))
+    from rsvlm import geometry
 
-        def wait(self, timeout=None):
-            return 0
-
-    monkeypatch.setattr(stages.subprocess, "Popen", Proc)
-    (tmp_path / "final").mkdir()
-    (tmp_path / "final" / "config.yaml").write_text("")
-    (tmp_path / "test.jsonl").write_text("")
-    got = report.location_error(tmp_path / "final", tmp_path / "test.jsonl", tmp_path / "loc_error")
-    assert got == {"real": {"mae_expected_bins": 2.0}, "shuffled": {"mae_expected_bins": 2.0}}
-    assert seen == [("eval.loc_error", subprocess.DEVNULL)] * 2  # was None: its stdout, the JSON, in the log
-    out = capfd.readouterr().out
-    assert f"(its JSON: {tmp_path / 'loc_error.json'})" in out and "(its JSON:" in out.splitlines()[-1]
-
-
-def test_only_the_echoing_module_is_quieted(monkeypatch, tmp_path, capfd):
     stages = load_script("build_stages", monkeypatch)
-    (tmp_path / "echo_out.py").write_text("import sys\nprint('{\"all\": 1}')\nprint('note', file=sys.stderr)\n")
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    monkeypatch.setattr(stages, "ECHOES_OUT", ("echo_out",))
-    stages.run([sys.executable, "-m", "echo_out", "--out", str(tmp_path / "r.json")])
-    got = capfd.readouterr()
-    assert '{"all": 1}' not in got.out and "note" in got.err  # stdout left out, stderr's notes kept
-    stages.run([sys.executable, "-m", "echo_out"])  # no --out: its stdout is the only copy
-    assert '{"all": 1}' in capfd.readouterr().out
-    monkeypatch.setattr(stages, "ECHOES_OUT", ())
-    stages.run([sys.executable, "-m", "echo_out", "--out", str(tmp_path / "r.json")])
-    assert '{"all": 1}' in capfd.readouterr().out
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
+    box = geometry.encode([{"kind": "box", "label": "ship", "coords": [4, 4, 20, 20]}], 32, 32)
+    (tmp_path / "test.jsonl").write_text(json.dumps({
+        "id": "r0", "task": "ground", "meta": {"width": 32, "height": 32},
+        "images": [{"path": "a.png", "modality": "optical"}],
+        "conversations": [{"from": "human", "value": "<image>\n[ground] the ship"}, {"from": "gpt", "value": box}]}) + "\n")
+    out = tmp_path / "loc_error.json"
+    capfd.readouterr()
+    stages.run(stages.py("-m", "eval.loc_error", "--model", str(ckpt), "--data", str(tmp_path / "test.jsonl"),
+                         "--tasks", "ground,det", "--device", "cpu", "--out", str(out)), env_threads=2)
+    log = capfd.readouterr().out
+    assert json.loads(out.read_text())["all"]["n"] == 4  # the JSON is in its --out file
+    assert log.splitlines()[-1] == f"result written to {out}", log
+    assert "mae_bins" not in log and "{" not in log, log  # was the result's JSON, too
 
 
 def test_ship_names_the_stage_that_makes_final(monkeypatch, tmp_path, capsys):
