@@ -131,10 +131,11 @@ def sigterm_once(path: Path, timeout_s: float = 300):
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)  # None: set outside Python
 
 
-def sigterm_to_launch(tmp_path: Path, torchrun_script: str, out_dir: Path) -> tuple[int, str]:
+def sigterm_to_launch(tmp_path: Path, torchrun_script: str, out_dir: Path, wait_s: float = 120) -> tuple[int, str]:
     """(status, stderr) of scripts/launch.py run through a stand-in ``torchrun`` (``torchrun_script``, a shell
     script that writes ``tmp_path/up`` once it runs, then loops), sent SIGTERM alone (as ``scancel --batch`` or
-    ``kill PID`` sends it) once ``up`` is there. The whole session is killed after: a launch.py the SIGTERM
+    ``kill PID`` sends it) once ``up`` is there; AssertionError with its stderr where ``up`` is not there in
+    ``wait_s`` seconds or launch.py ends first. The whole session is killed after: a launch.py the SIGTERM
     ended left the stand-in looping for ever."""
     import signal
     import time
@@ -150,15 +151,19 @@ def sigterm_to_launch(tmp_path: Path, torchrun_script: str, out_dir: Path) -> tu
                              "--gpus-per-node", "1", f"data.train={data}"],
                             env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    up, err = tmp_path / "up", None
     try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "up").exists():
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        deadline = time.monotonic() + wait_s
+        while not up.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)
-        err = proc.communicate(timeout=30)[1]
+        if up.exists():
+            proc.send_signal(signal.SIGTERM)
+            err = proc.communicate(timeout=30)[1]
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    # stderr read once the session is killed: read while launch.py ran (no 'up' in time), it hung for ever
+    assert err is not None, f"no {up} in {wait_s} s, or launch.py ended first (status {proc.returncode}): " + (
+        proc.stderr.read())
     return proc.returncode, err

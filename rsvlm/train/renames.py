@@ -37,22 +37,35 @@ def unfinished_save(step: Path, then: str) -> str | None:
     """What step folder ``step`` is where its name says it is no finished save, for the user about to ``then`` it
     ("export", "resume"): ``step_N.tmp`` (every rank writes a step there and rank 0 renames it ``step_N``: the save
     was stopped before that) or ``step_N.old`` (set aside to be deleted, which the run's next save does); whether a
-    ``.tmp``'s files are whole (``whole_step_tmp``), and the folder to take instead. None for any other name."""
+    ``.tmp``'s files are whole (``whole_step_tmp``), and the folder to take instead: ``step_N``, else the other of
+    the two beside it where whole (a save killed between its renames leaves both), else the last whole step before.
+    None for any other name."""
     import re
 
-    from rsvlm.train.checkpoint import step_before
+    from rsvlm.train.checkpoint import step_before, whole_step
 
     if not (m := re.fullmatch(r"(step_\d+)\.(tmp|old)", Path(step).name)) or not Path(step).is_dir():
         return None
     done = Path(step).with_name(m[1])
-    whole = m[2] == "tmp" and whole_step_tmp(Path(step), done.with_name(f"{m[1]}.old"))
-    take = "export it instead" if then == "export" else f"resume from it instead, ckpt.resume={done}"
-    instead = (f"; {done} is that step's finished save: {take}" if done.is_dir()
-               else "" if whole else step_before(done, then))
+    tmp, old = done.with_name(f"{m[1]}.tmp"), done.with_name(f"{m[1]}.old")
+    whole = whole_step_tmp(tmp, old) if m[2] == "tmp" else whole_step(old)
+
+    def take(folder: Path) -> str:
+        return "export it instead" if then == "export" else f"resume from it instead, ckpt.resume={folder}"
+
+    if done.is_dir():
+        instead = f"; {done} is that step's finished save: {take(done)}"
+    elif m[2] == "old" and tmp.is_dir() and whole_step_tmp(tmp, old):  # was: the step before offered
+        instead = f"; {tmp} beside it is that step's later save, its files whole: {take(tmp)}"
+    elif m[2] == "tmp" and not whole and old.is_dir() and whole_step(old):  # was: the step before offered
+        instead = f"; {old} beside it is that step's earlier save, whole (the run's next save deletes it): {take(old)}"
+    else:
+        instead = "" if whole else step_before(done, then)
+    done_as = "exported" if then == "export" else "resumed from"
     if m[2] == "old":
         return (f"{step}: a step folder set aside to be deleted (the run saved {m[1]} again, or ckpt.keep pruned it): "
-                f"the run's next save deletes it{', an export reading it too' if then == 'export' else ''}{instead}")
-    done_as = "exported" if then == "export" else "resumed from"
+                f"the run's next save deletes it{', an export reading it too' if then == 'export' else ''}"
+                + (instead or (f"; its files are there and parse, so it is {done_as} as that step" if whole else "")))
     return (f"{step}: an unfinished save of {m[1]} (every process writes a step into {m[1]}.tmp and the run renames "
             f"it {m[1]} once all have; it was stopped before that): "
             + (f"its files are there and parse, so it is {done_as} as that step" if whole
