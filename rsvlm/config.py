@@ -369,7 +369,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     where the user typed the overrides (``"command line"``: a refusal opens ``override 'k=v' (command line): …``,
     as a later check's does, ``config_bases.value_blamed``); None, words a program wrote, says no place."""
     data, path = to_dict(cls()), None if path is None else Path(path)
-    from rsvlm.config_bases import line_note, merge, with_bases, with_others  # they import this module
+    from rsvlm.config_bases import merge, with_bases, with_lines  # they import this module
     from rsvlm.overrides import apply_overrides, joined_hint, split_override
 
     if path is not None:
@@ -390,9 +390,9 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
         file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
         # the line: before a hint, which stays last (it was left out there), with the keys another file of the chain
-        # set (``with_others``); none for an evaluation key's refusal, said as an override's is
-        line = with_others(line_note(path, key), path, file, e.keys) if key is not None and not e.evals else ""
-        raise ConfigError(f"{file}: {before_hint(str(e), line)}", keys=e.keys) from e
+        # set (``with_others``), each place's own; none for an evaluation key's refusal, said as an override's is
+        said = with_lines(str(e), path, file, e.keys) if key is not None and not e.evals else str(e)
+        raise ConfigError(f"{file}: {said}", keys=e.keys) from e
 
 
 def before_hint(message: str, note: str) -> str:

@@ -101,6 +101,21 @@ def with_others(note: str, path, file: str, keys) -> str:
     return f"{note[:-1]}; {', '.join(more)})" if note and more else f" ({', '.join(more)})" if more else note
 
 
+def with_lines(message: str, path, file: str, keys) -> str:
+    """``message``, a refusal of ``keys`` that names ``file`` (of config ``path``'s chain), with the line where ``file``
+    sets the first of them it sets and the keys other files set (``with_others``); a refusal in several places
+    (``in_places``, a line each) notes each place with its own keys: the first named every place's."""
+    def noted(said: str, ks) -> str:
+        key = next((k for k in ks if set_in(path, k) == file), None)
+        return before_hint(said, with_others(line_note(Path(path), key) if key is not None else "", path, file, ks))
+
+    head, *places = message.split("\n  ")
+    if not places:
+        return noted(message, keys)
+    named = re.compile(r"(?<![\w.])[A-Za-z_](?:[\w.-]*\w)?|''")  # a place's keys as it says them ('' a blank one)
+    return "\n  ".join([head, *(noted(m, [k for k in keys if (k or "''") in named.findall(m)]) for m in places)])
+
+
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Resolve ``base: FILE`` in ``data``: at the top or in any mapping that fills a dataclass field,
     FILE's mapping (its own bases resolved, its path relative to ``here``, ``~`` expanded) is taken

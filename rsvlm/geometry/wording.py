@@ -14,10 +14,11 @@ MAX_LABEL_CHARS = 256
 # two sentences in a label: a word of two lower-case letters or more (capitalised or not) ends one, a capital starts the
 # next ("harbour. There are", "the Harbor. Two ships"); "U.S. Navy ship", "St. Louis", "Boeing737", "ground track field"
 # hold none, nor an abbreviation before a name ("av. Paulista", "ship vs. Boat", "approx. North", "Mrs. Smith", "Mass.
-# Ave", "Memorial Hosp. Helipad": a place's name abbreviates its parts)
+# Ave", "Memorial Hosp. Helipad", "Harbor Fwy. North": a place's name abbreviates its parts)
 _ABBREVIATIONS = ("av|ave|avda|bd|blvd|rd|str|mt|ft|vs|approx|ca|cf|dept|bldg|apt|no|nr|jr|sr|inc|ltd|corp|co|mrs|gen|"
                   "gov|sen|rep|rev|hon|prof|capt|col|cmdr|sgt|hwy|rte|ste|sta|intl|natl|univ|bros|assn|mfg|"
-                  "mass|hosp|med|mem|jct|ctr|pkwy|expy|tpke|mtn|mts|hts|govt|inst|maj|adm|brig|sts|cres|terr|twp")
+                  "mass|hosp|med|mem|jct|ctr|pkwy|expy|tpke|mtn|mts|hts|govt|inst|maj|adm|brig|sts|cres|terr|twp|"
+                  "fwy|frwy|hbr|arpt|stn|twr|cem|sch|bch|acad|elem|pres")
 _SENTENCE_BREAK = re.compile(rf"\b(?!(?i:{_ABBREVIATIONS})\.)[A-Z]?[a-z]{{2,}}[.!?]+[\"')\]]*\s+[\"'(\[]?[A-Z]")
 # the end of decode's problem for such a label (rsvlm.tta names it a caption, not a geometry that does not parse)
 CAPTION_DROPPED = "reads as a caption (two sentences), not a class name: the label dropped"
@@ -35,21 +36,24 @@ def caption_label(label: str) -> bool:
 # every tag's name, in any case: a word of them before locations is no misspelling (<BOX>: _lex says its case)
 _NAMES = ("ref", "box", "obb", "point", "poly", "mask", "grid", "row", "run")
 _NAMED = re.compile(r"<([A-Za-z]+)>\s*$")  # a tag-like word last in a text: <bx> before the locations of a box
-# other spellings of a shape's tag (other tools' and datasets'), taken before a tag's name it starts with (<polygon>,
-# <boxes>) and a close spelling (<bx>): <rbox> is a rotated box (<obb>), not <box>; <pt> too short to be close to <point>
-_ALIASES = {"box": ("bbox", "hbb", "hbox", "rect", "bb"), "obb": ("rbox", "rbb", "rbbox", "obox", "rotated", "oriented",
-                                                                   "quad"),
+# other spellings of a shape's tag (other tools' and datasets', or their plurals: <bboxes>, <quads>), taken before a
+# tag's name it starts with (<polygon>, <boxes>) and a close spelling (<bx>): <rbox> is a rotated box (<obb>), not <box>;
+# <pt> too short to be close to <point>
+_ALIASES = {"box": ("bbox", "hbb", "hbox", "rect", "rectangle", "bb"),
+            "obb": ("rbox", "rbb", "rbbox", "obox", "rotated", "oriented", "quad"),
             "point": ("pt", "pts", "pnt", "keypoint"), "poly": ("polyline", "ring", "contour")}
 
 
 def no_tag(text: str) -> str | None:
     """decode's problem for the word in angle brackets that ends ``text``, the text right before location tokens
-    (``<ref>ship</ref><bx>``): a misspelt tag, named with the tag it may mean (an ``_ALIASES`` spelling, a tag's name
-    it starts with, a close one) or the shape tags; None where ``text`` ends on no such word or on a tag's name in
-    other case (``<BOX>``, said by ``_lex``)."""
+    (``<ref>ship</ref><bx>``): a misspelt tag, named with the tag it may mean (an ``_ALIASES`` spelling or its plural, a
+    tag's name it starts with, a close one) or the shape tags, a word over 20 characters cut (…); None where ``text``
+    ends on no such word or on a tag's name in other case (``<BOX>``, said by ``_lex``)."""
     if not (m := _NAMED.search(text)) or (name := m[1].lower()) in _NAMES:
         return None
-    near = ([t for t, other in _ALIASES.items() if name in other] or [t for t in _NAMES[:6] if name.startswith(t)]
+    ones = {name, name.removesuffix("s"), name.removesuffix("es")}  # an alias's plural: <bboxes>, <quads>
+    near = ([t for t, other in _ALIASES.items() if ones & set(other)] or [t for t in _NAMES[:6] if name.startswith(t)]
             or get_close_matches(name, _NAMES[:7], 1, 0.7))
     said = f"<{near[0]}>?" if near else "tags: <box>, <obb>, <point>, <poly>, <mask>"
-    return f"{m[0].strip():.20} is no tag ({said}): the location tokens after it are in no shape"
+    word = m[0].strip()
+    return f"{word if len(word) <= 20 else word[:19] + '…'} is no tag ({said}): the location tokens after it are in no shape"
