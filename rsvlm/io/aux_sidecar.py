@@ -147,9 +147,12 @@ def _nodata_over(side, ds) -> str | None:
         mine = float(own)
     except ValueError:  # "n/a": no value of the file's own (tiff.nodata_tag_note says it)
         return None
-    # each band's: a sidecar setting band 2's alone (7 over 0) had a 3-band file's 0 collar read as data, unsaid
-    over = {k: v for k, v in enumerate(ds.nodatavals, 1) if v is not None and v != mine and not (
-        np.isnan(v) and np.isnan(mine))}
+    # each band's: a sidecar setting band 2's alone (7 over 0) had a 3-band file's 0 collar read as data, unsaid.
+    # A float32 band the sidecar leaves reads the tag as a float32 (0.1 as 0.10000000149…): still the file's own
+    single = float(np.float32(mine)) if abs(mine) <= np.finfo(np.float32).max else mine
+    own_read = [single if t == "float32" else mine for t in ds.dtypes]
+    over = {k: v for k, v in enumerate(ds.nodatavals, 1) if v is not None and v not in (mine, own_read[k - 1])
+            and not (np.isnan(v) and np.isnan(mine))}
     if not over:
         return None
     said = {k: f"{v:g}" if f"{v:g}" != f"{mine:g}" else repr(v) for k, v in over.items()}  # -3.40282e+38 twice

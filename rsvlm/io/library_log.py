@@ -15,7 +15,8 @@ LIBRARY_LOGGERS = ("tifffile", "rasterio._env", "rasterio._err", "rasterio._base
 
 # libtiff's word for a tag whose values lie past the file's end: a TIFF whose IFD and tag values come after its pixels
 # (sar_hh.tif) cut short by 322 bytes read whole pixels and no georeferencing, said only as four such GDAL warnings
-PAST_END = re.compile(r'IO error during reading of "(\w+)"; tag ignored')
+# (its file's name first, or none: a name with a space, "band 2.tif", is more than the name of other notes)
+PAST_END = re.compile(r'^(?:(?P<file>.+?): )?\w+: ?IO error during reading of "(?P<tag>\w+)"; tag ignored')
 CUT_TAGS, CUT_FILES = "the file is cut short: its tags ", "files cut short: "
 
 
@@ -53,13 +54,13 @@ class _Heard(logging.Filter):
             return False  # says it with the file's name (tifffile logs it at every open of the file)
         if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
             msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
-            msg = str(msg).strip()  # "GetRasterBand(4) - Illegal band #\n" (a SamplesPerPixel changed) ends in a newline
-            named = re.match(r"^([^\s:]+\.\w{2,5}): (?=\w)", msg)  # GDAL says it once with the file's name, once without
-            msg = msg[named.end():] if named else msg
-            if m := PAST_END.search(msg):  # a file cut short in its tags' values: one note for all, what it loses
-                self.cut_file = named[1] if named else self.cut_file
+            raw = str(msg).strip()  # "GetRasterBand(4) - Illegal band #\n" (a SamplesPerPixel changed) ends in a newline
+            named = re.match(r"^([^\s:]+\.\w{2,5}): (?=\w)", raw)  # GDAL says it once with the file's name, once without
+            msg = raw[named.end():] if named else raw
+            if m := PAST_END.match(raw):  # a file cut short in its tags' values: one note for all, what it loses
+                self.cut_file = m["file"] or self.cut_file
                 tags = self.past_end.setdefault(self.cut_file, [])
-                tags += [m[1]] * (m[1] not in tags)  # (GDAL reads the IFD twice: said once)
+                tags += [m["tag"]] * (m["tag"] not in tags)  # (GDAL reads the IFD twice: said once)
                 self.notes[:] = [n for n in self.notes if not n.startswith((CUT_TAGS, CUT_FILES))] + [
                     _cut_tags(self.past_end)]
                 return False
