@@ -445,12 +445,12 @@ def _lon_lat_wkt(wkt: str) -> str:
 
 
 def objects_to_geojson(objects: list[dict], img) -> dict:
-    """FeatureCollection of ``objects`` in ``img``'s CRS (boxes/obbs/polys/masks → Polygon or
-    MultiPolygon, points → Point; properties label, kind, score when present).
-
-    Carries the pre-RFC 7946 ``crs`` member so GDAL/QGIS place projected coordinates correctly.
-    ValueError when the image is not georeferenced.
-    """
+    """FeatureCollection of ``objects`` in ``img``'s CRS (boxes/obbs/polys/masks → Polygon or MultiPolygon, points →
+    Point; properties label, kind, score when present), with the pre-RFC 7946 ``crs`` member so GDAL/QGIS place
+    projected coordinates correctly. An invalid polygon or mask (an outline crossing itself: 11 of 18 in a tiled
+    ``[seg]`` of the real SpaceNet-4 scene, written so, 4 clockwise) is written repaired (``_polygonal``), one with no
+    area (under 3 vertices, an empty mask) left out, each counted in a ``"notes"`` member, the first named by its
+    number in the answer tables. ValueError when the image is not georeferenced."""
     import shapely
     from shapely.geometry import mapping
     from shapely.geometry.polygon import orient
@@ -458,10 +458,15 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     _referencing(img)  # raises for non-georeferenced images before any work
     if getattr(img, "crs", None) is None:
         raise ValueError(f"{getattr(img, 'path', img)}: has a transform but no CRS; cannot write GeoJSON")
-    features, geoms = [], per_object(objects, object_geometry)
-    kept = [(obj, geom) for obj, geom in zip(objects, geoms) if geom is not None and not geom.is_empty]
-    mapped = shapely.transform(np.array([g for _, g in kept], dtype=object), lambda pts: pixel_to_map(img, pts))
-    for (obj, _), geom in zip(kept, mapped):  # every point mapped in one call: a GCP fit once, not once an object
+    features, geoms, fixed = [], per_object(objects, object_geometry), {}  # fixed: {index: (why, repaired)}
+    kept = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
+    mapped = shapely.transform(np.array([geoms[i] for i in kept], dtype=object), lambda pts: pixel_to_map(img, pts))
+    for i, geom in zip(kept, mapped):  # every point mapped in one call: a GCP fit once, not once an object
+        if (obj := objects[i]).get("kind") in ("poly", "mask") and not geom.is_valid:
+            why, geom = shapely.is_valid_reason(geom), _polygonal(geom)
+            fixed[i] = (why, geom is not None)
+            if geom is None:
+                continue
         if geom.geom_type == "Polygon":
             geom = orient(geom, 1.0)  # RFC 7946: exterior rings counter-clockwise
         elif geom.geom_type == "MultiPolygon":
@@ -470,4 +475,26 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
         if obj.get("score") is not None:
             props["score"] = float(obj["score"])
         features.append({"type": "Feature", "geometry": mapping(geom), "properties": props})
-    return {"type": "FeatureCollection", "crs": _crs_member(img.crs), "features": features}
+    fc = {"type": "FeatureCollection", "crs": _crs_member(img.crs), "features": features}
+    fixed.update({i: ("an empty mask" if objects[i].get("kind") == "mask" else "under 3 vertices", False)
+                  for i, g in enumerate(geoms) if g is None or g.is_empty})
+    notes = []
+    for ok, said in ((True, "repaired, not valid geometry as answered (shapely's make_valid, its polygonal parts: "
+                            "an outline crossing itself as a MultiPolygon of its loops)"),
+                     (False, "left out, enclosing no area (a polygon of under 3 vertices or on a line, an empty mask)")):
+        if done := [(i, why) for i, (why, written) in sorted(fixed.items()) if written == ok]:
+            label = "" if (first := objects[done[0][0]]).get("label") is None else f" {first['label']!r}"
+            notes.append(f"GeoJSON: {len(done)} of {len(objects)} shapes {said}, the first #{done[0][0] + 1}{label} "
+                         f"({done[0][1]})")
+    return dict(fc, notes=notes) if notes else fc
+
+
+def _polygonal(geom):
+    """An invalid polygonal ``geom`` made valid (``shapely.make_valid``), its polygonal parts kept: a Polygon, or a
+    MultiPolygon where it splits (a bow-tie into its two loops); None where no area is left (points all on a line)."""
+    import shapely
+
+    parts = [p for g in shapely.get_parts(shapely.make_valid(geom)) for p in shapely.get_parts(g)
+             if p.geom_type == "Polygon" and not p.is_empty]
+    return None if not parts else parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
