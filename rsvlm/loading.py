@@ -54,7 +54,7 @@ def model_arg_problem(model: str | None) -> str | None:
 
 def resolve_model_dir(model: str | None) -> Path:
     """The checkpoint folder ``--model`` names (the bundled one without it), or where no such folder is, the Hugging
-    Face cache's snapshot of the hub name it is, where that holds a checkpoint (config.yaml, vision.safetensors);
+    Face cache's snapshot of the hub name it is, where that holds a whole checkpoint (``cached_checkpoint``);
     FileNotFoundError saying why it is none: missing, a file (its config.yaml, a weights file) rather than the
     folder, or a folder of something else."""
     path = Path(model).expanduser() if model else bundled_model_dir()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from rsvlm.model.cache_parts import cache_lacks
 from rsvlm.model.llm_files import weight_files
 from rsvlm.model.weights import (
     MERGED,
@@ -98,8 +99,8 @@ def hub_name_note(name: str) -> str:
         f"; were it a Hugging Face hub name: fetch it on a connected machine ({fetch} --local-dir DIR) and give DIR")
     if cached and not (cached / "config.yaml").is_file():  # an LLM, a LLaVA: "give that folder" was one more refusal
         where = f"; the Hugging Face cache holds {name} at {cached}{no_checkpoint(cached).partition('(no config.yaml)')[2]}"
-    elif cached and not (cached / "vision.safetensors").is_file():  # its config.yaml alone: giving it was refused too
-        where = (f"; the Hugging Face cache holds {name} at {cached} but not whole (no vision.safetensors): fetch it "
+    elif cached and (lacks := cache_lacks(cached)):  # part of one (a cut download): refused if given
+        where = (f"; the Hugging Face cache holds {name} at {cached} but not whole (no {lacks}): fetch it "
                  f"whole on a connected machine ({fetch}) and give {name} again")
     return f"; rsvlm reads a checkpoint from a local folder and downloads none, HF_HUB_OFFLINE or not{where}"
 
@@ -463,10 +464,11 @@ def _at_revision(name: str) -> tuple[str, str | None]:
 
 def cached_checkpoint(name: str) -> Path | None:
     """The Hugging Face cache's snapshot of hub name ``name`` (``org/name``, its refs/main's, or ``org/name@REV``'s)
-    where it holds a whole rsvlm checkpoint (config.yaml and vision.safetensors): where ``--model NAME`` is read, with
-    no local folder of that name; else None."""
+    where it holds a whole rsvlm checkpoint (config.yaml, vision.safetensors and the llm/, tokenizer/ and adapter/
+    files its config.yaml names: ``cache_parts.cache_lacks``): where ``--model NAME`` is read, with no local folder
+    of that name; else None."""
     found = hub_snapshot(name, ("config.yaml",), at=True)
-    return found if found is not None and (found / "vision.safetensors").is_file() else None
+    return found if found is not None and cache_lacks(found) is None else None
 
 
 def _hub_name(name: str) -> bool:

@@ -182,7 +182,8 @@ def _same_settings(a: Path, b: Path) -> bool:
     return old is not None and old == new
 
 
-LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "target_modules")
+LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "target_modules",
+             "lora_token_rows")  # whether LoRA trained the new tokens' rows: no weight's shape either
 
 
 def _weighed(a, b):
