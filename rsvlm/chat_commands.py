@@ -291,6 +291,8 @@ class Commands:
         # finds a file for each, as predict --geojson writes one
         none = "" if self.repl.last["objects"] else f"; {self._no_geometry()}"
         self.repl.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.repl.last['objects'])}{none})")
+        for note in fc.get("notes", []):  # shapes repaired or left out (objects_to_geojson): in the file too
+            self.repl.say(f"  note: {note}")
         if named := out_paths.geojson_named(args[0], "/geojson"):  # /geojson seg.txt: GeoJSON there, unsaid
             self.repl.say(f"  note: {named}")
 

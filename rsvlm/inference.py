@@ -201,7 +201,7 @@ def question_problem(question: str, python: bool = False) -> str | None:
 
 def geojson_count(fc: dict, objects: list) -> str:
     """"N features", and how many objects had no shape to write (objects_to_geojson leaves out a
-    polygon of under 3 vertices and an empty mask)."""
+    polygon of under 3 vertices or of no area, and an empty mask)."""
     from rsvlm.progress import counted
 
     n, left = len(fc["features"]), len(objects) - len(fc["features"])

@@ -420,6 +420,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         except ValueError as e:
             print(f"rsvlm predict: --geojson: {e}", file=sys.stderr)
             return 2
+        for note in fc.pop("notes", []):  # shapes repaired or left out (objects_to_geojson)
+            say(f"note: {note}")
         fc["notes"] = say.lines  # a foreign member (RFC 7946, 6.1): GDAL and QGIS read past it
         write_output(args.geojson, json.dumps(jsonable(fc)), stdout)
         print(f"wrote {'the GeoJSON to stdout' if args.geojson == '-' else args.geojson} "
