@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from functools import reduce
 from typing import ClassVar
 
-from rsvlm.model.vlm import TRAINABLE, VLMConfig  # noqa: F401 (TRAINABLE: the modes check_config reads)
+from rsvlm.model.vlm import TRAINABLE, VLMConfig  # noqa: F401 (TRAINABLE: importable from here, as it was)
 from rsvlm.train.config_checks import (  # noqa: F401 (the checks, importable from here as before they moved)
     LinkError,
     check_config,
