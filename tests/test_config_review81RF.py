@@ -8,24 +8,19 @@ three files, each a base of the next, names the first and last files' lines.
 from __future__ import annotations
 
 import pytest
+from test_config_tour81f import train_config_refusal
 
-from rsvlm.config import ConfigError, load_config
+from rsvlm.config import load_config
 from rsvlm.config_bases import line_note, value_blamed
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.config_checks import check_config
-
-
-def _refusal(path) -> str:
-    with pytest.raises(ConfigError) as e:
-        load_config(TrainConfig, path)
-    return str(e.value)
 
 
 def test_a_sections_base_names_its_line_and_the_files_key(tmp_path):
     (tmp_path / "o.yaml").write_text("eps: 1.0e-8\nlrr: 1\n")
     top = tmp_path / "s.yaml"
     top.write_text("out_dir: runs/x\noptim:\n  base: o.yaml\n  warmupsteps: 3\n")
-    said = _refusal(top)
+    said = train_config_refusal(top)
     assert said.startswith(f"{tmp_path / 'o.yaml'} (a base of {top}): unknown keys optim.lrr, optim.warmupsteps")
     assert "(line 2 of o.yaml; optim.warmupsteps at line 4 of s.yaml); valid keys" in said
     assert line_note(top, "optim.eps") == " (line 1 of o.yaml)"
@@ -35,7 +30,7 @@ def test_a_bad_value_in_a_sections_base_names_its_line(tmp_path):
     (tmp_path / "o.yaml").write_text("lr: 1.0e-4\nwarmup_steps: many\n")
     top = tmp_path / "s.yaml"
     top.write_text("optim:\n  base: o.yaml\n")
-    said = _refusal(top)
+    said = train_config_refusal(top)
     assert said.startswith(f"{tmp_path / 'o.yaml'} (a base of {top}): ") and "(line 2 of o.yaml)" in said
 
 

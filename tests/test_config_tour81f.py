@@ -15,7 +15,8 @@ from rsvlm.config import ConfigError, load_config
 from rsvlm.train.config import TrainConfig
 
 
-def _refusal(path) -> str:
+def train_config_refusal(path) -> str:
+    """The ConfigError ``load_config(TrainConfig, path)`` raises, as text (test_config_review81RF uses it too)."""
     with pytest.raises(ConfigError) as e:
         load_config(TrainConfig, path)
     return str(e.value)
@@ -25,7 +26,7 @@ def test_unknown_keys_of_a_section_split_with_its_base_name_both_files(tmp_path)
     (tmp_path / "base.yaml").write_text("optim:\n  lrr: 1\n  eps: 1.0e-8\n")
     child = tmp_path / "c.yaml"
     child.write_text("base: base.yaml\nout_dir: runs/x\noptim:\n  warmupsteps: 3\n")
-    said = _refusal(child)
+    said = train_config_refusal(child)
     assert said.startswith(f"{tmp_path / 'base.yaml'} (a base of {child}): unknown keys optim.lrr, optim.warmupsteps")
     assert "(line 2 of base.yaml; optim.warmupsteps at line 4 of c.yaml); valid keys" in said
     assert said.endswith("(did you mean optim.lr for optim.lrr, optim.warmup_steps for optim.warmupsteps?)")
@@ -35,7 +36,7 @@ def test_the_other_file_leads_where_its_key_comes_first(tmp_path):
     (tmp_path / "base.yaml").write_text("optim:\n  warmupsteps: 3\n")
     child = tmp_path / "c.yaml"
     child.write_text("base: base.yaml\noptim:\n  lrr: 1\n")
-    said = _refusal(child)
+    said = train_config_refusal(child)
     assert said.startswith(f"{child}: unknown keys optim.lrr, optim.warmupsteps")
     assert "(line 3 of c.yaml; optim.warmupsteps at line 2 of base.yaml)" in said
 
@@ -44,7 +45,7 @@ def test_keys_of_one_file_name_it_alone(tmp_path):
     (tmp_path / "base.yaml").write_text("optim:\n  lr: 1.0e-4\n")
     child = tmp_path / "c.yaml"
     child.write_text("base: base.yaml\noptim:\n  lrr: 1\n  warmupsteps: 3\n")
-    said = _refusal(child)
+    said = train_config_refusal(child)
     assert said.startswith(f"{child}: unknown keys optim.lrr, optim.warmupsteps")
     assert "base.yaml" not in said and len(re.findall(r"line \d+ of", said)) == 1
 
