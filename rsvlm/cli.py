@@ -270,8 +270,9 @@ def run_train(args) -> int:
 def run_merge_lora(args) -> int:
     from rsvlm.config import ConfigError, load_yaml
     from rsvlm.model import merge_lora
+    from rsvlm.model.ckpt_files import cached_checkpoint  # a hub name merge_lora reads: its note was lost
 
-    src = Path(args.model)
+    src = given if (given := Path(args.model)).exists() else cached_checkpoint(args.model) or given
     try:  # encoder LoRA lives in vision.safetensors and is merged too
         encoder = (load_yaml(src / "config.yaml").get("trainable") or {}).get("encoder", "frozen")
     except (OSError, ConfigError, AttributeError):
@@ -285,8 +286,8 @@ def run_merge_lora(args) -> int:
         print(f"rsvlm {args.command}: interrupted; nothing written to {args.out}", file=sys.stderr)
         return 130
     if no_lora:
-        print(f"note: {args.model} holds no LoRA adapter (no adapter/, no encoder LoRA): its weights were written as "
-              "they are")
+        print(f"note: {args.model}{'' if src == given else f' (in the Hugging Face cache at {src})'} holds "
+              "no LoRA adapter (no adapter/, no encoder LoRA): its weights were written as they are")
     print(f"wrote {written}")
     return 0
 

@@ -21,7 +21,8 @@ PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 def main(argv: list[str] | None = None) -> int:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("models", nargs="+", help="checkpoint directories (two or more)")
+    ap.add_argument("models", nargs="+", help="checkpoint directories (two or more), or hub names (org/name[@REV]) "
+                    "the Hugging Face cache holds a whole checkpoint of, as rsvlm chat --model reads")
     ap.add_argument("--out", required=True, help="output checkpoint directory")
     ap.add_argument("--weights", type=float, nargs="+", help="one weight per model (normalised; default equal)")
     args = ap.parse_args(argv)
@@ -36,11 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.weights and (zero := [m for m, w in zip(args.models, args.weights) if w == 0]):  # was a silent copy
         ap.error(f"--weights {' '.join(map(str, args.weights))}: {', '.join(zero)} would get weight 0 and play no part "
                  "in the average; leave it out of the models, or give it a positive weight")
+    read = [(m, folder(m)) for m in args.models]  # a hub name the cache holds: was refused, naming the folder read now
     seen: dict[Path, str] = {}
-    for m in args.models:  # the same model twice was 'averaged' with itself: a copy, said to be a soup
-        if Path(m).resolve() in seen:
-            ap.error(f"{m}: given twice (as {seen[Path(m).resolve()]}); give each checkpoint once")
-        seen[Path(m).resolve()] = m
+    for m, d in read:  # the same model twice was 'averaged' with itself: a copy, said to be a soup
+        if d.resolve() in seen:  # acme/x and acme/x@main, its snapshot's folder: one checkpoint too
+            ap.error(f"{m}: given twice (as {seen[d.resolve()]}{f', both {d}' if d != Path(m) else ''}); give each "
+                     "checkpoint once")
+        seen[d.resolve()] = m
     where = Path(args.out).resolve()
     for r, m in seen.items():  # else written into the input, which then holds a second checkpoint
         if where == r or r in where.parents:
@@ -63,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileExistsError, NotWritable) as e:  # NotWritable (9261d4f4) was a traceback here
         print(f"error: {e}", file=sys.stderr)
         return 2
-    for d in map(Path, args.models):
+    for m, d in read:
+        if d != Path(m):  # which snapshot of it is read (errors and the average's card name that folder)
+            print(f"{m}: read from the Hugging Face cache at {d}")
         if not (d / "config.yaml").is_file():  # a run's out_dir, a step folder: say what it is (and what to give)
             print(f"error: {no_checkpoint(d) if d.exists() else f'{d}: no such checkpoint folder{hub_name_note(str(d))}'}",
                   file=sys.stderr)
@@ -74,8 +79,19 @@ def main(argv: list[str] | None = None) -> int:
                   "; only safetensors checkpoints are averaged (pickles are never loaded)", file=sys.stderr)
             return 2
     # out was absent or empty: half-written, it passed for a checkpoint; undone as it was
-    return script_write(lambda: average_checkpoints(args.models, out, args.weights), out, True,
+    return script_write(lambda: average_checkpoints([d for _, d in read], out, args.weights), out, True,
                         f"nothing written to {out}", f"interrupted; the half-written {out} was removed")
+
+
+def folder(model: str) -> Path:
+    """The folder ``model`` names: a local one where it is there, else the Hugging Face cache's snapshot of a hub
+    name (``org/name``, ``org/name@REV``) it holds a whole checkpoint of, as ``rsvlm chat --model`` reads (nothing
+    fetched), else ``model`` as given (refused after, as missing)."""
+    if Path(model).exists():
+        return Path(model)
+    from rsvlm.model.ckpt_files import cached_checkpoint  # torch: only where no local folder has the name
+
+    return cached_checkpoint(model) or Path(model)
 
 
 if __name__ == "__main__":
