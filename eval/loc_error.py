@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
                    help="control: give each record another scene's images (same modality and task)")
     p.add_argument("--out", default=None,
-                   help="write the result JSON here instead of printing it, or - for standard output (default: printed)")
+                   help="write the result JSON here instead, or - for standard output (default: printed only)")
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: CUDA when there is one)")
