@@ -61,7 +61,7 @@ def resolve_model_dir(model: str | None) -> Path:
     if model and not path.exists():  # a hub name the Hugging Face cache holds a whole checkpoint of: read there,
         from rsvlm.model.ckpt_files import cached_checkpoint
 
-        path = cached_checkpoint(model.rstrip("/")) or path  # nothing fetched (was refused, naming that folder)
+        path = cached_checkpoint(model) or path  # nothing fetched (was refused, naming that very folder)
     if not (path / "config.yaml").is_file():
         if model is None:
             raise FileNotFoundError(
@@ -70,8 +70,7 @@ def resolve_model_dir(model: str | None) -> Path:
         from rsvlm.model.checkpoint import no_checkpoint  # missing, a file, a run's out_dir, …
         from rsvlm.model.ckpt_files import cached_checkpoint
 
-        hidden = path.exists() and not path.is_absolute() and cached_checkpoint(model.rstrip("/"))  # was "(no
-        # config.yaml)" alone
+        hidden = path.exists() and not path.is_absolute() and cached_checkpoint(model)  # was "(no config.yaml)" alone
         raise FileNotFoundError(no_checkpoint(path) + (f"; the Hugging Face cache holds a checkpoint of {model} at "
                                                        f"{hidden}, which this local folder of that name comes before: "
                                                        "give that folder" if hidden else ""))

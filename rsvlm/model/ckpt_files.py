@@ -466,8 +466,8 @@ def cached_checkpoint(name: str) -> Path | None:
     """The Hugging Face cache's snapshot of hub name ``name`` (``org/name``, its refs/main's, or ``org/name@REV``'s)
     where it holds a whole rsvlm checkpoint (config.yaml, vision.safetensors and the llm/, tokenizer/ and adapter/
     files its config.yaml names: ``cache_parts.cache_lacks``): where ``--model NAME`` is read, with no local folder
-    of that name; else None."""
-    found = hub_snapshot(name, ("config.yaml",), at=True)
+    of that name; else None. A trailing slash (a shell's completion of ``org/name/``) is read past."""
+    found = hub_snapshot(name.rstrip("/"), ("config.yaml",), at=True)
     return found if found is not None and cache_lacks(found) is None else None
 
 
