@@ -112,8 +112,10 @@ def with_lines(message: str, path, file: str, keys) -> str:
     head, *places = message.split("\n  ")
     if not places:
         return noted(message, keys)
+    places[-1], nl, tail = places[-1].partition("\n")  # a hint after the places (not indented) is none of theirs
     named = re.compile(r"(?<![\w.])[A-Za-z_](?:[\w.-]*\w)?|''")  # a place's keys as it says them ('' a blank one)
-    return "\n  ".join([head, *(noted(m, [k for k in keys if (k or "''") in named.findall(m)]) for m in places)])
+    return "\n  ".join([head, *(noted(m, [k for k in keys if (k or "''") in named.findall(m)]) for m in places)]
+                        ) + nl + tail
 
 
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:

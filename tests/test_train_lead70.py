@@ -80,7 +80,10 @@ def test_an_eval_key_in_several_sections_is_told_once_naming_every_key(tmp_path)
     lines = said.splitlines()
     assert lines[-1].startswith("eval, data.val, optim.evaluation_strategy: rsvlm train does not evaluate while it "
                                 "trains: save step folders with ckpt.every=N"), said
-    assert "unknown key 'eval' for TrainConfig" in lines[1] and lines[1].endswith("TrainConfig")
+    # each place with its own line (stop 81); the hint after them with none (it had taken eval's, line 2)
+    assert lines[1:4] == ["  unknown key 'eval' for TrainConfig (line 2 of r.yaml)", lines[2],
+                          "  unknown key 'optim.evaluation_strategy' for OptimConfig (line 4 of r.yaml)"], said
+    assert "(line 3 of r.yaml)" in lines[2] and lines[-1].endswith("OUT_DIR/final is a model as it is"), said
     assert "(did you mean data.max_length?)" in said  # a misspelt key beside an eval key is still offered its own
 
 
