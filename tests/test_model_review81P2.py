@@ -2,7 +2,6 @@
 cache holds, as chat does. merge-lora's 'holds no LoRA adapter' note was lost for one; average_checkpoints.py refused
 one ('give that folder'); the benches' check_model_args takes one (78a0b238), org/name@REV too."""
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import hub_cache, load_script
+from test_model_review81RA import linked_cache
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,24 +24,9 @@ def merged(ckpt, tmp_path_factory):
 
 
 def linked(root: Path, repo_id: str, folder: Path, rev: str, refs: tuple[str, ...] = ("main",)) -> Path:
-    """``folder`` as huggingface_hub caches it: each file a blob under blobs/, linked into snapshots/REV/, which each of
-    ``refs`` names; that snapshot's folder."""
-    repo = root / f"models--{repo_id.replace('/', '--')}"
-    for f in (p for p in folder.rglob("*") if p.is_file()):
-        data = f.read_bytes()
-        blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        blob.write_bytes(data)
-        link = repo / "snapshots" / rev / f.relative_to(folder)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.symlink(os.path.relpath(blob, link.parent), link)
-        except OSError:  # no symlinks here: huggingface_hub copies then too
-            link.write_bytes(data)
-    (repo / "refs").mkdir(exist_ok=True)
-    for ref in refs:
-        (repo / "refs" / ref).write_text(rev)
-    return repo / "snapshots" / rev
+    """``folder`` as huggingface_hub caches it (``linked_cache``) under snapshot ``rev``, which each of ``refs``
+    names; that snapshot's folder."""
+    return linked_cache(root, repo_id, folder, dict.fromkeys(refs, rev)) / rev
 
 
 def test_merge_lora_says_a_cached_checkpoint_holds_no_adapter(tmp_path, monkeypatch, capsys, merged, ckpt):

@@ -16,7 +16,7 @@ from conftest import hub_cache
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _linked_cache(root: Path, repo_id: str, folder: Path, revs: dict[str, str]) -> Path:
+def linked_cache(root: Path, repo_id: str, folder: Path, revs: dict[str, str]) -> Path:
     """``folder`` as huggingface_hub caches it (files linked into blobs/) under snapshot ``rev`` for each ref: rev."""
     repo = root / f"models--{repo_id.replace('/', '--')}"
     for ref, rev in revs.items():
@@ -61,7 +61,7 @@ def test_the_snapshot_read_is_refs_mains_or_the_named_revisions(tmp_path, monkey
     from rsvlm.loading import resolve_model_dir
 
     monkeypatch.chdir(tmp_path)
-    snaps = _linked_cache(tmp_path / "hub", "acme/rsvlm-tiny", ckpt, {"v1": "aaaa1111", "main": "bbbb2222"})
+    snaps = linked_cache(tmp_path / "hub", "acme/rsvlm-tiny", ckpt, {"v1": "aaaa1111", "main": "bbbb2222"})
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
     assert resolve_model_dir("acme/rsvlm-tiny") == snaps / "bbbb2222"
     assert resolve_model_dir("acme/rsvlm-tiny@v1") == snaps / "aaaa1111"
@@ -117,7 +117,7 @@ def test_a_local_folder_hiding_a_cached_checkpoint_says_so(tmp_path, monkeypatch
 def test_the_cache_read_is_huggingface_hubs_not_transformers_cache(tmp_path, ckpt):
     """Which cache a hub name is read from, as docs/models.md says: $HF_HUB_CACHE over $HF_HOME/hub; a
     TRANSFORMERS_CACHE at it is not read (transformers 5 reads none either)."""
-    _linked_cache(tmp_path / "home" / "hub", "acme/rsvlm-tiny", ckpt, {"main": "bbbb2222"})
+    linked_cache(tmp_path / "home" / "hub", "acme/rsvlm-tiny", ckpt, {"main": "bbbb2222"})
     code = ("from rsvlm.model.ckpt_files import cached_checkpoint; import sys; "
             "print(cached_checkpoint(sys.argv[1]))")
     clean = {k: v for k, v in os.environ.items()
