@@ -81,7 +81,7 @@ class Commands:
             self.repl.say("usage: /image PATH [modality] [bands]")
             return False
         with contextlib.suppress(ValueError):  # an empty band file: read_spec says it
-            if why := stdin_image(args[0], inf.band_files(args[0])):  # as --image - (cli._image)
+            if why := stdin_image(args[0], inf.band_files(args[0])):  # as --image - (cli_parser._image)
                 self.repl.say(f"error: /image {why}")
                 return False
         if said := option_words(args):  # "--modality sar" was "unknown modality '--modality'"; --bands=VV a band name

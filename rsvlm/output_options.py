@@ -1,4 +1,4 @@
-"""What ``--min-score`` and ``--rgb-bands`` (``rsvlm.cli._output_args``) do to an answer's output, as
+"""What ``--min-score`` and ``--rgb-bands`` (``rsvlm.cli_parser._output_args``) do to an answer's output, as
 ``rsvlm predict`` and ``rsvlm chat`` both take them."""
 
 from __future__ import annotations
