@@ -28,7 +28,7 @@ def test_a_misspelt_tag_before_locations_is_named(tag, meant):
 
 
 @pytest.mark.parametrize("text", ["a <b>bold</b> word", "the port</s>", "<bos>a ship<eos>", "<pre>x</pre> <br> <p>",
-                                  "<bbox>12, 13, 40, 50</bbox>", "<Boxes> in a caption", "<ref>ship</ref> <bx>",
+                                  "<b>12, 13, 40, 50</b>", "<Boxes> in a caption", "<ref>ship</ref> <bx>",
                                   "<ref>ship</ref><box>" + LOCS + "</box>"])
 def test_angle_bracket_words_without_locations_after_them_are_no_problem(text):
     assert geometry.decode(text, 100, 100).problems == []

@@ -15,7 +15,8 @@ Encoding (one spelling per shape, computed on bins after quantisation):
 Decoding: a ``<ref>`` labels every shape after it until the next ``<ref>`` (text in between
 does not end it); a counter-clockwise ``<poly>`` right after another ``<poly>`` of the same
 ``<ref>`` (nothing but whitespace between) is a hole of it. Problems are reported, never raised: out-of-range, zero-padded or stray
-tokens (a misspelt tag before them named: ``<bx>``), unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or
+tokens (a misspelt tag before them named: ``<bx>``), plain numbers for them (``<bbox>12, 13, 40, 50</bbox>``: the
+tokens the tag meant takes said), unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or
 y1>y2 (swapped, kept), an ``<obb>`` whose edges cross (its two corners out of order swapped, kept), a ``<ref>`` the next one replaces with no shape or word between,
 a ``<ref>`` label that reads as a caption (``wording.caption_label``: the label dropped, its shapes kept unlabelled). Cannot:
 tell a hole from a separate counter-clockwise instance by geometry.
@@ -43,7 +44,14 @@ from rsvlm.geometry.shapes import (
     signed_area,
     untangle_quad,
 )
-from rsvlm.geometry.wording import CAPTION_DROPPED, MAX_LABEL_CHARS, caption_label, no_tag  # noqa: F401 (imported from here)
+from rsvlm.geometry.wording import (  # noqa: F401 (imported from here)
+    CAPTION_DROPPED,
+    MAX_LABEL_CHARS,
+    caption_label,
+    no_tag,
+    numbers_only,
+    plain_numbers,
+)
 from rsvlm.tokens import IMAGE_TOKEN, task_tag_tokens
 
 KINDS = ("box", "obb", "point", "poly", "mask")
@@ -399,6 +407,7 @@ def decode(text: str, width: int, height: int) -> Decoded:
         kind, val = items[i]
         if kind == "text":
             words.append(val)
+            out.problems += plain_numbers(val)  # <bbox>12, 13, 40, 50</bbox>: no location token
             if unshaped is not None and re.search(r"\w", val):
                 unshaped = None  # the answer says something of the label in words ("None.")
             if not val.isspace():
@@ -446,8 +455,9 @@ def decode(text: str, width: int, height: int) -> Decoded:
             if not closed:
                 out.problems.append(f"{val} is not closed by {close}")
             stray = [v for k, v in body if (k in ("text", "bad") and not v.isspace()) or (k == "tag" and val != "<mask>")]
-            if stray:
-                out.problems.append(f"{val} contains {stray[0]!r:.40}; ignored")
+            if stray:  # <box>12, 13, 40, 50</box>: plain numbers, said so
+                plain = ": plain numbers, not location tokens" * numbers_only(stray[0])
+                out.problems.append(f"{val} contains {stray[0]!r:.40}{plain}; ignored")
             obj = _build(val, [(k, v) for k, v in body if k in ("loc", "tag")], width, height, out.problems)
             if obj is not None:
                 area = obj.pop("area", None)
