@@ -27,9 +27,12 @@ def class_name(v: str) -> str:
 def plural_of(plural: str, single: str) -> bool:
     """Whether ``plural`` is ``single``'s plural: ``+es`` after s, x, z, ch, sh (``buses``, ``glasses``) or o
     (``tomatoes``, or ``+s``), else ``+s``: ``planes`` is no ``plan``'s (``--classes plan`` took the data's ``planes``,
-    and ``--classes planes`` a class ``plan``), ``buss`` no ``bus``'s (it took it before ``buses``)."""
+    and ``--classes planes`` a class ``plan``), ``buss`` no ``bus``'s (it took it before ``buses``). A word in -us
+    or -sis, or of two letters and an s, is a singular: ``bus`` no ``bu``'s, ``gas`` no ``ga``'s (``--classes bus``
+    took a class ``bu``), as ``campus``, ``oasis``; -us plurals (``menus``) are so lost."""
     hiss = single.endswith(("s", "x", "z", "ch", "sh"))
-    return plural == single + "es" and (hiss or single.endswith("o")) or plural == single + "s" and not hiss
+    singular = len(single) < 3 or single.endswith(("u", "si"))  # "bus", "gas", "campus", "analysis"
+    return plural == single + "es" and (hiss or single.endswith("o")) or plural == single + "s" and not (hiss or singular)
 
 
 class ClassFilter:

@@ -298,13 +298,14 @@ def read_binary_label(path: Path, out: Output):
 
 def _one_grey_said(out: Output, path: Path, raw) -> None:
     """Count in ``out``'s notes a binary label ``raw`` (H, W) of one mid-grey value alone (an eighth to seven eighths
-    of 0…1, 255 or 65535), taken whole as the class, naming the first: a solid grey JPEG, PNG or TIFF given as the
-    label was the class over the whole image, unsaid (a lossless one too: a blank grey tile is no likelier a mask
-    than a JPEG one). A flat photo (a blank tile) and a mask of 0/128 wholly the class are alike, so it is kept; a
-    label all 1 or 255 (a tile wholly the class) is not noted."""
+    of 0…1, 255 or 65535, of 65535 from 256 up: a 12-bit photo's 1000 was unsaid), taken whole as the class, naming
+    the first: a solid grey JPEG, PNG or TIFF given as the label was the class over the whole image, unsaid (a
+    lossless one too: a blank grey tile is no likelier a mask than a JPEG one). A flat photo (a blank tile) and a
+    mask of 0/128 wholly the class are alike, so it is kept; a label all 1, 255 or 65535 (a tile wholly the class)
+    is not noted."""
     v = raw.flat[0]
     top = 1 if v <= 1 else 255 if v <= 255 else 65535
-    if top / 8 < v < top * 7 / 8 and (raw == v).all():
+    if (top / 8 if top < 65535 else 255) < v < top * 7 / 8 and (raw == v).all():
         out.note("labels_of_one_grey_value_taken_whole", example=f"{path}: every pixel {v:g}, the whole image the "
                  "class (a flat photo, or a blank image given as the label?)")
 

@@ -13,6 +13,8 @@ from data_gen.convert.common import IMAGE_EXTS, ConversionError, Output, first_o
 FLAT_MASK = 0.5  # share of pixels in a 2x2 block of one value under which a file named as a mask is a photo
 TEXTURED = 0.02  # share of a JPEG's 8x8 blocks of one level (dark or bright) not flat over which it is a photo
 DIM = 0.5  # share of a JPEG's 8x8 blocks of neither level with no pixel over 127 over which it is a photo
+SATURATED = 0.05  # share of a colour JPEG's pixels of a pure colour (a band over 223, another under 32) making it a label
+PALETTE = 0.5  # share of such a JPEG's pixels whose every band is under 32 or over 223 that it needs too
 MANY_PIXEL_CHECKS = 200  # files named as masks over which their pixels are read under a bar (1000 took 2.9-3.7 s)
 MASK_NAME = re.compile(r"(.+?)[_-](?:pixels|masks?|labels?|gt|response|seg|instance_color_rgb)\d*", re.IGNORECASE)
 # a label image's stem: its image's stem (group 1) plus a mask suffix, numbered or not (SIRST's _pixels0)
@@ -70,9 +72,10 @@ def not_a_mask(path: Path, image: Path) -> str:
     266 ms, its top 1024² 75); "" where it
     may be a mask, or either cannot be read (the name decides; 2-22 ms a pair for the real ones, 4 s for 1000 pairs of
     512 px). A JPEG under ``FLAT_MASK`` that is two levels with noise, its blocks of one level flat (``_two_levels``: a mask of dense thin lines,
-    1 px roads every 4-16 px, 0-51% flat at quality 5-95) is a mask. Cannot: tell a flat photo (a blank tile, a
-    cartoon) from a mask, nor such a JPEG at quality 5 (13-41% mid-grey) or one of colours (16-21% flat at quality
-    30-95) from a photo: such a mask is counted as an image, its example saying the share."""
+    1 px roads every 4-16 px, 0-51% flat at quality 5-95) is a mask, and so is a colour JPEG of pure colours
+    (``_palette_colours``). Cannot: tell a flat photo (a blank tile, a cartoon) from a mask, nor such a JPEG at
+    quality 5-15 (dense lines, 16-41% mid-grey) or a colour one of small regions (Potsdam-like, 6 classes in
+    blobs of some 20 px, at quality 5-50) from a photo: such a mask is counted as an image, its example saying the share."""
     from rasterio.windows import Window
 
     from data_gen.convert.binmask import flat_pixels, lossy_file
@@ -92,7 +95,7 @@ def not_a_mask(path: Path, image: Path) -> str:
     if min(a.shape[1:]) < 2:
         return ""
     share = float(flat_pixels(a).mean())
-    if share >= FLAT_MASK or lossy_file(path) and _two_levels(a):
+    if share >= FLAT_MASK or lossy_file(path) and (_two_levels(a) or _palette_colours(a)):
         return ""
     return f"{share:.0%} of its pixels in flat 2x2 blocks, a mask's are over {FLAT_MASK:.0%}"
 
@@ -122,6 +125,26 @@ def _two_levels(a) -> bool:
     dim = ~level & (b.max(-1) < 128)  # of both levels or mid-grey, none bright: a mask's hold its objects' pixels
     return (float(((b.max(-1) - b.min(-1)) > 4)[level].sum()) <= TEXTURED * level.sum()
             and float(dim.sum()) <= DIM * (~level).sum())
+
+
+def _palette_colours(a) -> bool:
+    """Whether ``a`` ((C, H, W) 8-bit, from a JPEG) is a colour label of pure colours with JPEG noise about them: at
+    least ``SATURATED`` of its pixels a pure colour (a band over 223, another under 32: red, blue, yellow, cyan) and
+    ``PALETTE`` of them every band under 32 or over 223. A JPEG's chroma, coded at half size, textures such a
+    label's blocks (3-44% of its blocks of one colour over 4 levels apart: ``_two_levels`` refused it), so a red,
+    blue or yellow mask (the real masks recoloured, blobs) and Potsdam's six colours were counted as photos at
+    quality 5-95. Measured at quality 5-95: such masks 9-81% pure and 48-98% of the 0/255 levels (a Potsdam-like
+    label of 20 px blobs at quality 5-50 under 50%: still a photo); the photos of ``../shared/realdata``, darkened,
+    false-colour or their saturation tripled and stretched, at most 2% pure; rendered through jet, hsv or red-yellow-
+    green colour maps 0-100% pure but at most 39% of the levels (``tests/test_convert_tour82d.py``)."""
+    import numpy as np
+
+    if a.dtype != np.uint8 or a.shape[0] < 3:
+        return False
+    b = a[:3]
+    pure = (b.max(0) > 223) & (b.min(0) < 32)  # (H, W)
+    levels = ((b < 32) | (b > 223)).all(0)  # (H, W)
+    return float(pure.mean()) >= SATURATED and float(levels.mean()) >= PALETTE
 
 
 def photos_among(masks: dict[Path, str], progress: bool = True) -> dict[Path, str]:
