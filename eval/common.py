@@ -59,7 +59,7 @@ from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import t
     pred_flags,
 )
 from eval.gt_refusal import all_unscorable  # noqa: F401  (common.all_unscorable, as before)
-from eval.gt_skips import LineReport, blind_and_fields, n_lines
+from eval.gt_skips import LineReport, blind_and_fields, clashed_note, n_lines
 from eval.headline import Headline, headline_results  # noqa: F401  (re-exported: the benches use common.X)
 from eval.image_sizes import with_sizes
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
@@ -149,7 +149,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
                 "--out as JSON for python -m eval.report; exit status 2 on input it cannot score (docs/eval.md).")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
     ap.add_argument("--pred", required=True, help="predictions JSONL: {id, task, answer[, objects]}")
-    ap.add_argument("--out", help="write the scores here as JSON (default: printed only)")
+    ap.add_argument("--out", help="write the scores here as JSON, or - for standard output (default: printed only)")
     ap.add_argument("--format", type=str.lower, choices=FORMATS, default="rsvlm",  # any case, as rsvlm's --tta
                     help="geometry format of the answers: rsvlm <loc_N>, geochat {<x><y>...}, falcon <box><x>... "
                     "(default rsvlm)")
@@ -191,8 +191,9 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
             print(f"note: {swept}")
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare, geometry,
                       references, check)
+    shown = False  # whether --out was standard output: said so at the end (was "scores written to -", a file's words)
     if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
-        write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n", dash=True)
+        shown = write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n", dash=True)
         if held:  # a loop of the scripts over one --out: each replaced the last
             print(f"warning: --out {args.out} held {held}: the {task_name} scores replaced them; give each task its "
                   "own file to keep both", file=sys.stderr)
@@ -205,7 +206,8 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     for note in scores.get("notes", []) + count_notes(scores):
         print("note:", note)
     if args.out:
-        print(f"scores written to {args.out}")
+        print(f"scores written to {'standard output' if args.out == '-' else args.out}" + (
+            " (the JSON above the table)" if shown else ""))
     return scores
 
 
@@ -267,6 +269,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_bad_blind"], scores["n_gt_bad_fields"] = blind_and_fields(report)  # lines, not ids
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scored = {it.id for it in items}  # the records scored (their ids); another task's repeats are that script's to say
+    scores["n_gt_task_clashes"], clash = clashed_note(report, scored)  # [cls] asked, scored as vqa: was unsaid
+    scores["notes"] += [clash] if clash else []
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, scored))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines
     repeated = [i for i in preds.repeats if i in scored]

@@ -11,6 +11,7 @@ import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from eval.counts import counted, their
 from rsvlm.data.read_report import BLIND, ReadReport
 
 
@@ -25,6 +26,14 @@ class LineReport(ReadReport):
     tasked: dict = field(default_factory=dict, repr=False)
     blind: int = 0  # of them, the blind lines (their question alone)
     shapes: int = 0  # lines ``eval.inputs.load_gt`` skipped for a bad shape (n_gt_bad_shapes: was one an id)
+    # the kept records whose "task" is not their question's tag, as (id, "FILE:LINE (id X): task 'vqa', prompt [cls]"):
+    # rsvlm eval said so, the scorers scored them unsaid (``clashed_note``)
+    clashes: list = field(default_factory=list, repr=False)
+
+    def note_task_clash(self, where: str, task: str, tag: str, turn: int | None = None) -> None:
+        super().note_task_clash(where, task, tag, turn)
+        rid = where.rpartition(" (id ")[2].removesuffix(")")  # where: "FILE:LINE (id X)"
+        self.clashes.append((rid, f"{where}: task {task!r}, " + (f"question {turn}'s " if turn else "") + f"prompt [{tag}]"))
 
     def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:
         self.blind += said.endswith(BLIND)
@@ -34,6 +43,18 @@ class LineReport(ReadReport):
             taken = taken or bool(self.keep_skipped({**raw, "id": rid, "task": task}))
         self.tasked.setdefault(rid, Counter())[(task, reason, taken)] += 1
         super().note_skipped_id(raw, task, reason, said)
+
+
+def clashed_note(report: LineReport, scored: set[str]) -> tuple[int, str | None]:
+    """(how many of the ``scored`` records' questions open with another task's tag than their "task" field, the
+    note saying so or None): rsvlm eval asked the model the tag's task, and its answer is scored as the field's."""
+    clashed = [said for rid, said in report.clashes if rid in scored]
+    if not clashed:
+        return 0, None
+    n = len(clashed)
+    return n, (f"the {their(n, 'question/questions')} of {counted(n, 'scored record')} {their(n, 'opens/open')} with "
+               f"another task's tag than {their(n)} \"task\" field (first: {clashed[0]}; n_gt_task_clashes): rsvlm eval asked the model the tag's task, and the answer is scored as the field's; "
+               "mend the tag or the field")
 
 
 def task_lines(report: LineReport, rid: str) -> Counter:
