@@ -133,7 +133,9 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             return str(value)
         raise ConfigError(f"{where}: expected a string, got {value!r}{bool_hint(value, text=True)}", keys=(where,))
     if tp in (int, float):  # lora_r=yes: "got True", which the user never wrote
-        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}{bool_hint(value)}", keys=(where,))
+        spaced = where.endswith("]") and isinstance(value, str) and len(value.split()) > 1  # [0.9 0.95]: one item
+        hint = f" (a list's items are parted by commas: {', '.join(value.split())})" if spaced else bool_hint(value)
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}{hint}", keys=(where,))
     if origin in (list, tuple) or tp in (list, tuple):
         value = _unnumpy(value, array=True)
         if not isinstance(value, (list, tuple)):

@@ -51,9 +51,15 @@ def bool_hint(value, text: bool = False) -> str:
 
 def list_hint(value) -> str:
     """The end of "expected a list" for text ``value``: the list it likely means, its words parted by commas or
-    spaces (``sar,ir``: " (a list is written [sar,ir])", ``sar ir``: "[sar, ir]"); "" for one word or no text."""
+    spaces (``sar,ir``: " (a list is written [sar,ir])", ``sar ir``: "[sar, ir]"), in Python's parentheses
+    (``(0.9, 0.95)``: "[0.9, 0.95]") or braces (``{0.9, 0.95}``, which YAML reads as a mapping of nulls); "" for one
+    word or no text."""
+    if isinstance(value, dict) and value and all(v is None for v in value.values()):  # betas={0.9, 0.95}
+        return f" (a list is written [{', '.join(map(str, value))}]; {{…}} is a mapping)"
     if isinstance(value, str) and value.strip()[:1] + value.strip()[-1:] == "[]":  # modalities="[sar, ir]"
         return " (a list in quotes is text: write it without quotes)"
+    if isinstance(value, str) and value.strip()[:1] + value.strip()[-1:] == "()":  # betas=(0.9, 0.95): Python's tuple
+        value = value.strip()[1:-1]  # the hint said "[(0.9, 0.95)]"
     if not isinstance(value, str) or len(words := value.replace(",", " ").split()) < 2 and "," not in value:
         return ""
     return f" (a list is written [{value if value == ''.join(value.split()) else ', '.join(words)}])"
