@@ -192,6 +192,15 @@ def score(items: list[common.Item], args=None) -> dict:
     elif unknown:
         notes.append(f"{counted(sum(unknown.values()), 'predicted object')} of classes no reference has, not scored: "
                      f"{dict(unknown.most_common(5))}")
+    if hbb["gts"] and obb["gts"]:  # a class of the other kind's references alone: known, so not in `unknown`, but unscored
+        for kind, other, refs, found in (("oriented", "horizontal", obb["gts"], obb["dets"]),
+                                          ("horizontal", "oriented", hbb["gts"], hbb["dets"])):
+            own = {o["label"] for img in refs for o in img}
+            if cross := Counter(o["label"] for img in found for o in img if o["label"] not in own and o["label"] in gt_labels):
+                notes.append(f"{counted(cross.total(), 'predicted object')} of the {kind} records "
+                             f"{'is of a class' if cross.total() == 1 else 'are of classes'} only {other} references have, "
+                             f"not scored: {dict(cross.most_common(5))} (each box kind's AP is of its own references' classes"
+                             + ("; n_obb_det_unknown_class)" if kind == "oriented" else ")"))
     if unlabelled := common.coco_unlabelled(dets):
         notes.append(f"{counted(unlabelled, 'predicted object', 'carries/carry')} {common.COCO_CLASS_ADVICE}")
     if coco_segm:  # was only "left out: {'mask': N}", mAP 0 beside the boxes they carry

@@ -106,3 +106,27 @@ def test_the_start_bench_times_every_scoring_script_eval_lists(monkeypatch):
 
     bench = load_bench("eval_start", monkeypatch, module="eval_start")
     assert set(bench.SCORERS) == set(SCRIPTS) - {"report", "loc_error"} == set(bench.CHECKS)
+
+
+def test_an_object_of_a_class_only_the_other_box_kinds_references_have_is_said_unscored(tmp_path):
+    """Real data (DOTA P1888's oriented record beside a GeoJSON building record): the model's three oriented
+    'building' boxes fell out of mAP50_obb (DOTA AP is of the oriented references' classes) with no note, as
+    'building' is a class of the set (the horizontal record's), so not an unknown one."""
+    from eval import detection
+    from rsvlm.geometry import encode
+
+    ship = {"kind": "obb", "label": "ship", "coords": [[100, 100], [200, 100], [200, 150], [100, 150]]}
+    plane = {"kind": "box", "label": "plane", "coords": [300, 300, 400, 380]}
+    stray = {**ship, "label": "plane"}
+    gt = write_jsonl(tmp_path / "gt.jsonl", [
+        eval_record("o", "det", "[det] Detect every ship. Use oriented boxes.", encode([ship], 1000, 1000)),
+        eval_record("h", "det", "[det] Detect every plane.", encode([plane], 1000, 1000))])
+    pred = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": "o", "task": "det", "answer": encode([ship, stray], 1000, 1000)},
+        {"id": "h", "task": "det", "answer": encode([plane], 1000, 1000)}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["mAP50_obb"] == pytest.approx(1.0) and s["n_obb_det_unknown_class"] == 1
+    said = [n for n in s["notes"] if "only horizontal references have" in n]
+    assert said == ["1 predicted object of the oriented records is of a class only horizontal references have, not "
+                    "scored: {'plane': 1} (each box kind's AP is of its own references' classes; n_obb_det_unknown_class)"]
+    assert not s["n_pred_objects_unknown_class"]
