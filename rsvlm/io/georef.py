@@ -69,9 +69,8 @@ def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
 
 def mask_bounds(obj: dict, decoded: tuple[np.ndarray, tuple[int, int]] | None = None
                 ) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) pixel box around a mask object's pixels; None when it has none.
-    ``decoded``: the object's ``mask_array`` where the caller has it already (a grid mask is
-    rasterised again otherwise)."""
+    """(x0, y0, x1, y1) pixel box around a mask object's pixels; None when it has none. ``decoded``: the object's
+    ``mask_array`` where the caller has it already (a grid mask is rasterised again otherwise)."""
     m, (x0, y0) = decoded if decoded is not None else mask_array(obj)  # (h, w)
     rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
     if rows.size == 0:
@@ -132,7 +131,6 @@ def scale_gcps(gcps, fx: float, fy: float):
     if not gcps:
         return gcps
     from rasterio.control import GroundControlPoint
-
     return [GroundControlPoint(row=g.row / fy, col=g.col / fx, x=g.x, y=g.y, z=g.z, id=g.id, info=g.info)
             for g in gcps]
 
@@ -259,10 +257,8 @@ def _near_pairs(p: np.ndarray) -> set[tuple[int, int]]:
 
 
 def object_geometry(obj: dict):
-    """A decoded object → shapely geometry in pixel coordinates (None for an empty mask).
-
-    Masks become (Multi)Polygons of their pixel outlines (rasterio.features.shapes).
-    """
+    """A decoded object → shapely geometry in pixel coordinates (None for an empty mask); a mask the
+    (Multi)Polygon of its pixel outlines (rasterio.features.shapes)."""
     from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 
     from rsvlm.geometry.shapes import poly_rings
@@ -449,7 +445,8 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     Point; properties label, kind, score when present), with the pre-RFC 7946 ``crs`` member so GDAL/QGIS place
     projected coordinates correctly. An invalid polygon or mask (an outline crossing itself: 11 of 18 in a tiled
     ``[seg]`` of the real SpaceNet-4 scene, written so, 4 clockwise) is written repaired (``_polygonal``), one with no
-    area (under 3 vertices, an empty mask) left out, each counted in a ``"notes"`` member, the first named by its
+    area (under 3 vertices, an empty mask) left out, a box or obb of no width or height written as its line or point
+    (a Polygon enclosing nothing is invalid GeoJSON), each counted in a ``"notes"`` member, the first named by its
     number in the answer tables. ValueError when the image is not georeferenced."""
     import shapely
     from shapely.geometry import mapping
@@ -458,7 +455,7 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     _referencing(img)  # raises for non-georeferenced images before any work
     if getattr(img, "crs", None) is None:
         raise ValueError(f"{getattr(img, 'path', img)}: has a transform but no CRS; cannot write GeoJSON")
-    features, geoms, fixed = [], per_object(objects, object_geometry), {}  # fixed: {index: (why, repaired)}
+    features, geoms, fixed = [], per_object(objects, object_geometry), {}  # {index: (why, repaired / "line")}
     kept = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
     mapped = shapely.transform(np.array([geoms[i] for i in kept], dtype=object), lambda pts: pixel_to_map(img, pts))
     for i, geom in zip(kept, mapped):  # every point mapped in one call: a GCP fit once, not once an object
@@ -467,6 +464,8 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
             fixed[i] = (why, geom is not None)
             if geom is None:
                 continue
+        elif obj.get("kind") in ("box", "obb") and geoms[i].area == 0:  # a zero-area Polygon: its line or point
+            geom, fixed[i] = geom.convex_hull, ("no width or height", "line")
         if geom.geom_type == "Polygon":
             geom = orient(geom, 1.0)  # RFC 7946: exterior rings counter-clockwise
         elif geom.geom_type == "MultiPolygon":
@@ -481,6 +480,7 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     notes = []
     for ok, said in ((True, "repaired, not valid geometry as answered (shapely's make_valid, its polygonal parts: "
                             "an outline crossing itself as a MultiPolygon of its loops)"),
+                     ("line", "written as a line or point, as a Polygon enclosing no area is invalid GeoJSON"),
                      (False, "left out, enclosing no area (a polygon of under 3 vertices or on a line, an empty mask)")):
         if done := [(i, why) for i, (why, written) in sorted(fixed.items()) if written == ok]:
             label = "" if (first := objects[done[0][0]]).get("label") is None else f" {first['label']!r}"
