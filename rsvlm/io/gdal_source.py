@@ -158,8 +158,10 @@ class RasterioSource:
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
         from rsvlm.io.georef import prj_beside
         from rsvlm.io.tiff import gdal_nodata, tifffile_bands
+        from rsvlm.io.tiff_layout import layout_note
 
         ds, notes = self.datasets[0], []
+        notes += [n for f in dict.fromkeys(self._files()) if (n := layout_note(f))]  # SamplesPerPixel 4 edited to 3
         self.width, self.height = ds.width, ds.height
         self.count = sum(d.count for d in self.datasets)
         # GDAL's CInt16 (Sentinel-1 SLC) has no numpy dtype; rasterio reads it as complex64

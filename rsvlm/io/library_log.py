@@ -8,6 +8,7 @@ import contextlib
 import logging
 import re
 import threading
+from pathlib import Path
 
 # where the libraries log what they find wrong in a file: tifffile's "invalid page offset", GDAL's
 # "TIFFReadDirectory: Bogus StripByteCounts field" (through rasterio), none naming the file
@@ -39,9 +40,10 @@ class _Heard(logging.Filter):
     """Takes this thread's warnings (and GDAL's errors, which rasterio logs at INFO and may not
     raise) off a library logger into ``notes``, so they do not print without the file's name."""
 
-    def __init__(self, notes: list[str], floor: dict[str, int]):
+    def __init__(self, notes: list[str], floor: dict[str, int], names=()):
         super().__init__()
         self.notes, self.thread = notes, threading.get_ident()
+        self.names = tuple(f"{Path(n).name}: " for n in names)  # the files read: GDAL's prefix, spaces and all
         self.floor = floor  # each logger's level before ``library_messages`` lowered it
         self.past_end: dict[str, list[str]] = {}  # by file name: TIFF tags whose values lie past its end (``PAST_END``)
         self.cut_file = ""  # the file GDAL last named in such a warning (it says each again naming none)
@@ -52,11 +54,14 @@ class _Heard(logging.Filter):
             return record.levelno >= self.floor.get(record.name, logging.NOTSET)  # as if not lowered
         if "parsing GDAL_NODATA tag raised" in record.getMessage():  # NaN of uint16: ``tiff.nodata_tag_note``
             return False  # says it with the file's name (tifffile logs it at every open of the file)
+        if "returns an approximate value of the true nodata" in record.getMessage():  # rasterio's float of a 64-bit
+            return False  # band's nodata (2**64 - 1): GDAL's mask, which the read takes, is the exact value's
         if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
             msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
             raw = str(msg).strip()  # "GetRasterBand(4) - Illegal band #\n" (a SamplesPerPixel changed) ends in a newline
             named = re.match(r"^([^\s:]+\.\w{2,5}): (?=\w)", raw)  # GDAL says it once with the file's name, once without
-            msg = raw[named.end():] if named else raw
+            name = next((n for n in self.names if raw.startswith(n)), "")  # "band 2.tif: " is no \S+ name
+            msg = raw[len(name):] if name else raw[named.end():] if named else raw
             if m := PAST_END.match(raw):  # a file cut short in its tags' values: one note for all, what it loses
                 self.cut_file = m["file"] or self.cut_file
                 tags = self.past_end.setdefault(self.cut_file, [])
@@ -74,12 +79,13 @@ class _Heard(logging.Filter):
 
 
 @contextlib.contextmanager
-def library_messages():
+def library_messages(*names):
     """Within the block, what tifffile and rasterio (GDAL) log about the file read (a damaged IFD, a
-    bogus strip count) is appended to the list it yields instead of printed to stderr naming no file."""
+    bogus strip count) is appended to the list it yields instead of printed to stderr naming no file; GDAL's
+    prefix of a file's name is taken off (any of ``names``, the files read, or a name with no space)."""
     notes: list[str] = []
     loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
-    heard = _Heard(notes, {lg.name: lg.getEffectiveLevel() for lg in loggers})
+    heard = _Heard(notes, {lg.name: lg.getEffectiveLevel() for lg in loggers}, names)
     lowered = [lg for lg in loggers if lg.getEffectiveLevel() > logging.INFO]  # a user's DEBUG stays
     levels = [lg.level for lg in lowered]
     for lg in loggers:

@@ -88,7 +88,7 @@ class SceneReader:
             raise ValueError(f"{self.name}: band names {list(bands)}: number {', '.join(map(str, empty))} is empty")
         self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
-        with (library_messages() as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
+        with (library_messages(*self.paths) as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
               out_of_memory(self.name, lambda: header_size(self.files[0]), shrunk=shrunk)):  # a PNG decoded whole
             self.src = open_source(self.files, self.cfg.gdal_cache_mb, png_checked)
             self.src.notes[:0] = headers
@@ -276,7 +276,7 @@ class SceneReader:
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image: it "
                              f"{why}; a window lies wholly inside it (clip an edge tile's width and height)")
         whole = (x0, y0, w, h) == (0, 0, W, H)
-        with library_messages() as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
+        with library_messages(*self.paths) as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
             in_memory = whole and self._held_whole()  # its raw values: held already, not read again
             check_fits(w, h, len(self.indexes), self.src.dtype, copies=0 if in_memory else 1,  # before a kill
@@ -309,7 +309,7 @@ class SceneReader:
                 check_fits(*shape, copies=0 if self._held_whole() else 1,  # read whole below; advice: "or shrunk"
                            scaled_bytes=self._scaling_bytes(), available=self._free_with_hold())  # as read's
             return self.read()
-        with library_messages() as heard, out_of_memory(self.name, lambda: shape, "the scene shrunk", shrunk=max_side):
+        with library_messages(*self.paths) as heard, out_of_memory(self.name, lambda: shape, "the scene shrunk", shrunk=max_side):
             read = self._shared.shrunk if self._shared else self.src.read_decimated  # (the one read, given once)
             raw, valid = read(max_side, self.indexes, self.nodata)
             held, (data, valid) = self._fill_held(raw, True), self._scaled(raw, valid)  # (C, h, w)
@@ -326,7 +326,7 @@ class SceneReader:
         file has them), scaled as every window is; its transform or GCPs are the shrunk grid's (a GCP-referenced
         one's had none, and no CRS: "not georeferenced") (for display: ``draw_overlay(..., object_scale=(overview.width
         / scene width, overview.height / scene height))``: each side is rounded on its own)."""
-        with library_messages() as heard:
+        with library_messages(*self.paths) as heard:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         t = self.src.transform
         fx, fy = self.width / data.shape[2], self.height / data.shape[1]

@@ -46,7 +46,9 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
     if 0 in arr.shape:  # a damaged header: a width or height of 0 (was an IndexError taking the first page)
         raise ImageReadError(f"{path}: cannot decode TIFF, truncated or corrupt (image shape {arr.shape}, axes "
                              f"{axes}: no pixels)")
-    notes, bilevel = [note], arr.dtype == np.bool_
+    from rsvlm.io.tiff_layout import layout_note
+
+    notes, bilevel = [note, *filter(None, [layout_note(path)])], arr.dtype == np.bool_  # SamplesPerPixel edited
     if bilevel:  # a 1-bit (bilevel) TIFF: 0 and 1 as GDAL reads it (bool was "unsupported dtype")
         arr = arr.astype(np.uint8)
     if arr.ndim == 4 or n_series > 1:  # pages of one shape are one series: (pages, H, W, C) was refused
@@ -91,11 +93,12 @@ MSVC_NUMBER = re.compile(r"\s*([+-]?)1\.#(inf|qnan|snan|ind)", re.I)  # "1.#INF"
 
 def _tag_number(tag) -> float | None:
     """A GDAL_NODATA tag's number as GDAL reads it, its leading one (``"nan"`` is NaN; ``"-9999,-9999,-9999"``, a
-    value a band, is -9999); None where it starts with none ("none", "n/a", "")."""
+    value a band, is -9999; a whole number an int, as GDAL reads a 64-bit band's); None where it starts with none
+    ("none", "n/a", "")."""
     if m := MSVC_NUMBER.match(str(tag)):  # was 1.0: tifffile's reading masked every pixel of value 1
         return float(f"{m.group(1)}{'inf' if m.group(2).lower() == 'inf' else 'nan'}")
-    m = LEADING_NUMBER.match(str(tag).strip("\x00"))
-    return float(m.group(1)) if m else None
+    m = LEADING_NUMBER.match(str(tag).strip("\x00"))  # a whole number exactly: uint64's 2**64 - 1 is no float's
+    return (int(m.group(1)) if m.group(1).lstrip("+-").isdigit() else float(m.group(1))) if m else None
 
 
 def holds(dtype, value: float) -> bool:
