@@ -41,6 +41,7 @@ from rsvlm.config_hints import (
     precision_flag,
     yaml_problem,
 )
+from rsvlm.config_yaml import UniqueKeyLoader
 
 
 def split_override(text: str) -> tuple[list[str], str]:
@@ -60,10 +61,12 @@ def split_override(text: str) -> tuple[list[str], str]:
 
 
 def _yaml_value(text: str, raw: str) -> Any:
-    try:
-        return yaml.safe_load(raw) if raw.strip() else ""
+    try:  # as a file's YAML, a key named twice refused: data.extra=[{path: a, path: b}] kept b alone, unsaid
+        return yaml.load(raw, Loader=UniqueKeyLoader) if raw.strip() else ""
     except yaml.YAMLError as e:
-        raise ConfigError(f"override {text!r}: value is not valid YAML ({yaml_problem(e)})") from e
+        said = re.sub(r"^found key (.+) a second time \(first at line 1\) at line 1, (column \d+)$",  # one line's
+                      r"key \1 a second time at \2: a mapping would keep the last alone", yaml_problem(e))
+        raise ConfigError(f"override {text!r}: value is not valid YAML ({said})") from e
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

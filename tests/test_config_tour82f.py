@@ -52,3 +52,18 @@ def test_lists_and_nulls_written_so_are_read(override, value):
     cfg = load_config(TrainConfig, RECIPE, [override])
     key = override.split("=")[0]
     assert (cfg.optim.betas if key == "optim.betas" else cfg.init_from) == value
+
+
+@pytest.mark.parametrize("override, key, column", [("data.extra=[{path: a.jsonl, path: b.jsonl}]", "path", 18),
+                                                   ("optim={lr: 1.0e-3, lr: 2.0e-3}", "lr", 14)])
+def test_a_key_named_twice_in_an_overrides_mapping_is_refused_as_in_a_file(override, key, column):
+    """PyYAML kept the last silently: data.extra trained on b.jsonl alone, a.jsonl dropped unsaid."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, RECIPE, [override])
+    assert str(e.value) == (f"override {override!r}: value is not valid YAML (key {key!r} a second time at column "
+                            f"{column}: a mapping would keep the last alone)")
+
+
+def test_the_same_mapping_twice_in_a_list_is_no_key_named_twice():
+    cfg = load_config(TrainConfig, RECIPE, ["data.extra=[{path: a.jsonl}, {path: a.jsonl, weight: 0.5}]"])
+    assert [(s.path, s.weight) for s in cfg.data.extra] == [("a.jsonl", 1.0), ("a.jsonl", 0.5)]
