@@ -130,3 +130,18 @@ def test_an_object_of_a_class_only_the_other_box_kinds_references_have_is_said_u
     assert said == ["1 predicted object of the oriented records is of a class only horizontal references have, not "
                     "scored: {'plane': 1} (each box kind's AP is of its own references' classes; n_obb_det_unknown_class)"]
     assert not s["n_pred_objects_unknown_class"]
+
+
+def test_the_start_bench_refuses_out_dash_as_every_bench_does(tmp_path, monkeypatch, capsys):
+    """docs/benchmarks.md: "`--out -` is refused: stdout holds the table"; bench/eval_start.py wrote a file named -."""
+    from script_loader import load_bench
+
+    bench = load_bench("eval_start", monkeypatch, module="eval_start")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        bench.main(["--n", "8", "--repeats", "1", "--out", "-"])
+    assert e.value.code == 2 and "--out -: the table is printed on standard output" in capsys.readouterr().err
+    assert not (tmp_path / "-").exists()
+    bench.main(["--n", "8", "--repeats", "1", "--out", "rows.json"])
+    rows = json.loads((tmp_path / "rows.json").read_text())
+    assert [r["scorer"] for r in rows] == [f"python -m eval.{n}" for n in bench.SCORERS]
