@@ -85,8 +85,13 @@ def whole_file(path: Path) -> bool:
 def step_before(folder: Path, then: str = "resume") -> str:
     """The end of a message on a damaged step folder: the last whole step folder before it (``whole_step``), if
     any, to resume from (``then`` "resume") or to export (``then`` "export": scripts/export_step.py's user is not
-    resuming), naming the cut ones passed over; where none before it is whole, that is said (it named a cut one)."""
+    resuming), naming the cut ones passed over; where none before it is whole, that is said (it named a cut one).
+    A ``step_N.tmp`` or ``.old``: what it is and what to take instead (``renames.unfinished_save``; was "")."""
     m = STEP_RE.match(folder.name)
+    if m is None and re.fullmatch(r"step_\d+\.(tmp|old)", folder.name) and folder.is_dir():
+        from rsvlm.train.renames import unfinished_save
+
+        return f"; {unfinished_save(folder, then)[len(f'{folder}: '):]}"
     if m is None or not folder.parent.is_dir():
         return ""
     before = [p for p in sorted(folder.parent.iterdir())
@@ -463,8 +468,10 @@ def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> No
     scheduler.load_state_dict(read_json(folder / "scheduler.json"))
 
 
-def save_trainer_state(folder: Path, state: dict, rank: int = 0) -> None:
-    """Each rank's counters (step and data position agree across ranks; sample counts do not)."""
+def save_trainer_state(folder: Path, state: dict, rank: int = 0, world: int | None = None) -> None:
+    """Each rank's counters (step and data position agree across ranks; sample counts do not), and ``world``, the
+    number of processes (a ``.tmp`` one rank wrote nothing into is then not taken for a smaller world's)."""
+    state = state if world is None else {**state, "world": world}
     (folder / f"trainer_state_rank{rank}.json").write_text(json.dumps(state, indent=1))
 
 

@@ -29,7 +29,7 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
     final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
     with ckpt.staged_step(final, cfg.ckpt.keep, rank, world) as tmp:
         ckpt.save_rng(tmp, rank)
-        ckpt.save_trainer_state(tmp, state, rank)  # each rank's counts (samples drawn, bad ones) are its own
+        ckpt.save_trainer_state(tmp, state, rank, world)  # each rank's counts (samples drawn, bad ones) are its own
         if rank == 0:
             save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
             ckpt.save_optimizer(tmp, opt)

@@ -107,7 +107,7 @@ def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int
     with ckpt.staged_step(final, cfg.ckpt.keep, rank, world) as tmp:
         engine.save(tmp)
         ckpt.save_rng(tmp, rank)
-        ckpt.save_trainer_state(tmp, state, rank)
+        ckpt.save_trainer_state(tmp, state, rank, world)
         if rank == 0:
             save_config(cfg, tmp / "train_config.yaml")
             record_fill(tmp, engine.module.cfg.llm)  # how rsvlm's rows on the base's spare rows started (base_vocab set)

@@ -15,22 +15,49 @@ import sys
 from pathlib import Path
 
 
-def whole_step_tmp(tmp: Path, old: Path) -> bool:
-    """Whether step folder ``tmp`` holds every file a resume reads, for every rank that saved it or ``old`` (the
-    step folder it replaces; the same number of processes saved both), its JSON and safetensors headers parsing,
-    and (DeepSpeed) every file ``old``'s ``deepspeed/`` holds (the same step: the same shard names)."""
+def step_world(folder: Path) -> int:
+    """How many processes saved step folder ``folder``: the ``world`` its rank-0 trainer state records (saved since
+    tour 82), else one more than the highest rank a per-rank file of it names; 0 where neither says."""
+    import json
+    import re
+
+    ranks = [int(m[1]) for p in Path(folder).glob("*_rank*")
+             if (m := re.fullmatch(r"(?:rng|trainer_state)_rank(\d+)\.(?:json|safetensors)", p.name))]
+    try:
+        world = json.loads((Path(folder) / "trainer_state_rank0.json").read_text()).get("world")
+    except (OSError, ValueError, AttributeError):
+        world = None
+    return max([world if isinstance(world, int) else 0, *(r + 1 for r in ranks)])
+
+
+def step_tmp_gaps(tmp: Path, old: Path) -> list[str]:
+    """What step folder ``tmp`` lacks of the files a resume reads, or holds cut (a JSON or safetensors header that
+    does not parse), for every rank that saved it or ``old`` (the step folder it replaces; ``step_world``: a rank
+    that wrote nothing was taken for a smaller world where the files alone were counted), and (DeepSpeed) of the
+    files ``old``'s ``deepspeed/`` holds (the same step: the same shard names). Empty: whole."""
     from rsvlm.train import checkpoint as ckpt
 
-    if not ckpt.whole_step(tmp):
-        return False
     deepspeed = (tmp / "deepspeed").is_dir()
-    for rank in range(max(ckpt.saved_world(tmp), ckpt.saved_world(old), 1)):
-        if not all(ckpt.whole_file(tmp / n) for n in ckpt.step_files(rank, deepspeed)[-3:]):  # each rank's own three
-            return False
+    names = list(ckpt.CLIP_STEP_FILES if ckpt.clip_step(tmp) else ckpt.step_files(0, deepspeed))
+    for rank in range(max(step_world(tmp), step_world(old), 1)):
+        names += ckpt.step_files(rank, deepspeed)[-3:]  # each rank's own three
+    gaps = [n for n in dict.fromkeys(names) if not ckpt.whole_file(tmp / n)]
     if deepspeed and (old / "deepspeed").is_dir():
-        shards = {p.relative_to(old) for p in (old / "deepspeed").rglob("*") if p.is_file()}
-        return all((tmp / p).is_file() for p in shards)
-    return True
+        shards = sorted(p.relative_to(old) for p in (old / "deepspeed").rglob("*") if p.is_file())
+        gaps += [str(p) for p in shards if not (tmp / p).is_file()]
+    return gaps
+
+
+def whole_step_tmp(tmp: Path, old: Path) -> bool:
+    """Whether step folder ``tmp`` holds every file a resume reads, whole (``step_tmp_gaps`` finds none missing)."""
+    return not step_tmp_gaps(tmp, old)
+
+
+def gaps_said(gaps: list[str], tmp: Path, old: Path) -> str:
+    """``gaps`` (``step_tmp_gaps(tmp, old)``) for a message: the first few, and how many processes saved the step."""
+    world = max(step_world(tmp), step_world(old))
+    return (f"{', '.join(gaps[:6])}{' …' if len(gaps) > 6 else ''}"
+            + (f"; {world} processes saved it" if world > 1 else ""))
 
 
 def unfinished_save(step: Path, then: str) -> str | None:
@@ -48,7 +75,8 @@ def unfinished_save(step: Path, then: str) -> str | None:
         return None
     done = Path(step).with_name(m[1])
     tmp, old = done.with_name(f"{m[1]}.tmp"), done.with_name(f"{m[1]}.old")
-    whole = whole_step_tmp(tmp, old) if m[2] == "tmp" else whole_step(old)
+    gaps = step_tmp_gaps(tmp, old) if m[2] == "tmp" else []
+    whole = not gaps if m[2] == "tmp" else whole_step(old)
 
     def take(folder: Path) -> str:
         return "export it instead" if then == "export" else f"resume from it instead, ckpt.resume={folder}"
@@ -69,7 +97,7 @@ def unfinished_save(step: Path, then: str) -> str | None:
     return (f"{step}: an unfinished save of {m[1]} (every process writes a step into {m[1]}.tmp and the run renames "
             f"it {m[1]} once all have; it was stopped before that): "
             + (f"its files are there and parse, so it is {done_as} as that step" if whole
-               else "some of its files are missing or cut") + instead)
+               else f"some of its files are missing or cut ({gaps_said(gaps, tmp, old)})") + instead)
 
 
 # what save_final writes, train_config.yaml last
@@ -86,22 +114,23 @@ def whole_model(tmp: Path, old: Path | None = None) -> bool:
 
 def finish_rename(folder: Path, whole, what: str) -> str | None:
     """Where ``folder`` is not there but ``folder.old`` and ``folder.tmp`` are (a save killed between its two
-    renames): ``folder.tmp`` renamed to ``folder`` where ``whole(tmp, old)`` says it is whole, ``folder.old``
-    removed; the line saying what was done (or, where the ``.tmp`` is not whole, that it was left); None where
+    renames): ``folder.tmp`` renamed to ``folder`` where ``whole(tmp, old)`` says it is whole (True, or a list of
+    what it lacks, ``step_tmp_gaps``'s, empty), ``folder.old`` removed; the line saying what was done (or, where the ``.tmp`` is not whole, that it was left); None where
     ``folder`` is in no such state."""
     folder = Path(folder)
     old, tmp = folder.with_name(folder.name + ".old"), folder.with_name(folder.name + ".tmp")
     if folder.exists() or not old.is_dir() or not tmp.is_dir():
         return None
     try:
-        is_whole = whole(tmp, old)
+        gaps = whole(tmp, old)
     except OSError:  # another rank renamed .tmp or removed .old while this one read them (rglob does not say)
-        is_whole = False
-    if not is_whole:
+        gaps = False
+    if not (gaps is True or gaps == []):
         if folder.exists():  # another process finished it while this one looked
             return None
         return (f"{what}: {folder.name}'s save was cut off between its renames and {tmp.name} is not whole; left as it "
-                f"is ({old.name} holds the earlier save of it)")
+                f"is ({old.name} holds the earlier save of it)"
+                + (f"; missing or cut in it: {gaps_said(gaps, tmp, old)}" if gaps else ""))
     try:
         os.replace(tmp, folder)
     except OSError:  # another rank renamed it first
@@ -120,7 +149,7 @@ def finish_step_renames(root: Path) -> None:
         return
     for old in sorted(Path(root).glob("step_*.old")):
         folder = old.with_name(old.name[:-len(".old")])
-        if STEP_RE.match(folder.name) and (said := finish_rename(folder, whole_step_tmp, "ckpt.resume")):
+        if STEP_RE.match(folder.name) and (said := finish_rename(folder, step_tmp_gaps, "ckpt.resume")):
             print(f"[rsvlm.train] {said}", file=sys.stderr)
 
 
