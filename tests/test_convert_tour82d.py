@@ -154,3 +154,40 @@ def test_real_masks_recoloured_and_jpegd_are_masks_and_real_photos_are_not_pure_
                 Image.fromarray(variant.astype(np.uint8)).save(tmp_path / "x.jpg", quality=quality)
                 with rasterio.open(tmp_path / "x.jpg") as ds:
                     assert not _palette_colours(ds.read()), (photo, quality)
+
+
+def test_a_rerun_into_an_out_inside_the_masks_labels_reads_none_of_it(tmp_path):
+    # the first run's images under --labels DIR/o were labels of no image: 4 missing_image skips, and a warning
+    # asking whether --images was the whole dataset
+    import shutil
+
+    rng = np.random.default_rng(6)
+    for d in ("img", "lab"):
+        (tmp_path / d).mkdir()
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "img" / "a.png")
+    m = np.zeros((64, 64), np.uint8)
+    m[10:50, 10:50] = 255
+    Image.fromarray(m).save(tmp_path / "lab" / "a.png")
+    for out in (tmp_path / "lab" / "o", tmp_path / "lab"):
+        runs = [convert(out, "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                        "--binary", "building", "--tile", "32") for _ in range(2)]
+        assert [len(recs) for _, recs in runs] == [4, 4]
+        assert runs[1][0]["skipped"] == {} and runs[1][0]["notes"]["images_in_out_folder_ignored"] == 4, out
+        if out.name == "o":  # else the next run's --out reads it: another run's output is input
+            shutil.rmtree(out)
+
+
+def test_a_rerun_into_an_out_inside_the_geojson_folders_reads_none_of_it(tmp_path, realdata):
+    # the first run's tiles under --images were GeoTIFFs of no GeoJSON (16 missing_labels), and its stats.json under
+    # --labels a GeoJSON of no GeoTIFF (missing_image)
+    import shutil
+
+    for d in ("tif", "gj"):
+        (tmp_path / d).mkdir()
+    shutil.copy(realdata / "bldg_spacenet4" / "sample_geotiff.tif", tmp_path / "tif" / "s.tif")
+    shutil.copy(realdata / "bldg_spacenet4" / "geotiff_labels.geojson", tmp_path / "gj" / "s.geojson")
+    for out in (tmp_path / "tif" / "o", tmp_path / "gj" / "o"):
+        runs = [convert(out, "geojson", "--images", str(tmp_path / "tif"), "--labels", str(tmp_path / "gj"),
+                        "--tile", "300", "--no-progress") for _ in range(2)]
+        assert runs[0][0]["records"] == runs[1][0]["records"] > 0 and runs[1][0]["skipped"] == {}, runs[1][0]
+        shutil.rmtree(out)

@@ -69,6 +69,7 @@ class Output:
         self._sidecars: dict[str, None] = {}  # images/… sidecar files copied beside them (copy_image)
         self._ids: dict[str, str] = {}  # record id -> where it came from (file:line, record index or file name)
         self._macos: dict[Path, None] = {}  # macOS archive metadata files left out (macos_metadata), each once
+        self._ignored: set[Path] = set()  # images of this run's --out left out of its inputs (inputs_under), each once
         self.warnings: list[str] = []  # sentences said on stderr after the stats (warn)
 
 
@@ -164,7 +165,7 @@ class Output:
         lies inside ``folder`` (a second run read the first run's images as input): all of an
         ``--out`` below ``folder``, or ``images/``, ``records.jsonl`` and ``stats.json`` of an
         ``--out`` that is ``folder`` itself. The images among them are counted in the notes as
-        ``images_in_out_folder_ignored``."""
+        ``images_in_out_folder_ignored``, each once (``--images`` and ``--labels`` may both hold them)."""
         files = self.drop_macos_metadata(sorted(p for p in Path(folder).rglob("*") if p.is_file()))
         mine, top = self.dir.resolve(), Path(folder).resolve()
         if mine == top:
@@ -175,9 +176,10 @@ class Output:
             kept = [p for p in files if mine not in p.resolve().parents]
         else:  # the usual case: nothing to resolve
             return files
-        ignored = sum(p.suffix.lower() in IMAGE_EXTS for p in set(files) - set(kept))
+        ignored = {p.resolve() for p in set(files) - set(kept) if p.suffix.lower() in IMAGE_EXTS} - self._ignored
         if ignored:
-            self.note("images_in_out_folder_ignored", ignored)
+            self._ignored |= ignored
+            self.note("images_in_out_folder_ignored", len(ignored))
         return kept
 
     def drop_macos_metadata(self, paths: list[Path]) -> list[Path]:

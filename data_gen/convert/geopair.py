@@ -33,10 +33,9 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
         raise ConversionError(f"--labels {labels}: {_not_geojson([labels])}")
     if images.is_file() and labels.is_file():
         return [(images, labels)]
-    tifs = [images] if images.is_file() else sorted(p for p in images.rglob("*") if p.suffix.lower() in (".tif", ".tiff"))
-    found = [] if labels.is_file() else sorted(labels.rglob("*"))  # (its GeoJSON and other vector files)
-    gjs = [labels] if labels.is_file() else [p for p in found if p.suffix.lower() in (".geojson", ".json")]
-    tifs, gjs = out.drop_macos_metadata(tifs), out.drop_macos_metadata(gjs)  # ._x.tif of a zip made on a Mac
+    # not ._x.tif of a zip made on a Mac, nor an --out inside either folder (a rerun's tiles were missing_labels)
+    tifs = [images] if images.is_file() else [p for p in out.inputs_under(images) if p.suffix.lower() in (".tif", ".tiff")]
+    gjs = [labels] if labels.is_file() else [p for p in out.inputs_under(labels) if p.suffix.lower() in (".geojson", ".json")]
     by_key: dict[str, Path] = {}
     for p in tifs:
         k = _key(p.stem, pattern)
@@ -61,7 +60,7 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
             continue
         pairs.append((by_key[k], g))
         used.add(k)
-    other = [p for p in found if p.suffix.lower() in _OTHER_VECTOR]
+    other = [p for p in ([] if labels.is_file() else sorted(labels.rglob("*"))) if p.suffix.lower() in _OTHER_VECTOR]  # x.gdb/ too
     for k, p in by_key.items():
         if k not in used:  # a shapefile of its name was "no GeoJSON with key …: give --match"
             mine = [o for o in other if _key(o.stem, pattern) == k]

@@ -35,10 +35,11 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
         return [(images, labels)]
     suffixes = [suffix] if suffix else LABEL_SUFFIXES
     apart: list[Path] = []  # files in --labels read as the image beside their label, not as labels
-    label_files = [labels] if labels.is_file() else sorted(
-        p for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
-    if out is not None:  # ._x_mask.png of a zip made on a Mac: unreadable_label
-        label_files = out.drop_macos_metadata(label_files)
+    # not ._x_mask.png of a zip made on a Mac (unreadable_label), nor an --out inside --labels (its images, a rerun's
+    # missing_image each)
+    label_files = [labels] if labels.is_file() else [
+        p for p in (out.inputs_under(labels) if out is not None else sorted(labels.rglob("*")))
+        if p.suffix.lower() in IMAGE_EXTS]
     if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
         # one folder holds both: its labels are the files whose stem carries a label suffix
         label_files = [p for p in label_files if less_suffix(p.stem, suffixes) is not None]
