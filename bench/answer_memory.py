@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import markdown_table
+from common import check_out, markdown_table, run_script, write_json
 
 from rsvlm.argparsing import Parser
 
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ranks", type=int, default=4, help="rank parts of the run (default 4)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each case, best kept (default 3)")
     ap.add_argument("--cases", default=",".join(CASES), help="the calls to measure, comma-separated (default: all)")
-    ap.add_argument("--out", type=Path, help="write the figures here as JSON")
+    ap.add_argument("--out", help="write the figures here as JSON")
     ap.add_argument("--case", choices=CASES, help="(internal) measure one case in this process")
     ap.add_argument("--folder", type=Path, help="(internal) the files --case reads")
     args = ap.parse_args(argv)
@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from eval.common import require_at_least_one
 
     require_at_least_one(ap, args, ("lines", "ranks", "repeats"))  # --repeats 0: an IndexError after the files
+    check_out(ap, args.out)  # was none: 'r/' wrote a file named r, a missing folder a traceback after the runs
     # else this checkout's rsvlm (eval, for load_predictions) was imported for it and every ratio read about 1.00x
     lacks = [pkg for pkg in ("rsvlm", "eval") if args.baseline and (pkg == "rsvlm" or "load_predictions" in args.cases)
              and not (args.baseline / pkg / "__init__.py").is_file()]
@@ -167,9 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n–: no --baseline DIR given, a tree with an earlier rsvlm/ and eval/ to measure against "
               "(mkdir -p DIR && git archive COMMIT rsvlm eval | tar -x -C DIR)")
     if args.out:
-        args.out.write_text(json.dumps({"lines": args.lines, "ranks": args.ranks, "figures": figures}, indent=1))
+        write_json(args.out, {"lines": args.lines, "ranks": args.ranks, "figures": figures})
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(run_script(main))

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from common import Budget, budget_option, markdown_table
+from common import Budget, budget_option, markdown_table, run_script
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -152,4 +153,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -221,6 +221,10 @@ def work_dir(keep: Path | None, name: str):
                     else:
                         f.unlink()
             raise
+        except KeyboardInterrupt:  # was unsaid: the next run with this --keep is refused as not empty
+            print(f"{name}: interrupted; the files made so far are kept in {keep} (give another --keep, or empty "
+                  "it, to run again)", file=sys.stderr)
+            raise
         if any(keep.iterdir()):
             print(f"{name}: the records and predictions are kept in {keep}", file=sys.stderr)
         else:  # was: 'kept in DIR' of an empty folder
@@ -327,7 +331,36 @@ def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     require_at_least_one(p, a, ("scenes", "steps"))
     if a.seed < 0:  # else the generator's ValueError traceback once the encoders are loaded
         p.error(f"--seed {a.seed}: give 0 or more")
-    require_out_file(p, a.out, {"encoder": [spec.partition("=")[2] for spec in a.encoder]})
+    check_out(p, a.out, {"encoder": [spec.partition("=")[2] for spec in a.encoder]})
+
+
+def check_out(p: argparse.ArgumentParser, out: str | None, inputs: dict | None = None) -> None:
+    """``require_out_file`` of an ``--out`` JSON file as typed (a str: ``type=Path`` dropped the ``/`` of ``r/``,
+    and a file named r was written after the work), and ``-`` refused: the table is on standard output already (a
+    file named ``-`` was written)."""
+    if out == "-":
+        p.error("--out -: the table is printed on standard output; give a file for the JSON")
+    require_out_file(p, out, inputs)
+
+
+def run_script(main) -> int:
+    """A bench's last line, ``sys.exit(run_script(main))``: ``main()``'s exit status (0 where it returns no int), or
+    on Ctrl-C one line and 130 (was a KeyboardInterrupt traceback from deep in torch or a worker pool; the runs
+    done went with it, as no table or ``--out`` file is written before the end)."""
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        print(f"\n{Path(sys.argv[0]).name}: interrupted (Ctrl-C) before its table, which is printed (and any --out "
+              "file written) at the end", file=sys.stderr)
+        return 130
+    return status if type(status) is int else 0
+
+
+def write_json(out: str, obj) -> None:
+    """``obj`` as JSON into ``out`` whole (a temp file and a rename: a kill leaves the old file or the new)."""
+    from eval.out_file import write_out
+
+    write_out(out, json.dumps(obj, indent=1) + "\n")
 
 
 def load_encoder(path: Path):

@@ -31,6 +31,7 @@ from common import (
     keep_option,
     markdown_table,
     model_options,
+    run_script,
     warm_up,
     work_dir,
 )
@@ -149,4 +150,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

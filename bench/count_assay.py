@@ -43,7 +43,9 @@ from common import (
     fresh_llm,
     markdown_table,
     prompt,
+    run_script,
     synth_scenes,
+    write_json,
 )
 
 from rsvlm.argparsing import Parser
@@ -217,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="the asked class after the visual tokens (as the default model's prompts are written) or "
                         "before them, where each visual token can attend to it (default image-first)")
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
-    p.add_argument("--out", type=Path, help="also write the rows as JSON")
+    p.add_argument("--out", help="also write the rows as JSON")
     a = p.parse_args(argv)
     check_counts(p, a)
     frozen = encoders(p, a.encoder)
@@ -256,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown_table(["tokens", "order", "answer", "exact", "count 0", "1", "2", "3+", "points written, exact",
                           "shuffled tokens", "final loss"], cells))
     if a.out:
-        a.out.write_text(json.dumps(rows, indent=1))
+        write_json(a.out, rows)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

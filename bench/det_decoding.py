@@ -37,6 +37,7 @@ from common import (
     model_options,
     no_score,
     no_score_note,
+    run_script,
     skipped_note,
     warm_up,
     work_dir,
@@ -163,4 +164,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import markdown_table, realdata_dir
+from common import check_out, markdown_table, realdata_dir, run_script, write_json
 
-from eval.common import require_out_file
 from rsvlm.argparsing import Parser
 
 FORMS = [("poly", True), ("grid", True), ("grid", False)]  # (form, per_instance)
@@ -82,7 +81,7 @@ def main(argv=None) -> int:
     ap.add_argument("--budgets", default="16,32,64,128,256",
                     help="location-token budgets of the polygon and grid forms, comma-separated (default "
                          "16,32,64,128,256)")
-    ap.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--out", help="also write the rows as JSON here")
     args = ap.parse_args(argv)
     if args.realdata is None and not default.is_dir():  # the default's absence is a skip, a folder given is not
         print(f"skipped: real-data folder {default} not found (pass --realdata or set RSVLM_REALDATA)")
@@ -96,7 +95,7 @@ def main(argv=None) -> int:
     args.realdata = args.realdata or default
     if not args.realdata.is_dir():
         ap.error(f"--realdata {args.realdata}: no such folder")
-    require_out_file(ap, args.out, {"realdata": [args.realdata / f for f in NEEDED]})  # before the work; not a file it reads
+    check_out(ap, args.out, {"realdata": [args.realdata / f for f in NEEDED]})  # before the work; not a file it reads
     if missing := [f for f in NEEDED if not (args.realdata / f).is_file()]:  # else a RasterioIOError traceback
         ap.error(f"--realdata {args.realdata}: missing {', '.join(missing)}")
     data = load_masks(args.realdata)
@@ -128,9 +127,9 @@ def main(argv=None) -> int:
     print(markdown_table(["mask", "form", "budget", "instances", "loc tokens / inst", "all tokens / inst", "mean IoU",
                           "mask IoU", "vs box", "ms (round trip + IoU)"], table))
     if args.out:
-        args.out.write_text(json.dumps(rows, indent=1))
+        write_json(args.out, rows)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(run_script(main))

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import markdown_table, steady
+from common import markdown_table, run_script, steady
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -214,4 +214,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -44,7 +44,9 @@ from common import (
     fresh_llm,
     markdown_table,
     prompt,
+    run_script,
     synth_scenes,
+    write_json,
 )
 
 from rsvlm.argparsing import Parser
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
                    help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks/ground_assay.md")
-    p.add_argument("--out", type=Path, help="also write the rows as JSON")
+    p.add_argument("--out", help="also write the rows as JSON")
     a = p.parse_args(argv)
     check_counts(p, a)
     if a.no_oracle and not a.encoder:  # else every scene made for a table without a row
@@ -191,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         [[r["tokens"], r["order"], f"{r['cell_probe']:.3f}", f"{r['mae_xy1']:.1f}", f"{r['mae_xy1_shuffled']:.1f}",
           f"{r['mae_xy1'] / r['mae_xy1_shuffled']:.2f}", f"{r['acc50']:.3f}", f"{r['final_loss']:.3f}"] for r in rows]))
     if a.out:
-        a.out.write_text(json.dumps(rows, indent=1))
+        write_json(a.out, rows)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

@@ -26,7 +26,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from common import cpu_note, markdown_table
+from common import cpu_note, markdown_table, run_script
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -160,4 +160,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

@@ -18,15 +18,14 @@ Limits: a proxy; it does not measure reading positions from visual tokens.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import torch
-from common import markdown_table
+from common import check_out, markdown_table, run_script, write_json
 
-from eval.common import require_at_least_one, require_out_file
+from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 from rsvlm.progress import bar
 
@@ -94,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         seeds = [int(s) for s in a.seeds.split(",")]
     except ValueError:
         p.error(f"--seeds {a.seeds!r}: give whole numbers separated by commas")
-    require_out_file(p, a.out)  # else found after the work
+    check_out(p, a.out)  # else found after the work
     results = {}
     for loc_init, sigma in VARIANTS:
         t = time.perf_counter()
@@ -113,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown_table(["loc_init, loss", *(f"step {s}" for s in steps), "excess over floor at the end vs baseline"],
                          table))
     if a.out:
-        Path(a.out).write_text(json.dumps(results, indent=1))
+        write_json(a.out, results)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

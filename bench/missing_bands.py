@@ -33,6 +33,7 @@ from common import (
     model_options,
     no_score,
     no_score_note,
+    run_script,
     skipped_note,
     work_dir,
 )
@@ -219,4 +220,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

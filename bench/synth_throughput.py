@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import markdown_table
+from common import markdown_table, run_script
 
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.raster import fill_convex
@@ -138,4 +138,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(run_script(main))

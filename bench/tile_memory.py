@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, markdown_table
+from common import ROOT, markdown_table, run_script
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -198,4 +198,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

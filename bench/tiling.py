@@ -54,7 +54,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import markdown_table, realdata_dir
+from common import markdown_table, realdata_dir, run_script
 from tiling_sim.cases import junction_rows, seam_errors, seam_windows, shifted_starts, sliver_rows, strip_rows
 from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, tilings
 
@@ -423,4 +423,4 @@ def main() -> None:
                                f"{base / med:.2f}x", str(n)] for b, pf, med, best, tiles, n in res]))
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import time
 
-from common import markdown_table
+from common import markdown_table, run_script
 
 from rsvlm.argparsing import Parser
 from rsvlm.tokens import all_special_tokens, base_vocab_end
@@ -84,4 +84,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

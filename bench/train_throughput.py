@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from common import markdown_table, steady
+from common import markdown_table, run_script, steady
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -116,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

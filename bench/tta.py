@@ -34,6 +34,7 @@ from common import (
     model_options,
     no_score,
     no_score_note,
+    run_script,
     skipped_note,
     warm_up,
     work_dir,
@@ -118,4 +119,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="export on model.llm.name_or_path even where it holds "
                                                          "other weights than the step recorded training on")
     args = ap.parse_args(argv)
+    if not args.out.strip():  # `--out "$DIR"` with DIR unset: Path('') is '.', the current folder exported into
+        ap.error(f"--out {args.out!r}: names no folder (an unset shell variable?); give a new or empty folder")
     # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel from
     # the hub; the built-in fallback runs and nothing is downloaded (as in rsvlm.cli)
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)

@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
         check_run(args.n, args.seed, 1)  # --n 20000000: a traceback of synthesize's ValueError
     except ValueError as e:
         ap.error(str(e))  # its message names the option: "--n 20000000: at most …"
+    if not args.out.strip():  # `--out "$DIR"` with DIR unset: the samples were written into the current folder
+        ap.error(f"--out {args.out!r}: names no folder (an unset shell variable?); give a folder")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         ap.error(f"--out {args.out}: is a file; give a folder")
     if file := next((p for p in Path(args.out).parents if p.exists() and not p.is_dir()), None):

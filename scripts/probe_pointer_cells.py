@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
         p.error(f"--limit {a.limit}: give 1 or more")
+    if a.out == "-":  # was a file named -
+        p.error("--out -: the figures are printed on standard output; give a file for the JSON")
     check_probe_args(p, a)
     try:
         model, processor = load_model(a.model, device="cpu")

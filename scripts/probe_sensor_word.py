@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     a = p.parse_args(argv)
+    if a.out == "-":  # was a file named -
+        p.error("--out -: the counts are printed on standard output; give a file for the JSON")
     check_probe_args(p, a)
     try:
         records, _ = load_records(a.data)
