@@ -4,7 +4,8 @@ BitsPerSample was written over read wrong pixels with no word of it (``tiff_layo
 nodata (uint64 2**64 - 1, int64 2**63 - 1) was said to be one "no pixel can hold" (its float rounds past the type's
 top), beside GDAL's "GetNoDataValue() returns an approximate value" API advice, and tifffile's read compared pixels
 with that float (2**53 + 1 masked 2**53 too); a box of no width or height went into GeoJSON as a Polygon enclosing
-nothing, which GeoJSON readers take as invalid."""
+nothing, which GeoJSON readers take as invalid; a VRT of band files (``gdalbuildvrt -separate``) read its bands as
+b1 … bN, so the real Sentinel-2 bands' DN 0 collar was data through it and fill through the band files."""
 
 from __future__ import annotations
 
@@ -151,3 +152,59 @@ def test_a_box_of_no_width_or_height_is_written_as_its_line_or_point():
     assert fc["notes"] == ["GeoJSON: 3 of 4 shapes written as a line or point, as a Polygon enclosing no area is "
                            "invalid GeoJSON, the first #1 'car' (no width or height)"]
     assert "notes" not in objects_to_geojson(objs[3:], _Img())
+
+
+# -- a VRT of band files --
+
+def _vrt(path, sources, size=(40, 30), dtype="UInt16"):
+    """A VRT of one band a source: (file as written in the VRT, band of it, relative to the VRT or not)."""
+    bands = "".join(
+        f'<VRTRasterBand dataType="{dtype}" band="{k}"><SimpleSource><SourceFilename relativeToVRT="{int(rel)}">{f}'
+        f"</SourceFilename><SourceBand>{b}</SourceBand></SimpleSource></VRTRasterBand>"
+        for k, (f, b, rel) in enumerate(sources, 1))
+    path.write_text(f'<VRTDataset rasterXSize="{size[0]}" rasterYSize="{size[1]}"><SRS>EPSG:32631</SRS><GeoTransform>'
+                    f"600000, 10, 0, 5700000, 0, -10</GeoTransform>{bands}</VRTDataset>")
+    return path
+
+
+def test_a_vrt_of_band_files_names_its_bands_as_the_band_files(tmp_path):
+    for b in ("B02", "B03", "B04", "B08"):
+        _tif(tmp_path / f"T31_{b}.tif", 1, "uint16")
+    (tmp_path / "sub").mkdir()
+    vrt = _vrt(tmp_path / "sub" / "s2.vrt", [(f"../T31_{b}.tif", 1, True) for b in ("B02", "B03", "B04", "B08")])
+    r = read_image(vrt)
+    files = read_image([tmp_path / f"T31_{b}.tif" for b in ("B02", "B03", "B04", "B08")])
+    assert r.bands == files.bands == ["B02", "B03", "B04", "B08"] and r.modality == "msi"
+    assert np.array_equal(r.data, files.data)
+    assert "bands named B02, B03, B04, B08 from the VRT's source files, one a band" in r.notes
+    two = read_image(_vrt(tmp_path / "two.vrt", [(str(tmp_path / "T31_B02.tif"), 1, False),
+                                                (str(tmp_path / "T31_B03.tif"), 1, False)]))
+    assert two.bands == ["B02", "B03"] and two.modality == "msi"  # (unnamed: two uint16 bands were inferred SAR)
+
+
+def test_a_vrt_over_one_multi_band_file_or_of_one_band_is_not_named_by_it(tmp_path):
+    _tif(tmp_path / "scene.tif", 2, "uint16")
+    _tif(tmp_path / "dem.tif", 1, "uint16")
+    assert read_image(_vrt(tmp_path / "one.vrt", [("scene.tif", 1, True), ("scene.tif", 2, True)])).bands == [
+        "b1", "b2"]
+    assert not any("VRT's source files" in n for n in read_image(_vrt(tmp_path / "dem.vrt", [("dem.tif", 1, True)]),
+                                                                 "ir").notes)
+
+
+def test_a_vrt_whose_band_file_is_missing_names_it(tmp_path):
+    _tif(tmp_path / "B02.tif", 1, "uint16")
+    vrt = _vrt(tmp_path / "s2.vrt", [("B02.tif", 1, True), ("B09.tif", 1, True)])
+    with pytest.raises(ValueError, match=r"s2\.vrt: read failed: a file it refers to is missing \(.*B09\.tif: No such"):
+        read_image(vrt)
+
+
+@needs_realdata("msi_s2", "B08.jp2")
+def test_a_vrt_over_the_real_sentinel2_bands_reads_as_its_band_files(tmp_path):
+    """The real bands (TIFFs named .jp2) through a VRT beside none of them: their DN 0 collar is the Sentinel-2 fill
+    as it is of the band files (b1 … b4 had read it as data)."""
+    files = [REALDATA / "msi_s2" / f"{b}.jp2" for b in ("B02", "B03", "B04", "B08")]
+    r = read_image(_vrt(tmp_path / "s2.vrt", [(str(f), 1, False) for f in files], (122, 122)))
+    direct = read_image(files)
+    assert r.bands == direct.bands == ["B02", "B03", "B04", "B08"]
+    assert np.array_equal(r.valid, direct.valid) and 0.5 < r.valid.mean() < 0.7
+    assert np.array_equal(r.data, direct.data)

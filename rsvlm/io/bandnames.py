@@ -84,6 +84,25 @@ def band_name_from_file(p: Path) -> str:
     return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])
 
 
+def vrt_band_files(vrt, count: int) -> list[str] | None:
+    """Band names from a VRT's source files where each of its ``count`` bands reads its own one file
+    (``gdalbuildvrt -separate B02.tif B03.tif …``), as band files given one by one are named: GDAL gives such bands no
+    description, so they read as b1 … bN (a Sentinel-2 scene's DN 0 collar as data, two bands as SAR); None where a
+    band reads several files or none, two bands' names are one (a VRT over one multi-band file) or there is one band
+    (a lone file is named only as a Sentinel-2 band: ``sentinel2_alone``)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        bands = ET.parse(vrt).getroot().findall("VRTRasterBand")
+    except (OSError, ET.ParseError):  # a VRT in an archive, or one GDAL reads and expat does not
+        return None
+    files = [{s.text for s in b.iter("SourceFilename")} for b in bands]
+    if len(bands) != count or count < 2 or any(len(f) != 1 or not next(iter(f)) for f in files):
+        return None
+    names = [band_name_from_file(Path(next(iter(f)).strip())) for f in files]
+    return names if len(set(names)) == count else None
+
+
 def sentinel2_alone(p: Path) -> str | None:
     """The band a lone file's name gives when it can only be Sentinel-2's (``B02.jp2``,
     ``T33UUP_…_B8A_20m.jp2``, ``B12``: zero-padded or 8A), else None. ``B10`` / ``B11`` are left

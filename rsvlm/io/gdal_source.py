@@ -156,6 +156,7 @@ class RasterioSource:
     def _describe(self) -> list[str]:
         """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
+        from rsvlm.io.bandnames import vrt_band_files
         from rsvlm.io.georef import prj_beside
         from rsvlm.io.tiff import gdal_nodata, tifffile_bands
         from rsvlm.io.tiff_layout import layout_note
@@ -187,6 +188,10 @@ class RasterioSource:
             if named:
                 self.descriptions = named
                 notes.append(f"bands named {', '.join(named)} from the TIFF's JSON metadata")
+        if ds.driver == "VRT" and len(src) == 1 and not any(self.descriptions) and (
+                named := vrt_band_files(ds.name, self.count)):  # gdalbuildvrt -separate B02.tif …: was b1 … b4
+            self.descriptions = named
+            notes.append(f"bands named {', '.join(named)} from the VRT's source files, one a band")
         from rasterio.enums import ColorInterp
 
         from rsvlm.io.wavelengths import named_by_wavelength
