@@ -1,13 +1,16 @@
 """Tour 82 (H): a step_N.tmp one rank wrote nothing into was taken for a smaller world's step, whole (its ranks were
 counted from the files there); what a .tmp lacks is now named, and a resume from a cut .tmp offers the step to take
-instead, as a cut step_N does."""
+instead, as a cut step_N does. A records file every record of which has no stem is refused naming its own counts
+and what to change."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 import torch
 from safetensors.torch import save_file
 
@@ -99,3 +102,27 @@ def test_both_loops_record_the_world_in_every_ranks_trainer_state(tmp_path, monk
     clip_ckpt.save_clip(cfg, None, None, None, None, {"step": 5}, rank=1, world=3)
     tmp = ckpt.tmp_dir(ckpt.step_dir(tmp_path / "checkpoints", 5))
     assert json.loads((tmp / "trainer_state_rank1.json").read_text())["world"] == 3
+
+
+def test_a_records_file_all_of_a_modality_without_a_stem_is_refused_naming_its_own_and_what_to_do(tmp_path):
+    """data.extra's file of SAR records alone for a model without a SAR stem: was 'left out for want of a stem:
+    {'sar': 40}' (every file's count, as a dict) and no word of what to change."""
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.train.data import build_index
+
+    def rows(modality, n, first=0):
+        return "".join(json.dumps({"id": f"{modality}{i}", "images": [{"path": f"{modality}{i}.png",
+                                   "modality": modality}], "conversations": [{"from": "human", "value": "<image>\n[cls] Class?"},
+                                   {"from": "gpt", "value": "field"}]}) + "\n" for i in range(first, first + n))
+
+    (tmp_path / "a.jsonl").write_text(rows("optical", 2) + rows("sar", 1))
+    (tmp_path / "b.jsonl").write_text(rows("sar", 3, first=1) + rows("ir", 2))
+    no_stem = Counter()
+    with pytest.raises(ValueError) as e:
+        build_index([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], None, {"optical": 4, "msi": 4}, ReadReport("x"),
+                    no_stem, progress=False)
+    said = str(e.value)
+    assert said.startswith(f"{tmp_path / 'b.jsonl'}: no usable record"), said
+    assert ("its records of ir (2), sar (3) left out: model.stems has no stem for those modalities (it has msi, "
+            "optical): add one, or leave the file out") in said, said  # a.jsonl's sar record not counted as b's
+    assert no_stem == Counter({"sar": 4, "ir": 2})

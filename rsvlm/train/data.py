@@ -82,6 +82,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     with ModalityFinder() as finder:
         for source, (path, root) in enumerate(zip(paths, roots)):
             before, said, n_unpaired = len(rows["id"]), len(report.examples), len(unpaired or ())
+            stemless = Counter(no_stem or {})  # the files' before it
             records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
             for rec in bar(records, desc=f"reading {Path(path).name}", unit="record", delay=2.0,
                            disable=not progress):
@@ -123,7 +124,10 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                                         + TEMPLATE_OVERHEAD * len(rec["conversations"]))
                 rows["source"].append(source)
             if len(rows["id"]) == before:  # the first reason names the file it could not open (a wrong data.root)
-                left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
+                stemless = Counter(no_stem or {}) - stemless  # was every file's, as a dict, and no advice
+                left = (f"; its records of {', '.join(f'{m} ({n})' for m, n in sorted(stemless.items()))} left out: "
+                        f"model.stems has no stem for {'that modality' if len(stemless) == 1 else 'those modalities'} "
+                        f"(it has {', '.join(sorted(n_visual_tokens))}): add one, or leave the file out") if stemless else ""
                 if unpaired and len(unpaired) > n_unpaired:  # the file's own: nothing trainable left of it
                     left += (f"; {counted(len(unpaired) - n_unpaired, '[change] record')} of other than two images "
                              f"left out (first: {unpaired[n_unpaired]})")
