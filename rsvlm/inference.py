@@ -168,8 +168,8 @@ def shape_problem(question: str) -> str | None:
     if re.search(r"</?mask>", question):  # [seg]'s answer, no question's: its advice was a box's, as if mistyped
         return ("the question holds a <mask>, the grid a [seg] answer writes pixels in, not a shape a question gives: "
                 f"write the region as a box or a polygon: {SHAPE_ADVICE['box']}; {SHAPE_ADVICE['poly']}{each}")
-    if not geometry.codec.spells_tag(question):  # no tag nor location token ("a < b"): no shape to read
-        return None
+    if not geometry.codec.spells_tag(question) and not geometry.codec.plain_numbers(question):  # "a < b": no shape
+        return None  # (<bbox>100,100,500,500</bbox>, another tool's plain numbers, is one: read as nothing)
     if not (problems := geometry.decode(question, 1000, 1000).problems):
         return None
     said = dict.fromkeys(re.sub(rf"; (?:ignored|dropped)$|{re.escape(geometry.codec.REPAIRED)}$", "", p) for p in problems)  # what an answer's get
