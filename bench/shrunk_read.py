@@ -143,8 +143,14 @@ def scenes(args, tmp: Path) -> None:
     for layout in args.layouts.split(","):
         kind = "" if args.kind == "rgb" else f"_{args.kind}"
         path = (args.dir or tmp) / f"scene_{args.size}_{layout}{kind}.tif"
-        if not path.exists():
-            make_scene(path, args.size, layout == "tiled", args.kind)
+        if not path.exists():  # made beside it, then renamed: Ctrl-C in it left half a scene that --dir's next run measured
+            part = path.with_name(f".{path.name}.part")
+            try:
+                make_scene(part, args.size, layout == "tiled", args.kind)
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
+            part.replace(path)
         old, new = (run_child(path, args.side, n, tmp / f"{layout}_{n}.npz") for n in (False, True))
         for name, r in (("old", old), ("new", new)):
             rows.append([path.name, name, str(r["reads"]), f"{r['pixels'] / 1e6:.0f}", f"{r['decodes']:.2f}",

@@ -120,3 +120,27 @@ def test_export_step_refuses_an_empty_out(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert e.value.code == 2 and "--out '': names no folder (an unset shell variable?)" in err, err
     assert [p.name for p in tmp_path.iterdir()] == ["runs"]
+
+
+def test_shrunk_read_keeps_no_half_scene_in_its_dir(tmp_path, monkeypatch):
+    """Ctrl-C while shrunk_read made its scene in --dir left the file half written (seen: 4464 of 6000 rows zero
+    after SIGINT at 9 s), and the next run with that --dir took it as made and measured it."""
+    import argparse
+
+    mod = load_bench("shrunk_read", monkeypatch)
+
+    def stopped(path, *a):
+        path.write_bytes(b"II*\0 half a scene")
+        raise KeyboardInterrupt
+
+    args = argparse.Namespace(layouts="tiled", kind="rgb", dir=tmp_path, size=64, side=32)
+    monkeypatch.setattr(mod, "make_scene", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        mod.scenes(args, tmp_path)
+    assert not list(tmp_path.iterdir())  # the scene was there, half written; its part file is removed too
+    made = []
+    monkeypatch.setattr(mod, "make_scene", lambda path, *a: made.append(path) or path.write_bytes(b"whole"))
+    monkeypatch.setattr(mod, "run_child", lambda *a: (_ for _ in ()).throw(RuntimeError("measured")))
+    with pytest.raises(RuntimeError, match="measured"):
+        mod.scenes(args, tmp_path)
+    assert len(made) == 1 and (tmp_path / "scene_64_tiled.tif").read_bytes() == b"whole"  # made again, then renamed
