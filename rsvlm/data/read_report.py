@@ -57,6 +57,7 @@ class ReadReport:
     # kept records of a task other than change (chat apart) with several images, by task; the first "FILE:LINE (id X)"
     several_images: Counter = field(default_factory=Counter)
     several_first: str | None = None
+    at_several: str | None = field(default=None, repr=False)  # the task of ``at``'s record where it counts there
     # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
     at: tuple[str, ...] = field(default=(), repr=False)
 
@@ -86,10 +87,16 @@ class ReadReport:
     def drop(self, reason: str, example: str) -> None:
         """A record read, then left out by its reader for ``reason``: counted as skipped. ``example`` ("FILE: record
         ID: …") is said at the line read_records read the record from ("FILE:LINE: …"), as a malformed line is, where
-        it is the last record read (a reader that read the whole file first left each at the last one's line)."""
+        it is the last record read (a reader that read the whole file first left each at the last one's line). That
+        record, named so or at its line, is taken off ``several_images`` too: it was counted kept there and skipped."""
         given, read, loc, rid = self.at or ("", "", "", "")
         if self.at and (name := next((n for n in (given, read) if example.startswith(f"{n}: record {rid}: ")), None)):
             example = f"{name}{loc}: {example[len(name) + 2:]}"
+        if self.at_several and any(example.startswith((f"{n}{loc}: ", f"{n}{loc} (id {rid})")) for n in (given, read)):
+            self.several_images -= Counter({self.at_several: 1})  # a key at 0 goes
+            if self.several_first and self.several_first.startswith(f"{read}{loc} "):  # it named this one
+                self.several_first = None  # the next kept one names itself
+            self.at_several = None
         self.n_ok -= 1
         self.skipped[reason] += 1
         if len(self.examples) < 5:

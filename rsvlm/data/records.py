@@ -43,7 +43,7 @@ from rsvlm.data.records_shape import (
     record_line,
 )
 from rsvlm.geometry import decode
-from rsvlm.geometry.codec import CAPTION_DROPPED, REPAIRED
+from rsvlm.geometry.codec import CAPTION_DROPPED, REPAIRED, plain_numbers
 from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, MODALITY_WORDS, TASKS, opening_tag, opening_task, task_name
 
@@ -126,8 +126,9 @@ def _not_a_role(role: object) -> str:
 
 def _check_turn_shapes(value: str, where: str, turn: str) -> None:
     """RecordError where a turn's text ``value`` holds shapes that do not follow the grammar (each decoded in full);
-    a shape decode repairs (a reversed box, a crossing obb: ``REPAIRED``) is refused with the way out, not repaired."""
-    if _GEOMETRY_RE.search(value) and (problems := decode(value, 1000, 1000).problems):
+    a shape decode repairs (a reversed box, a crossing obb: ``REPAIRED``) is refused with the way out, not repaired;
+    another tool's plain numbers (``<bbox>12, 13, 40, 50</bbox>``, no location token) too, with no ``<ref>`` beside."""
+    if (_GEOMETRY_RE.search(value) or plain_numbers(value)) and (problems := decode(value, 1000, 1000).problems):
         said = problems[0].removesuffix(REPAIRED)
         said += REENCODE * (said != problems[0])
         if said.endswith(CAPTION_DROPPED):  # the record is refused, not its label dropped as decode says
@@ -453,11 +454,13 @@ def _check_tags(rec: dict, report: ReadReport, where: str) -> None:
     users = [t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"]
     unknown = [tag for turn in users if (tag := opening_tag(turn)) and tag not in TASKS]  # "[detect] …": a typo
     (report.unknown_tags if rec["task"] is None else report.unknown_tags_tagged).update(unknown)
+    report.at_several = None
     if why := pair_problem(rec["task"], rec["images"]):  # kept: a scorer reads no image; counted, the first named
         report.unpaired_changes += 1
         report.unpaired_first = report.unpaired_first or f"{where} (id {rec['id']}): {why}"
     elif rec["task"] not in (None, "change") and len(rec["images"]) > 1:  # a [det] of two: the boxes of which?
         report.several_images[rec["task"]] += 1
+        report.at_several = rec["task"]  # a reader's ReadReport.drop of it takes it off
         report.several_first = report.several_first or f"{where} (id {rec['id']}): {counted(len(rec['images']), 'image')}"
     if rec["task"] is None:  # plain chat
         return
