@@ -67,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for m, d in read:
-        if d != Path(m):  # which snapshot of it is read (errors and the average's card name that folder)
+        if d != Path(m):  # which snapshot of it is read (errors name that folder, the card the name and snapshot)
             print(f"{m}: read from the Hugging Face cache at {d}")
         if not (d / "config.yaml").is_file():  # a run's out_dir, a step folder: say what it is (and what to give)
-            print(f"error: {no_checkpoint(d) if d.exists() else f'{d}: no such checkpoint folder{hub_name_note(str(d))}'}",
+            print(f"error: {no_checkpoint(d) if d.exists() else f'{m}: no such checkpoint folder{hub_name_note(m)}'}",
                   file=sys.stderr)
             return 2
         pickled = sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.suffix in PICKLED) if d.is_dir() else []
@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                   "; only safetensors checkpoints are averaged (pickles are never loaded)", file=sys.stderr)
             return 2
     # out was absent or empty: half-written, it passed for a checkpoint; undone as it was
-    return script_write(lambda: average_checkpoints([d for _, d in read], out, args.weights), out, True,
+    # the card names each as given (a snapshot's path was there for a hub name), with the snapshot read
+    names = [m if d == Path(m) or m.endswith(f"@{d.name}") else f"{m} at snapshot {d.name}" for m, d in read]
+    return script_write(lambda: average_checkpoints([d for _, d in read], out, args.weights, names=names), out, True,
                         f"nothing written to {out}", f"interrupted; the half-written {out} was removed")
 
 

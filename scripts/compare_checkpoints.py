@@ -38,9 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.show < 0:  # bad[:-1] listed all but one
         ap.error(f"--show {args.show}: give 0 or more")
-    from rsvlm.model.weights import compare_weights, lora_note
+    from rsvlm.model.weights import compare_weights, lora_note, weights_at
 
-    a, b = Path(args.a), Path(args.b)
+    a, b = weights_at(args.a), weights_at(args.b)  # a cached hub name's snapshot: was checked, sized and read as org/name
+    for name, p in ((args.a, a), (args.b, b)):
+        if p != Path(name):
+            print(f"{name}: read from the Hugging Face cache, {p}", file=sys.stderr)
     for step, model in ((a, b), (b, a)):  # was 'no .safetensors file in common; compare … at the same level'
         if (step / "trainable.safetensors").is_file() and (model / "config.yaml").is_file():
             print(f"error: {step} is a training step folder and {model} a model: write the step as a model with "

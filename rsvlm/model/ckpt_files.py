@@ -58,6 +58,8 @@ def no_checkpoint(root: Path) -> str:
             return f"{msg}; it is a Hugging Face vision tower ({kind}) with no language side: {use} (docs/models.md)"
         if kind == "llava" and (why := _other_llava(root / "config.json")):  # was sent to convert-llava, which refuses it
             return f"{msg}; it is a LLaVA that rsvlm does not convert ({why}; only LLaVA-1.5 and GeoChat convert)"
+        if kind in ("internvl", "internvl_chat"):  # was "a Hugging Face model folder: … converts with convert-llava"
+            return f"{msg}; it is an InternVL model ({kind}), which rsvlm does not convert (only LLaVA-1.5 and GeoChat do)"
         return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
                 "rsvlm convert-llava (docs/models.md)")
     if weights := sorted(p.name for ext in _WEIGHT_EXTS for p in root.glob(ext)):  # an open_clip download
@@ -70,7 +72,7 @@ def no_checkpoint(root: Path) -> str:
 
 # a dinov2 / siglip2 / InternViT folder was sent to convert-llava as "a Hugging Face model folder", a LLaVA's
 _VISION_TYPES = ("clip", "clip_vision_model", "siglip", "siglip_vision_model", "siglip2", "siglip2_vision_model",
-                 "dinov2", "dinov2_with_registers", "intern_vit_6b", "internvl_vision", "aimv2_vision_model")
+                 "dinov2", "dinov2_with_registers", "intern_vit_6b", "internvl_vision", "aimv2", "aimv2_vision_model")
 _WEIGHT_EXTS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt")
 
 

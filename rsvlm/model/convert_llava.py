@@ -289,7 +289,9 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
 
 _FAMILIES = (("a LLaVA", "llava"), ("a language model", "forcausallm"), ("a SigLIP2 tower", "siglip2"),
              ("a SigLIP tower", "siglip"), ("a DINOv2 tower", "dinov2"), ("an InternViT tower", "intern_vit"),
-             ("an InternViT tower", "internvision"), ("an InternViT tower", "internvl_vision"))  # first match names it
+             ("an InternViT tower", "internvision"), ("an InternViT tower", "internvl_vision"),
+             ("a whole InternVL model (an InternViT tower and an LLM)", "internvl"),  # was "a tower", as was AIMv2
+             ("an AIMv2 tower", "aimv2"))  # first match names it
 
 
 def _not_clip(tconf: dict) -> str | None:
@@ -391,13 +393,13 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
                          f"(mm_vision_tower) — not a LLaVA checkpoint{f' but a {lm}' if lm else ''}")
     if src.resolve() in out.resolve().parents:  # a model inside a model: a glob of the source's weights sees both
         raise ValueError(f"{out}: inside the LLaVA checkpoint {src}; convert into a folder outside it")
-    if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
-        raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "
-                                "copy the LLaVA's tokenizer files there")
     if other := _not_llava15(conf):  # a LLaVA-NeXT was converted as a 1.5 without a word (HF), or was told
         why, tiled = other             # "unexpected ['model.image_newline']" (original), a llava_qwen "LLM weights
         raise ValueError(f"{src}: {why}; only LLaVA-1.5 and GeoChat convert" + (  # do not fit llama: unexpected […]"
             " (tiles and an image_newline token have no rsvlm counterpart)" if tiled else ""))
+    if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):  # after the kind:
+        raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "  # an InternVL
+                                "copy the LLaVA's tokenizer files there")  # was told to copy "the LLaVA's" there
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
         if vision_tower:

@@ -111,6 +111,29 @@ def _quant_config(cfg: LLMConfig, skip: list[str], dtype: torch.dtype | None = N
     return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip)
 
 
+def check_bitsandbytes(cfg: LLMConfig) -> None:
+    """A 4/8-bit load without bitsandbytes (a plain install: it comes with the ``train`` extra), one older than
+    transformers takes, or one that fails to import, is a ValueError saying so; was transformers' ImportError, a
+    traceback."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.version import Version
+    from transformers.utils import import_utils
+
+    if import_utils.is_bitsandbytes_available():
+        return
+    need = str(getattr(import_utils, "BITSANDBYTES_MIN_VERSION", "0"))
+    try:
+        have = version("bitsandbytes")
+    except PackageNotFoundError:
+        have = None
+    bits = 4 if cfg.load_in_4bit else 8
+    why = ("bitsandbytes is not installed" if have is None else f"bitsandbytes {have} is installed" if
+           Version(have) < Version(need) else f"bitsandbytes {have} fails to import (python -c 'import bitsandbytes')")
+    raise ValueError(f"llm.load_in_{bits}bit (--load-{bits}bit): quantising needs bitsandbytes >= {need}, and {why}: "
+                     f"pip install -U 'bitsandbytes>={need}', or load without --load-{bits}bit")
+
+
 def unquantisable(path: str, cpu: bool = True, model: nn.Module | None = None) -> tuple[list[str], str | None]:
     """(modules left out of a 4-bit load, a warning or None): lm_head, and on a CPU every Linear
     bitsandbytes' 4-bit CPU kernel cannot take (built on meta, no weights): it packs weights in
@@ -184,6 +207,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
         quiet = contextlib.nullcontext()
         if quant:
+            check_bitsandbytes(cfg)
             kwargs["device_map"] = str(device or "cpu")
             skip, note = (unquantisable(cfg.name_or_path, torch.device(kwargs["device_map"]).type == "cpu", shapes)
                           if cfg.load_in_4bit else (["lm_head"], None))

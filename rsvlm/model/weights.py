@@ -69,8 +69,8 @@ def named_dtype(conf) -> torch.dtype | None:
     return named if isinstance(named, torch.dtype) and named.is_floating_point else None
 
 
-def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
-                        weights: list[float] | None = None, progress: bool = True) -> Path:
+def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path, weights: list[float] | None = None,
+                        progress: bool = True, names: list[str] | None = None) -> Path:
     """Weight-average full checkpoints of one architecture (a model soup): every floating tensor of
     every ``*.safetensors`` file becomes the weighted mean (computed in float32, stored in its own
     dtype); everything else is copied from the first, but for ``PROVENANCE`` (each input's training
@@ -80,7 +80,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     encoder LoRA: averaging A and B apart is not averaging their product; ``rsvlm merge-lora``
     first), differing configs (naming the settings) or tokenizers, tensors that differ in name,
     shape or dtype, or (non-floating) in value, and a zero weight (leave that input out instead).
-    ``progress``: a bar per weight file, on a terminal or not (a 7B soup written to a log file reads for minutes)."""
+    ``progress``: a bar per weight file, on a terminal or not (a 7B soup written to a log file reads for minutes).
+    ``names``: the inputs as the card names them (a hub name as given), one per folder; default the folders."""
     from safetensors.torch import save_file
 
     from rsvlm.progress import bar as progress_bar
@@ -94,6 +95,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     if zero := [str(r) for r, x in zip(roots, w) if x == 0]:  # 1, 0: a copy of the first, written as an average
         raise ValueError(f"weights {weights}: {', '.join(zero)} would get weight 0; leave it out instead")
     w = [x / sum(w) for x in w]
+    if names is not None and len(names) != len(roots):
+        raise ValueError(f"names {names}: {len(names)} for {len(roots)} checkpoints; give one per checkpoint")
     for r in roots:
         if not (r / "config.yaml").is_file():
             raise FileNotFoundError(f"{r}: not an rsvlm checkpoint (no config.yaml)")
@@ -158,7 +161,7 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     card = (roots[0] / "README.md").read_text() if (roots[0] / "README.md").is_file() else ""
     kept = [n for n in PROVENANCE if any((r / n).is_file() for r in roots)]
     (out / "README.md").write_text(card + "\nWeight average of: " + ", ".join(
-        f"{r} ({x:.3f})" for r, x in zip(roots, w)) + "\n" + (
+        f"{n} ({x:.3f})" for n, x in zip(names or map(str, roots), w)) + "\n" + (
         f"\nWhat each was trained on ({', '.join(kept)}) is in its own folder, not copied here.\n" if kept else ""))
     return out
 
@@ -219,6 +222,16 @@ def _config_changes(a: Path, b: Path) -> str:
     return f" ({'; '.join(changes[:3])}{f'; +{len(changes) - 3} more' if len(changes) > 3 else ''})" if changes else ""
 
 
+def weights_at(name: str | Path) -> Path:
+    """Where checkpoint (or weights file) ``name`` is read: the local path, else the Hugging Face cache's snapshot of
+    hub name ``name`` holding a whole checkpoint (``cached_checkpoint``, as chat's ``--model``), else ``Path(name)``
+    (which is not there). A hub name is looked up as the string given: str(Path("org/name")) is org\\name on Windows."""
+    from rsvlm.model.ckpt_files import cached_checkpoint
+
+    local = Path(name)
+    return local if local.exists() else cached_checkpoint(name if isinstance(name, str) else local.as_posix()) or local
+
+
 def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> list[dict]:
     """Compare two checkpoints tensor by tensor: two folders (every ``*.safetensors`` under them,
     matched by relative path) or two ``.safetensors`` files. One row per tensor: ``file``, ``name``,
@@ -231,14 +244,13 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
     empty, or compared at different levels: ``runs/x`` against ``runs/y/final``) are a ValueError. A hub name the
     Hugging Face cache holds a whole checkpoint of is read there (``cached_checkpoint``), as chat's ``--model``."""
-    from rsvlm.model.ckpt_files import cached_checkpoint, hub_name_note
+    from rsvlm.model.ckpt_files import hub_name_note
     from rsvlm.progress import bar as progress_bar
 
-    # a hub name the Hugging Face cache holds a whole checkpoint of, as chat's --model (was refused, naming its folder)
-    pa, pb = (p if p.exists() else cached_checkpoint(str(p)) or p for p in map(Path, (a, b)))
-    for p in (pa, pb):
-        if not p.exists():
-            raise FileNotFoundError(f"{p}: no such checkpoint folder or file{hub_name_note(str(p))}")
+    pa, pb = weights_at(a), weights_at(b)
+    for p, name in ((pa, a), (pb, b)):
+        if not p.exists():  # the name as given: str(Path("org/name")) is org\name on Windows
+            raise FileNotFoundError(f"{name}: no such checkpoint folder or file{hub_name_note(str(name))}")
     if pa.is_file() != pb.is_file():
         raise ValueError(f"{pa} and {pb}: compare two folders or two files, not one of each")
 
