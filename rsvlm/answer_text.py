@@ -169,8 +169,8 @@ def whole_number(reference: str) -> int | None:
 
 def parse_count(text: str) -> int | None:
     """The count an answer states: its first number outside geometry, rounded half up (``"about 1,204"`` →
-    1204, ``"1 000"`` → 1000, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1; ``"1,5"`` and ``"3 or 4"``
-    say no one count: None); ``"none"``/``"nothing"``/
+    1204, ``"1 000"`` → 1000, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1; ``"1,5"``, ``"3 or 4"``
+    and ``"(12,34)"`` (a point's coordinates) say no one count: None); ``"none"``/``"nothing"``/
     ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
     ``dozen`` is 12 times the number before it (``"two dozen"``, ``"2 dozen"`` → 24), or 12 alone (``"a dozen"``;
     ``"half a dozen"`` → 6); ``"dozens"`` is no number; ``".5"`` is 0.5 (was 5), ``"...5"`` 5 (an ellipsis, as NFKC
@@ -182,6 +182,9 @@ def parse_count(text: str) -> int | None:
 
 # why _read_count reads no count, where it is neither none stated nor a negative number (no_count_why's words)
 _TWO, _COMMA = "offers two counts (N or M), not one", "holds a decimal comma or two numbers (1,5), not one count"
+# "(12,34)": a point's coordinates written as text, its first number: a bracketed pair is no count where its comma is
+# one a decimal comma could be (test_eval_lead72 pins "(120,340)" as 120, a pair's first number, as "(12, 34)" reads)
+_PAIR, _PAIRED = re.compile(r"[(\[]\s*(\d[\d.]*\s*,\s*\d[\d.]*)\s*[)\]]"), "holds a coordinate-like pair ((x,y)), not a count"
 
 
 def _read_count(text: str) -> tuple[int | None, str | None]:
@@ -193,8 +196,9 @@ def _read_count(text: str) -> tuple[int | None, str | None]:
     s = _BARE_POINT.sub("0.", _thousands(_SPACED.sub(lambda m: m[0].replace(" ", ""), _SHAPE.sub(" ", _TAG.sub("", text)))))
     if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
         return None, None
-    if _DECIMAL_COMMA.match(s, re.match(r"[^\d]*", s).end()):  # "1,5" (a decimal comma, or two numbers): which, unsaid
-        return None, _COMMA  # (was 1)
+    if _DECIMAL_COMMA.match(s, first := re.match(r"[^\d]*", s).end()):  # "1,5" (a decimal comma, or two numbers)
+        # "(12,34)": a point's coordinates, no count, said so (was "a decimal comma"); "(120,340)" reads as 120
+        return None, _PAIRED if (pair := _PAIR.search(s)) and pair.start(1) == first else _COMMA  # (was 1)
     words = number_words(_PUNCT.sub(" ", s).split())
     for i, w in enumerate(words):
         if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):  # "two dozen", "2 dozen": times 12 (were read as 2)
@@ -211,7 +215,8 @@ def _read_count(text: str) -> tuple[int | None, str | None]:
 
 def no_count_why(text: str) -> str:
     """Why ``parse_count`` reads no count in ``text``, for a note: two counts offered ("3 or 4"), a decimal comma ("1,5"),
-    else none stated (eval said "'3 or 4' states no count"); as ``parse_count`` read it (``_read_count``)."""
+    a bracketed pair read so ("(12,34)": a point's coordinates), else none stated (eval said "'3 or 4' states no
+    count"); as ``parse_count`` read it (``_read_count``)."""
     return _read_count(text)[1] or "states no count"
 
 

@@ -3,6 +3,7 @@ as the lines they end (``cr_lines``), and the status a piped chat ends with (``_
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -43,6 +44,26 @@ def talk(repl: ChatREPL) -> int:
     return 130
 
 
+def typed_eof() -> bool:
+    """Whether a Ctrl-D typed on the terminal while an answer was written waits alone to be read, now read: the
+    terminal holds it as an empty read, which readline's raw mode drops, so the chat sat at its prompt. An empty
+    read waiting in canonical mode (FIONREAD 0) is nothing else; a line typed ahead is left for input()."""
+    try:
+        import fcntl
+        import select
+        import struct
+        import termios
+
+        fd = sys.stdin.fileno()
+        if not (os.isatty(fd) and termios.tcgetattr(fd)[3] & termios.ICANON and select.select([fd], [], [], 0)[0]):
+            return False
+        if struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]:
+            return False
+        return os.read(fd, 1) == b""
+    except (AttributeError, ImportError, OSError, ValueError):  # no terminal, no termios (Windows), a replaced stdin
+        return False
+
+
 class _Interrupted(Exception):  # noqa: N818  (Ctrl-C at a piped chat's read: ends it, ``read`` lines read)
     def __init__(self, read: int):
         super().__init__(read)
@@ -51,7 +72,7 @@ class _Interrupted(Exception):  # noqa: N818  (Ctrl-C at a piped chat's read: en
 
 def _lines(repl: ChatREPL, echo: bool) -> int:
     """``talk``'s loop over the lines read, its status; ``_Interrupted`` where Ctrl-C comes at a piped chat's read."""
-    read, failed = 0, []  # lines read; (number, line) of those that failed
+    read, failed = 0, []  # lines read; (number, line) of those that failed (None: a line lost whole)
     queued, split = [], 0  # the lines after the first of a line holding lone CRs (cr_lines); how many it held
     cut, last = b"", None  # a re-read chunk's last line, cut at its end (undecoded_lines); the decode error read last
     # whether the next read starts at a line's start (the stream's, a re-read chunk's end); torn: the first line of a
@@ -66,6 +87,9 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
                 line = queued.pop(0)
                 repl.out.write(">>> ")  # input()'s prompt, as for every line read
             else:
+                if not echo and typed_eof():  # Ctrl-D typed while an answer was written: readline dropped it
+                    repl.out.write(">>> ")
+                    raise EOFError
                 line, known = input(">>> "), False
                 if cut:  # the rest of the line a re-read chunk cut (at an ASCII byte: its rest decoded)
                     line, cut = cut.decode(last.encoding, "surrogateescape") + line, b""
@@ -117,6 +141,11 @@ def _lines(repl: ChatREPL, echo: bool) -> int:
         if tail:  # "[det] Detect every ship." cut at the read: "ery ship." was asked as a question of its own
             # a pipe written a line at a time (a program driving the chat) reads the bad byte's line whole: its byte
             bad = re.search("[\udc80-\udcff]", line)  # was unsaid, the line refused only as maybe the end of one
+            if not line.strip():  # the read began at a line end: "line 2 ()" was the line read whole, then lost
+                repl.say("error: a line may be lost whole here (read up to its end before the bad byte's read, it was "
+                         "lost when that read failed); nothing asked or run")
+                failed.append((read, None))  # its text unknown
+                continue
             repl.say("error: this may be only the end of a line (its start, read before the bad byte's read, was lost "
                      "when that read failed); neither asked nor run"
                      + (f"; {undecoded(line, bad.start(), repl.encoding)}" if bad else ""))
@@ -158,7 +187,7 @@ def cr_lines(line: str) -> list[str]:
     return body.split("\r") if "\r" in body else [line]
 
 
-def _ended(read: int, failed: list[tuple[int, str]], piped: bool) -> int:
+def _ended(read: int, failed: list[tuple[int, str | None]], piped: bool) -> int:
     """A chat's status once its ``read`` lines are done: 1 where it was ``piped`` and lines ``failed`` (their numbers
     and words, the first five said on stderr), else 0 (a terminal's user saw each error as it came)."""
     if piped and not read:  # < empty.txt: the model loaded, and the chat ended saying nothing
@@ -167,8 +196,8 @@ def _ended(read: int, failed: list[tuple[int, str]], piped: bool) -> int:
         return 0
     from rsvlm.progress import counted
 
-    named = ", ".join(f"line {k} ({shown(text if len(text) <= 40 else text[:39] + '…')})"  # a refused ESC [ A too
-                      for k, text in failed[:5])
+    named = ", ".join(f"line {k} ({shown(text if len(text) <= 40 else text[:39] + '…')})" if text is not None
+                      else f"line {k} (maybe lost whole with a failed read)" for k, text in failed[:5])  # a refused ESC [ A too
     more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
     print(f"rsvlm chat: {len(failed)} of {counted(read, 'line')} read failed: {named}{more}", file=sys.stderr,
           flush=True)
