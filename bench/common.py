@@ -324,6 +324,21 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
     return out
 
 
+def assay_options(p: argparse.ArgumentParser, scenes: int, seed: int) -> None:
+    """The frozen-token assays' shared options (``--scenes`` and ``--seed`` defaults their own), then each adds its
+    own; ``check_counts`` checks them."""
+    p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
+                   help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
+    p.add_argument("--scenes", type=int, default=scenes, help=f"training scenes; the test set is 300 (default {scenes})")
+    p.add_argument("--steps", type=int, default=900, help="LLM training steps of batch 32 per row (default 900)")
+    p.add_argument("--seed", type=int, default=seed, help=f"scene and training seed (default {seed})")
+    p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",
+                   help="the asked class after the visual tokens (as the default model's prompts are written) or "
+                        "before them, where each visual token can attend to it (default image-first)")
+    p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
+    p.add_argument("--out", help="also write the rows as JSON")
+
+
 def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     """--scenes and --steps of 1 or more, --seed of 0 or more, and an --out file in an existing folder, not an
     --encoder's: a usage error otherwise (they failed as tracebacks from the generator or the table, or after the

@@ -35,6 +35,7 @@ from common import (
     LOC0,
     OBJECTS,
     ORDERS,
+    assay_options,
     check_counts,
     default_model_yaml,
     encode,
@@ -207,19 +208,10 @@ def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, see
 
 def main(argv: list[str] | None = None) -> int:
     p = Parser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
-                   help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
-    p.add_argument("--scenes", type=int, default=3000, help="training scenes; the test set is 300 (default 3000)")
-    p.add_argument("--steps", type=int, default=900, help="LLM training steps of batch 32 per row (default 900)")
-    p.add_argument("--seed", type=int, default=202, help="scene and training seed (default 202)")
+    assay_options(p, scenes=3000, seed=202)
     p.add_argument("--answer", choices=["direct", "points", "both"], default="direct",
                    help="the count token alone, or the asked class's centres and then the count (greedy); "
                         "default direct")
-    p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",
-                   help="the asked class after the visual tokens (as the default model's prompts are written) or "
-                        "before them, where each visual token can attend to it (default image-first)")
-    p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
-    p.add_argument("--out", help="also write the rows as JSON")
     a = p.parse_args(argv)
     check_counts(p, a)
     frozen = encoders(p, a.encoder)

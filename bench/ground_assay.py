@@ -37,6 +37,7 @@ from common import (
     OBJECTS,
     ORDERS,
     ROOT,
+    assay_options,
     check_counts,
     default_model_yaml,
     encode,
@@ -143,18 +144,9 @@ def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int, order: str = "i
 
 def main(argv: list[str] | None = None) -> int:
     p = Parser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
-                   help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
-    p.add_argument("--scenes", type=int, default=6000, help="training scenes; the test set is 300 (default 6000)")
-    p.add_argument("--steps", type=int, default=900, help="LLM training steps of batch 32 per row (default 900)")
-    p.add_argument("--seed", type=int, default=102, help="scene and training seed (default 102)")
-    p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",
-                   help="the asked class after the visual tokens (as the default model's prompts are written) or "
-                        "before them, where each visual token can attend to it (default image-first)")
-    p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
+    assay_options(p, scenes=6000, seed=102)
     p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
                    help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks/ground_assay.md")
-    p.add_argument("--out", help="also write the rows as JSON")
     a = p.parse_args(argv)
     check_counts(p, a)
     if a.no_oracle and not a.encoder:  # else every scene made for a table without a row
