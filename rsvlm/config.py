@@ -133,8 +133,9 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             return str(value)
         raise ConfigError(f"{where}: expected a string, got {value!r}{bool_hint(value, text=True)}", keys=(where,))
     if tp in (int, float):  # lora_r=yes: "got True", which the user never wrote
-        spaced = where.endswith("]") and isinstance(value, str) and len(value.split()) > 1  # [0.9 0.95]: one item
-        hint = f" (a list's items are parted by commas: {', '.join(value.split())})" if spaced else bool_hint(value)
+        spaced = where.endswith("]") and isinstance(value, str) and len(words := value.replace(",", " ").split()) > 1
+        hint = (f" (a list's items are parted by commas{', outside quotes' * (',' in value)}: {', '.join(words)})"
+                if spaced else bool_hint(value))  # [0.9 0.95]: one item; ['0.9, 0.95'] said "0.9,, 0.95"
         raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}{hint}", keys=(where,))
     if origin in (list, tuple) or tp in (list, tuple):
         value = _unnumpy(value, array=True)
@@ -143,8 +144,11 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             item = typing.get_args(tp)[0] if typing.get_args(tp) else None  # data.extra: B.jsonl, one file's path
             if isinstance(value, (str, dict)) and dataclasses.is_dataclass(item):  # data.extra={path: b.jsonl}
                 first = dataclasses.fields(item)[0].name
-                items = [f"{{{first}: {v.strip()}}}" for v in value.split(",") if v.strip()] if isinstance(
-                    value, str) else ["{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"]
+                text = value.strip() if isinstance(value, str) else ", ".join(map(str, value)) if value and all(
+                    v is None for v in value.values()) else value  # {a.jsonl, b.jsonl}: YAML's mapping of nulls
+                text = text[1:-1] if isinstance(text, str) and text[:1] + text[-1:] == "()" else text  # no "{path: (a"
+                items = [f"{{{first}: {v.strip()}}}" for v in text.split(",") if v.strip()] if isinstance(
+                    text, str) else ["{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"]
                 hint = f" (a list of mappings, each a {item.__name__}: [{', '.join(items)}])"
             raise ConfigError(f"{where}: expected a list, got {value!r}{hint}", keys=(where,))
         args = typing.get_args(tp)
