@@ -26,12 +26,16 @@ def class_name(v: str) -> str:
 
 def plural_of(plural: str, single: str) -> bool:
     """Whether ``plural`` is ``single``'s plural: ``+es`` after s, x, z, ch, sh (``buses``, ``glasses``) or o
-    (``tomatoes``, or ``+s``), else ``+s``: ``planes`` is no ``plan``'s (``--classes plan`` took the data's ``planes``,
-    and ``--classes planes`` a class ``plan``), ``buss`` no ``bus``'s (it took it before ``buses``). A word in -us
-    or -sis, or of two letters and an s, is a singular: ``bus`` no ``bu``'s, ``gas`` no ``ga``'s (``--classes bus``
-    took a class ``bu``), as ``campus``, ``oasis``; -us plurals (``menus``) are so lost."""
+    (``tomatoes``, or ``+s``), ``ies`` for a consonant's y (``ferries``, ``facilities``: they matched nothing), else
+    ``+s``: ``planes`` is no ``plan``'s (``--classes plan`` took the data's ``planes``, and ``--classes planes`` a class
+    ``plan``), ``buss`` no ``bus``'s (it took it before ``buses``). A word in a consonant's -us, in -sis, or of a
+    vowel's two letters and an s is a singular: ``bus`` no ``bu``'s, ``gas`` no ``ga``'s (``--classes bus`` took a
+    class ``bu``), as ``campus``, ``oasis``; ``plateaus``, ``bayous``, ``tvs`` are plurals, ``menus`` is so lost."""
     hiss = single.endswith(("s", "x", "z", "ch", "sh"))
-    singular = len(single) < 3 or single.endswith(("u", "si"))  # "bus", "gas", "campus", "analysis"
+    if single[-1:] == "y" and single[-2:-1] not in ("", *"aeiouy"):  # "ferry": not "ferrys", as not "buss"
+        return plural == single[:-1] + "ies"
+    singular = (len(single) < 2 or len(single) == 2 and single[-1] in "aeiou" or single.endswith("si")
+                or single.endswith("u") and not single.endswith(("au", "ou")))  # "gas", "bus", "oasis" ("bayous")
     return plural == single + "es" and (hiss or single.endswith("o")) or plural == single + "s" and not (hiss or singular)
 
 
@@ -65,11 +69,11 @@ class ClassFilter:
         if label in self.wanted:
             self.seen.add(label)
             return True
-        for plural in (label + "s", label + "es"):
+        for plural in (label + "s", label + "es", label[:-1] + "ies"):
             if plural in self.wanted and plural_of(plural, label) and self.plurals.setdefault(plural, label) == label:
                 return True
         if self.chosen:  # "plane" given, the data's class "planes": left out, unlike the other way round
-            for single in (label[:-n] for n in (1, 2) if label.endswith("es"[2 - n:])):
+            for single in [label[:-n] for n in (1, 2) if label.endswith("es"[2 - n:])] + [label[:-3] + "y"]:
                 if single in self.wanted and plural_of(label, single) and self.plurals.setdefault(single, label) == label:
                     return True
         return False

@@ -302,10 +302,12 @@ def _one_grey_said(out: Output, path: Path, raw) -> None:
     the first: a solid grey JPEG, PNG or TIFF given as the label was the class over the whole image, unsaid (a
     lossless one too: a blank grey tile is no likelier a mask than a JPEG one). A flat photo (a blank tile) and a
     mask of 0/128 wholly the class are alike, so it is kept; a label all 1, 255 or 65535 (a tile wholly the class)
-    is not noted."""
+    is not noted, nor an 8-bit one widened to 16 bits (x257, x256: ``_eight_bit``), judged by its 8-bit value (a 0/1
+    mask's 256 or 257 was noted as a flat photo)."""
     v = raw.flat[0]
-    top = 1 if v <= 1 else 255 if v <= 255 else 65535
-    if (top / 8 if top < 65535 else 255) < v < top * 7 / 8 and (raw == v).all():
+    w = next((v // s for s in (257, 256) if v > 255 and not v % s), v)  # (its 8-bit value, or v)
+    top = 1 if w <= 1 else 255 if w <= 255 else 65535
+    if (top / 8 if top < 65535 else 255) < w < top * 7 / 8 and (raw == v).all():
         out.note("labels_of_one_grey_value_taken_whole", example=f"{path}: every pixel {v:g}, the whole image the "
                  "class (a flat photo, or a blank image given as the label?)")
 
