@@ -18,17 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import markdown_table
+from common import check_out, markdown_table, run_script, write_json
 
 from eval import classification, vqa
 from eval.answers import area_reference, region_reference
 from eval.captioning import is_worded
 from eval.change import is_change_map, map_reference
-from eval.common import require_at_least_one, require_out_file
+from eval.common import require_at_least_one
 from eval.counting import reference_count
 from eval.gt_skips import LineReport
 from eval.inputs import ScoreError, load_gt
-from eval.out_file import write_out
 from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
 from rsvlm.progress import bar
@@ -114,9 +113,7 @@ def main(argv: list[str] | None = None) -> dict:
         p.error(f"--n {a.n}: the synthetic set's size, and --gt {a.gt} is read whole; leave one of them out")
     a.n = 3200 if a.n is None else a.n
     require_at_least_one(p, a, ("n", "repeats"))
-    if a.out == "-":  # was a file named -; docs/benchmarks.md: refused, as stdout holds the table
-        p.error("--out -: the table is printed on standard output; give a file for the JSON")
-    require_out_file(p, a.out, {"gt": a.gt})
+    check_out(p, a.out, {"gt": a.gt})  # the benches' rule: `-` refused (was a file named -), stdout holds the table
     if a.gt and not Path(a.gt).is_file():
         p.error(f"--gt {a.gt}: no such file")
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,9 +143,9 @@ def main(argv: list[str] | None = None) -> dict:
                            + ")", f"{r['baseline_s']:.3f}", f"{r['now_s']:.3f}",
                            "–" if r["ratio"] is None else f"{r['ratio']:.2f}"] for r in rows]))  # was 0.6 beside 0.84
     if a.out:
-        write_out(a.out, json.dumps(rows, indent=1) + "\n")  # whole: a temp file and a rename
+        write_json(a.out, rows)  # whole: a temp file and a rename, as every bench's
     return {"rows": rows}
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(run_script(main))  # Ctrl-C: one line and 130, as every bench (was a KeyboardInterrupt traceback)

@@ -32,7 +32,7 @@ class LineReport(ReadReport):
 
     def note_task_clash(self, where: str, task: str, tag: str, turn: int | None = None) -> None:
         super().note_task_clash(where, task, tag, turn)
-        rid = where.rpartition(" (id ")[2].removesuffix(")")  # where: "FILE:LINE (id X)"
+        rid = self.at[3] if self.at else where.rpartition(" (id ")[2][:-1]  # the record read_records gives now
         self.clashes.append((rid, f"{where}: task {task!r}, " + (f"question {turn}'s " if turn else "") + f"prompt [{tag}]"))
 
     def note_skipped_id(self, raw: dict, task: str | None, reason: str, said: str) -> None:

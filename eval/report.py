@@ -27,6 +27,7 @@ from eval import common
 from eval.counts import counted
 from eval.report_notes import (  # noqa: F401  (eval.report.NAME, as before the split)
     apart,
+    clashed,
     gt_labels,
     partial_why,
     retrained,
@@ -50,7 +51,8 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
     side, in the order given (two runs' scores were a screen apart; ``GT_COUNTS`` where a file of the task has one);
     a metric row's ``partial``: its file's score is not the whole set's (``partial_why``); ``notes``: tasks whose
     files are of different test sets (``apart``), tasks some of ``folders`` (``--dir``'s, one a run) hold no score
-    file of (``unscored``) and a ground truth's tasks no file scores (``untabled``)."""
+    file of (``unscored``), a ground truth's tasks no file scores (``untabled``) and files of records asked with
+    another task's tag (``clashed``)."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
     order = {t: i for i, t in enumerate(dict.fromkeys(s["task"] for s in scores))}  # the tasks as first given
     metrics, counts, runs, partial, defaults = [], [], [], {}, answer_defaults()
@@ -80,7 +82,7 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
     runs.sort(key=lambda r: order[r["task"]])
     retrained(runs, scores)
     return {"modalities": mods, "metrics": metrics, "counts": counts, "runs": runs, "partial": partial,
-            "notes": apart(scores) + unscored(scores, folders or []) + untabled(scores)}
+            "notes": apart(scores) + unscored(scores, folders or []) + untabled(scores) + clashed(scores)}
 
 
 def answer_defaults() -> dict:

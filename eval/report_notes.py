@@ -1,8 +1,8 @@
 """``eval.report``'s notes under its tables: where one task's score files are not one test set's or were scored
 otherwise (``apart``), why a file is not its whole set's score (``partial_why``), which tasks one ``--dir`` lacks that
-another holds (``unscored``), a ground truth's tasks no file scores (``untabled``) and one checkpoint folder's other
-weights (``retrained``). Cannot: tell two test sets apart where neither score file keeps a ``gt_digest`` and both name
-one ``--gt``."""
+another holds (``unscored``), a ground truth's tasks no file scores (``untabled``), records asked with another task's
+tag (``clashed``) and one checkpoint folder's other weights (``retrained``). Cannot: tell two test sets apart where
+neither score file keeps a ``gt_digest`` and both name one ``--gt``."""
 
 from __future__ import annotations
 
@@ -71,6 +71,14 @@ def untabled(scores: list[dict]) -> list[str]:
                          f"score file here scores ({', '.join(f'{t}: {v}' for t, v in left.items())}); score "
                          f"{'it' if n == 1 else 'them'} with python -m {', python -m '.join(scripts)}")
     return notes
+
+
+def clashed(scores: list[dict]) -> list[str]:
+    """A note for each score file some of whose records were asked with another task's tag than their "task" field
+    (``n_gt_task_clashes``: rsvlm eval answered the tag's task, the file scores the field's): the table was silent."""
+    return [f"{s['_source']}: {counted(n, 'scored record')} {'was' if n == 1 else 'were'} asked with another task's tag "
+            f"than {'its' if n == 1 else 'their'} \"task\" field, {s['task']} (n_gt_task_clashes): rsvlm eval answered "
+            "the tag's task; the score file's note names the first" for s in scores if (n := s.get("n_gt_task_clashes"))]
 
 
 def folder_of(s: dict) -> str:
