@@ -87,3 +87,19 @@ def test_plain_numbers_without_a_ref_are_refused_as_with_one(answer):
 def test_numbers_in_no_shape_tag_are_kept(answer):
     turns = [{"from": "human", "value": "<image>\n[vqa] How many?"}, {"from": "gpt", "value": answer}]
     assert normalize_record({"id": 1, "image": "a.png", "conversations": turns})["conversations"][1]["value"] == answer
+
+
+def test_a_task_clash_training_leaves_out_is_no_longer_counted_kept(tmp_path):
+    """A [cls] record asking a [vqa] question, its image unopenable, was counted kept with a task clash and skipped."""
+    (tmp_path / "a.png").write_bytes(b"")
+    clash = _rec("gone", [UNSAID[0]])
+    clash["conversations"][0]["value"] = "<image>\n[vqa] Is there a ship?"
+    kept = _rec("kept", [PAIR[0]])
+    kept["conversations"][0]["value"] = "<image>\n[vqa] Is there a ship?"
+    path = tmp_path / "r.jsonl"
+    _write(path, [clash, kept])
+    report = ReadReport(str(path))
+    build_index(str(path), Tok(), {"optical": 4}, report, progress=False)
+    assert report.n_ok == 1 and report.n_skipped == 1 and report.task_clashes == 1
+    assert report.task_clash_first == [f"{path}:2 (id kept): task 'cls', prompt [vqa]"]
+    assert "1 kept whose task field is not the tag" in report.summary()

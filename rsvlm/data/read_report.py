@@ -58,6 +58,7 @@ class ReadReport:
     several_images: Counter = field(default_factory=Counter)
     several_first: str | None = None
     at_several: str | None = field(default=None, repr=False)  # the task of ``at``'s record where it counts there
+    at_clash: bool = field(default=False, repr=False)  # whether ``at``'s record counts in ``task_clashes``
     # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
     at: tuple[str, ...] = field(default=(), repr=False)
 
@@ -88,15 +89,21 @@ class ReadReport:
         """A record read, then left out by its reader for ``reason``: counted as skipped. ``example`` ("FILE: record
         ID: …") is said at the line read_records read the record from ("FILE:LINE: …"), as a malformed line is, where
         it is the last record read (a reader that read the whole file first left each at the last one's line). That
-        record, named so or at its line, is taken off ``several_images`` too: it was counted kept there and skipped."""
+        record, named so or at its line, is taken off ``several_images`` and ``task_clashes`` too: it was counted kept
+        there and skipped."""
         given, read, loc, rid = self.at or ("", "", "", "")
         if self.at and (name := next((n for n in (given, read) if example.startswith(f"{n}: record {rid}: ")), None)):
             example = f"{name}{loc}: {example[len(name) + 2:]}"
-        if self.at_several and any(example.startswith((f"{n}{loc}: ", f"{n}{loc} (id {rid})")) for n in (given, read)):
-            self.several_images -= Counter({self.at_several: 1})  # a key at 0 goes
-            if self.several_first and self.several_first.startswith(f"{read}{loc} "):  # it named this one
-                self.several_first = None  # the next kept one names itself
-            self.at_several = None
+        if self.at and any(example.startswith((f"{n}{loc}: ", f"{n}{loc} (id {rid})")) for n in (given, read)):
+            if self.at_several:
+                self.several_images -= Counter({self.at_several: 1})  # a key at 0 goes
+                if self.several_first and self.several_first.startswith(f"{read}{loc} "):  # it named this one
+                    self.several_first = None  # the next kept one names itself
+            if self.at_clash:
+                self.task_clashes -= 1
+                if self.task_clash_first and self.task_clash_first[-1].startswith(f"{read}{loc} "):
+                    self.task_clash_first.pop()
+            self.at_several, self.at_clash = None, False
         self.n_ok -= 1
         self.skipped[reason] += 1
         if len(self.examples) < 5:
@@ -106,6 +113,7 @@ class ReadReport:
         """One record kept whose ``task`` field is not the ``[tag]`` of the question eval answers (its question ``turn``,
         1 for the first, where it has several): counted, the first three named."""
         self.task_clashes += 1
+        self.at_clash = True  # ``at``'s record: a reader's drop of it takes it off
         if len(self.task_clash_first) < 3:
             self.task_clash_first.append(f"{where}: task {task!r}, " + (f"question {turn}'s " if turn else "")
                                          + f"prompt [{tag}]")

@@ -454,7 +454,7 @@ def _check_tags(rec: dict, report: ReadReport, where: str) -> None:
     users = [t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"]
     unknown = [tag for turn in users if (tag := opening_tag(turn)) and tag not in TASKS]  # "[detect] …": a typo
     (report.unknown_tags if rec["task"] is None else report.unknown_tags_tagged).update(unknown)
-    report.at_several = None
+    report.at_several, report.at_clash = None, False  # what the record counts in, for ReadReport.drop
     if why := pair_problem(rec["task"], rec["images"]):  # kept: a scorer reads no image; counted, the first named
         report.unpaired_changes += 1
         report.unpaired_first = report.unpaired_first or f"{where} (id {rec['id']}): {why}"
