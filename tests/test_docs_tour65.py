@@ -163,7 +163,8 @@ def test_the_commands_of_the_model_and_design_pages_take_the_options_they_name(n
             if not script.is_file():
                 wrong.append(f"{line}: no {script.name}")
                 continue
-            source = script.read_text()
+            source = script.read_text()  # a bench's shared options (common.assay_options) are common.py's
+            source += (REPO / "bench/common.py").read_text() if m.group(1) == "bench" else ""
             wrong += [f"{line}: {o}" for o in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", m.group(3))
                       if o != "--help" and f'"{o}"' not in source]
     assert not wrong, f"{name}: commands or options that do not exist: {wrong}"
