@@ -182,7 +182,9 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     if after and command not in (None, "train"):  # was "--tile is no option: … did you mean --tile?"
         message += _after_end(parser, command, after)
     files = [a for a in before + after if a != "--" and not a.startswith("-") and Path(a).exists()]
-    files, again = _once(files)  # "*.tif *.TIF" where globs ignore case: scene_a.tif twice, advised as a pair of it
+    argv = list(getattr(parser, "argv", ()))
+    images = tuple(b for a, b in zip(argv, argv[1:]) if a == "--image") + tuple(a[8:] for a in argv if a.startswith("--image="))
+    files, again = _once(files, images)  # "*.tif *.TIF" where globs ignore case: scene_a.tif twice, advised as a pair of it
     if command == "chat" and files and not any(a.split("=", 1)[0] == "--image" for a in getattr(parser, "argv", ())):
         message = (f"give {'it' if len(files) == 1 else 'each'} as --image PATH (rsvlm chat --image "  # rsvlm chat IMAGE,
                    f"{' --image '.join(map(shlex.quote, files))}): {message}")  # as predict's missing --image says
@@ -198,15 +200,19 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     parser.error(message)
 
 
-def _once(paths: list[str]) -> tuple[list[str], list[str]]:
-    """``paths`` with each file kept once (``./a.tif`` is ``a.tif``; a link, its target), and "B given as A" for each
-    dropped (or "A given twice")."""
-    kept, again = {}, []  # (device, inode) → the path that named it first
+def _once(paths: list[str], given: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """``paths`` with each file kept once (``./a.tif`` is ``a.tif``; a link, its target), and "B is A" for each
+    dropped, or "A given N times" (``given``: the ``--image`` values, ``--image a.tif a.tif a.tif`` 3 times)."""
+    kept, times, other = {}, {}, []  # (device, inode) → the path that named it first; a path as typed → its count
     for p in paths:
         if (key := ((st := Path(p).stat()).st_dev, st.st_ino)) in kept:
-            again.append(f"{p} given twice" if p == kept[key] else f"{p} is {kept[key]}")
+            if p == kept[key]:
+                times[p] = times.get(p, 1 + given.count(p)) + 1
+            else:
+                other.append(f"{p} is {kept[key]}")
         kept.setdefault(key, p)
-    return list(kept.values()), list(dict.fromkeys(again))
+    again = [f"{p} given {'twice' if n == 2 else f'{n} times'}" for p, n in times.items()]
+    return list(kept.values()), again + list(dict.fromkeys(other))
 
 
 def _after_end(parser: argparse.ArgumentParser, command: str, after: list[str]) -> str:
