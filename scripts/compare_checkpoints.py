@@ -125,7 +125,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}")
     if bad and (merge := _merge_of(a, b)):  # an adapter checkpoint against its merge: a list of W + BA rows, unsaid
         print(f"note: {merge}")
+    if moved := _reshard(rows):  # an llm/ saved in shards against one file: was 'N only in A, M only in B', alone
+        print(f"note: {moved}")
     return 1 if bad else 0
+
+
+def _reshard(rows: list[dict]) -> str | None:
+    """Where tensors are only in A in one file and only in B in another of the same folder (the weights split
+    into other shards, as save_pretrained's max_shard_size does), a note saying so; else None."""
+    held = {side: {(str(Path(r["file"]).parent), r["name"]) for r in rows if r["status"] == f"only in {side}"}
+            for side in "AB"}
+    if not (both := held["A"] & held["B"]):
+        return None
+    folders = sorted({d for d, _ in both})
+    return (f"{counted(len(both), 'tensor')} of {', '.join(f'{d}/' for d in folders)} {'is' if len(both) == 1 else 'are'}"
+            " in one file in A and another in B (sharded otherwise): compared by file, each counts as only in A and "
+            "only in B; their values are not compared")
 
 
 def _merge_of(a: Path, b: Path) -> str | None:

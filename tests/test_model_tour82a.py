@@ -195,3 +195,25 @@ def test_a_quantised_load_without_bitsandbytes_says_what_to_install(tmp_path, mo
         build_llm(LLMConfig(name_or_path=str(base), load_in_4bit=bits == 4, load_in_8bit=bits == 8))
     assert str(e.value) == (f"llm.load_in_{bits}bit (--load-{bits}bit): quantising needs bitsandbytes >= 0.46.1, and "
                             f"{said}: pip install -U 'bitsandbytes>=0.46.1', or load without --load-{bits}bit")
+
+
+def test_compare_checkpoints_notes_weights_sharded_otherwise(tmp_path, capsys, ckpt):
+    """An llm/ saved in two shards against the same weights in one file read '21 of 120 tensors differ (21 only in
+    A, … only in B)' and nothing more; a note now says they are the same tensors in other files, not compared."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    other = tmp_path / "sharded"
+    shutil.copytree(ckpt, other)
+    tensors = load_file(other / "llm" / "model.safetensors")
+    names = sorted(tensors)
+    (other / "llm" / "model.safetensors").unlink()
+    for i, part in enumerate((names[:2], names[2:]), 1):
+        save_file({k: tensors[k] for k in part}, str(other / "llm" / f"model-0000{i}-of-00002.safetensors"))
+    assert load_script("compare_checkpoints").main([str(ckpt), str(other)]) == 1
+    out = capsys.readouterr().out
+    assert out.endswith(f"note: {len(names)} tensors of llm/ are in one file in A and another in B (sharded "
+                        "otherwise): compared by file, each counts as only in A and only in B; their values are not "
+                        "compared\n"), out
+    assert f"{2 * len(names)} of " in out
