@@ -6,6 +6,7 @@ and what to change."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -126,3 +127,34 @@ def test_a_records_file_all_of_a_modality_without_a_stem_is_refused_naming_its_o
     assert ("its records of ir (2), sar (3) left out: model.stems has no stem for those modalities (it has msi, "
             "optical): add one, or leave the file out") in said, said  # a.jsonl's sar record not counted as b's
     assert no_stem == Counter({"sar": 4, "ir": 2})
+
+
+def test_a_resume_from_a_step_a_rank_left_no_files_in_is_refused_as_half_written_not_as_fewer_processes(tmp_path):
+    """Seen with scripts/launch.py on 2 processes and a step_N.tmp rank 1 wrote nothing into: 'was saved by 1
+    process and this run has 2; resume with 1'. Rank 1's own check said 'it was saved with fewer processes'."""
+    root = tmp_path / "checkpoints"
+    before = plain_step_of(root / "step_000002", ranks=[0, 1])
+    for name in ("step_000004.tmp", "step_000004"):
+        folder = plain_step_of(root / name, ranks=[0])
+        for rank in (0, 1):
+            with pytest.raises(FileNotFoundError) as e:
+                ckpt.check_step_folder(folder, rank, False, 2)
+            said = str(e.value)
+            assert f"{folder} lacks " in said and "half-written" in said and "fewer" not in said, said
+            assert said.endswith(f"resume from the step before it, ckpt.resume={before})"), said
+        shutil.rmtree(folder)
+    with pytest.raises(FileNotFoundError, match=r"step_000006 lacks rng_rank1.json, rng_rank1.safetensors, "
+                                                r"trainer_state_rank1.json \(a half-written step folder: 2 processes"):
+        ckpt.check_world(plain_step_of(root / "step_000006", ranks=[0]), 2)
+
+
+def test_a_step_saved_by_another_number_of_processes_is_still_said_so(tmp_path):
+    two = plain_step_of(tmp_path / "step_000002", ranks=[0, 1])
+    with pytest.raises(ValueError, match="was saved by 2 processes and this run has 1; resume with 2"):
+        ckpt.check_world(two, 1)
+    one = plain_step_of(tmp_path / "step_000004", ranks=[0], world=1)
+    with pytest.raises(FileNotFoundError, match=r"lacks rng_rank1.json.* \(it was saved with fewer processes\)"):
+        ckpt.check_step_folder(one, 1, False, 2)
+    old = plain_step_of(tmp_path / "step_000006", ranks=[0], world=None)  # saved before world was recorded
+    with pytest.raises(ValueError, match="was saved by 1 process and this run has 2"):
+        ckpt.check_world(old, 2)

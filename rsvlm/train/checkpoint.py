@@ -33,6 +33,7 @@ import torch
 from rsvlm.progress import counted, plural
 from rsvlm.train.batch_plan import check_plan
 from rsvlm.train.config_changes import BOOKKEEPING, Change, config_changes, flat_keys, tree_changes  # noqa: F401 (ckpt.Change …)
+from rsvlm.train.renames import lost_ranks, step_world, unfinished_save
 from rsvlm.train.run_end import finish_mark, resume_hint, stopped_hint, write_summary  # noqa: F401 (ckpt.resume_hint …)
 
 STEP_RE = re.compile(r"^step_(\d+)$")
@@ -89,8 +90,6 @@ def step_before(folder: Path, then: str = "resume") -> str:
     A ``step_N.tmp`` or ``.old``: what it is and what to take instead (``renames.unfinished_save``; was "")."""
     m = STEP_RE.match(folder.name)
     if m is None and re.fullmatch(r"step_\d+\.(tmp|old)", folder.name) and folder.is_dir():
-        from rsvlm.train.renames import unfinished_save
-
         return f"; {unfinished_save(folder, then)[len(f'{folder}: '):]}"
     if m is None or not folder.parent.is_dir():
         return ""
@@ -422,7 +421,7 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
         why = "it was saved by the plain engine (no dist.deepspeed)"
     elif not deepspeed and (Path(folder) / "deepspeed").is_dir():
         why = "it was saved under DeepSpeed: set dist.deepspeed as that run did"
-    elif rank and all((Path(folder) / n).exists() for n in step_files(0, deepspeed)):
+    elif rank and all((Path(folder) / n).exists() for n in step_files(0, deepspeed)) and step_world(folder) <= rank:
         why = "it was saved with fewer processes"
     elif len(missing) < len(step_files(rank, deepspeed)):  # was without the step before it, as a cut file has
         why = f"a half-written or damaged step folder{step_before(Path(folder))}"
@@ -432,6 +431,8 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
 
 
 def check_world(folder: Path, world: int) -> None:
+    if said := lost_ranks(folder):  # was: taken for a folder saved by fewer processes, that number offered
+        raise FileNotFoundError(said)
     if (saved := saved_world(folder)) and saved != world:  # DeepSpeed refused it after building model and engine
         raise ValueError(f"ckpt.resume: {folder} was saved by {counted(saved, 'process')} and this run has "
                          f"{world}; resume with {saved} (each rank's data position and RNG streams, and ZeRO's "

@@ -30,6 +30,19 @@ def step_world(folder: Path) -> int:
     return max([world if isinstance(world, int) else 0, *(r + 1 for r in ranks)])
 
 
+def lost_ranks(folder: Path) -> str | None:
+    """Where a rank of the processes that saved step folder ``folder`` (``step_world``) left no trainer state (it wrote
+    none of its files, or was stopped before its last): ``checkpoint.check_world``'s refusal naming what the folder
+    lacks (was: taken for a folder saved by fewer processes, a resume with that number offered); else None."""
+    from rsvlm.train import checkpoint as ckpt
+
+    if (world := step_world(folder)) <= ckpt.saved_world(folder):
+        return None
+    lacks = [n for r in range(world) for n in ckpt.step_files(r, False)[-3:] if not (Path(folder) / n).exists()]
+    return (f"ckpt.resume: {folder} lacks {', '.join(lacks)} (a half-written step folder: {world} processes saved "
+            f"it{ckpt.step_before(Path(folder))})")
+
+
 def step_tmp_gaps(tmp: Path, old: Path) -> list[str]:
     """What step folder ``tmp`` lacks of the files a resume reads, or holds cut (a JSON or safetensors header that
     does not parse), for every rank that saved it or ``old`` (the step folder it replaces; ``step_world``: a rank
