@@ -392,6 +392,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                "no_stem_pairs": no_stem, "malformed_records": report.n_skipped,
                "malformed_reasons": dict(report.skipped),
                "inferred_modalities": report.inferred_by_modality, "duplicate_ids": report.duplicates,
+               "several_image_records": dict(report.several_images), "task_clashes": report.task_clashes,
                "final": str(final / "encoder.safetensors")}
     if rank == 0:
         final.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps
             "band_dropout_unnamed": undropped,
             "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
             "malformed_reasons": dict(report.skipped), "inferred_modalities": report.inferred_by_modality,
+            "several_image_records": dict(report.several_images), "task_clashes": report.task_clashes,
             "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
             "seconds": seconds, "tokens_per_s": new / max(1e-9, seconds),
             "steps_this_run": steps}
