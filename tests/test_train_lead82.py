@@ -23,3 +23,19 @@ def test_the_summary_carries_several_image_records_and_task_clashes(tmp_path):
     assert summary["several_image_records"] == dict(report.several_images) == {"cls": 1}
     assert summary["task_clashes"] == report.task_clashes == 1
     json.dumps(summary)  # as summary.json is written
+
+
+def test_init_from_none_says_how_to_leave_it_unset(tmp_path, monkeypatch, capsys):
+    """``init_from=None`` is YAML's text 'None': it was refused as "no None/vision.safetensors; no such folder"
+    alone (routed by tour 82's F)."""
+    from pathlib import Path
+
+    from rsvlm.cli import main
+    from rsvlm.train.init_from import init_from_hint
+
+    monkeypatch.chdir(tmp_path)
+    config = Path(__file__).resolve().parents[1] / "configs/train/sft_tiny.yaml"
+    assert main(["train", "--config", str(config), "init_from=None", f"out_dir={tmp_path / 'o'}"]) != 0
+    assert "init_from: no None/vision.safetensors; no such folder; to leave init_from unset, write init_from=null " \
+        "(or ~)" in capsys.readouterr().err
+    assert init_from_hint(Path("runs/None")) == "; no such folder"  # a folder named so is a path, not YAML's None

@@ -19,8 +19,9 @@ def init_from_hint(folder: Path) -> str:
     """What ``folder``, which holds no ``vision.safetensors``, is and what to give instead, as the end of an
     error message ("" where it is nothing rsvlm wrote)."""
     pretrained = "model.encoders.default.pretrained"
-    if not folder.exists():
-        return "; no such folder"
+    if not folder.exists():  # init_from=None, read as YAML's text 'None' (was: "no such folder" alone)
+        empty = folder.name.lower() in ("none", "null", "nil", "''", '""') and len(folder.parts) == 1
+        return "; no such folder" + ("; to leave init_from unset, write init_from=null (or ~)" if empty else "")
     if folder.is_file():  # init_from=runs/a/final/vision.safetensors
         return f"; {folder} is a file: give the folder that holds vision.safetensors ({folder.parent})" if (
             folder.name == "vision.safetensors") else f"; {folder} is a file: give a checkpoint folder (a run's final/)"
