@@ -150,7 +150,7 @@ def test_a_box_of_no_width_or_height_is_written_as_its_line_or_point():
     assert sorted(geoms[2]["coordinates"]) == [(600010.0, 5699990.0), (600040.0, 5699960.0)]
     assert [f["properties"]["label"] for f in fc["features"]] == ["car", "car", "ship", "tank"]
     assert fc["notes"] == ["GeoJSON: 3 of 4 shapes written as a line or point, as a Polygon enclosing no area is "
-                           "invalid GeoJSON, the first #1 'car' (no width or height)"]
+                           "no valid geometry, the first #1 'car' (no width or height)"]
     assert "notes" not in objects_to_geojson(objs[3:], _Img())
 
 

@@ -97,6 +97,8 @@ def vrt_band_files(vrt, count: int) -> list[str] | None:
     except (OSError, ET.ParseError):  # a VRT in an archive, or one GDAL reads and expat does not
         return None
     files = [{s.text for s in b.iter("SourceFilename")} for b in bands]
+    if any((s.text or "1").strip() != "1" for b in bands for s in b.iter("SourceBand")):
+        return None  # band 3 of rgbn.tif is no band file
     if len(bands) != count or count < 2 or any(len(f) != 1 or not next(iter(f)) for f in files):
         return None
     names = [band_name_from_file(Path(next(iter(f)).strip())) for f in files]

@@ -446,7 +446,7 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     projected coordinates correctly. An invalid polygon or mask (an outline crossing itself: 11 of 18 in a tiled
     ``[seg]`` of the real SpaceNet-4 scene, written so, 4 clockwise) is written repaired (``_polygonal``), one with no
     area (under 3 vertices, an empty mask) left out, a box or obb of no width or height written as its line or point
-    (a Polygon enclosing nothing is invalid GeoJSON), each counted in a ``"notes"`` member, the first named by its
+    (a Polygon enclosing nothing is no valid geometry), each counted in a ``"notes"`` member, the first named by its
     number in the answer tables. ValueError when the image is not georeferenced."""
     import shapely
     from shapely.geometry import mapping
@@ -480,7 +480,7 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     notes = []
     for ok, said in ((True, "repaired, not valid geometry as answered (shapely's make_valid, its polygonal parts: "
                             "an outline crossing itself as a MultiPolygon of its loops)"),
-                     ("line", "written as a line or point, as a Polygon enclosing no area is invalid GeoJSON"),
+                     ("line", "written as a line or point, as a Polygon enclosing no area is no valid geometry"),
                      (False, "left out, enclosing no area (a polygon of under 3 vertices or on a line, an empty mask)")):
         if done := [(i, why) for i, (why, written) in sorted(fixed.items()) if written == ok]:
             label = "" if (first := objects[done[0][0]]).get("label") is None else f" {first['label']!r}"

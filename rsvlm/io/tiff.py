@@ -98,7 +98,8 @@ def _tag_number(tag) -> float | None:
     if m := MSVC_NUMBER.match(str(tag)):  # was 1.0: tifffile's reading masked every pixel of value 1
         return float(f"{m.group(1)}{'inf' if m.group(2).lower() == 'inf' else 'nan'}")
     m = LEADING_NUMBER.match(str(tag).strip("\x00"))  # a whole number exactly: uint64's 2**64 - 1 is no float's
-    return (int(m.group(1)) if m.group(1).lstrip("+-").isdigit() else float(m.group(1))) if m else None
+    whole = m and m.group(1).lstrip("+-").isdigit() and -(2**63) <= int(m.group(1)) < 2**64  # 64-bit types' range
+    return (int(m.group(1)) if whole else float(m.group(1))) if m else None
 
 
 def holds(dtype, value: float) -> bool:

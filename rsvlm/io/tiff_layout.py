@@ -11,7 +11,7 @@ from pathlib import Path
 
 # TIFF tags read: ImageWidth, ImageLength, BitsPerSample, Compression, SamplesPerPixel, RowsPerStrip,
 # StripByteCounts, PlanarConfiguration, TileWidth, TileLength, TileByteCounts
-WANTED = {256, 257, 258, 259, 277, 278, 279, 284, 322, 323, 325}
+WANTED = {256, 257, 258, 259, 262, 277, 278, 279, 284, 322, 323, 325}
 KINDS = {3: "H", 4: "I", 16: "Q"}  # SHORT, LONG, LONG8
 
 
@@ -51,6 +51,8 @@ def layout_note(file) -> str | None:
     t = first_ifd(file)
     if not {256, 257}.issubset(t) or t.get(259, (1,))[0] != 1 or len(set(t.get(258, (1,)))) != 1:
         return None
+    if t.get(262) == (6,):  # YCbCr: its chroma subsampled (2x2 unless a tag says otherwise), fewer bytes
+        return None
     W, H, spp, bits = t[256][0], t[257][0], t.get(277, (1,))[0], t.get(258, (1,))[0]
     planar, tiled = t.get(284, (1,))[0] == 2, 322 in t and 323 in t
     counts = t.get(325 if tiled else 279)
@@ -70,7 +72,7 @@ def layout_note(file) -> str | None:
         return None  # agrees, or strips damaged each their own way (GDAL's read says it)
     fits = [f"BitsPerSample {bits} (they hold {bits * r}-bit samples)"] * (bits * r in (8, 16, 32, 64))
     fits += [f"SamplesPerPixel {spp} (they hold {spp * r} samples a pixel)"] * ((spp * r).denominator == 1 and not planar)
-    said = " or ".join(fits) if fits else "its size fields"
+    said = " or ".join(fits) if fits else "one of its size fields"
     what = "tile" if tiled else "strip"
     return (f"{Path(str(file)).name}'s TIFF header disagrees with its pixel data: its first {what} holds {counts[0]} "
             f"bytes where its header sizes it at {each[0]} (every {what} by that ratio): {said} was likely written "
