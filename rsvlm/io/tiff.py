@@ -19,6 +19,7 @@ import numpy as np
 
 from rsvlm.io.checks import n_bands
 from rsvlm.io.sources import ArraySource, ImageReadError, open_raster
+from rsvlm.io.tiff_layout import ifd_entries
 
 
 def tifffile_source(path: Path, note: str) -> ArraySource:
@@ -164,16 +165,7 @@ def gdal_nodata_tag(file: str) -> str | None:
         return None
     try:
         with open(file, "rb") as f:
-            head = f.read(16)
-            order = {b"II": "<", b"MM": ">"}[head[:2]]
-            big = struct.unpack(order + "H", head[2:4])[0] == 43  # BigTIFF: 8-byte counts and offsets
-            offset, count, entry = ("Q", "Q", "HHQ8s") if big else ("I", "H", "HHI4s")
-            f.seek(struct.unpack_from(order + offset, head, 8 if big else 4)[0])
-            n = min(struct.unpack(order + count, f.read(struct.calcsize(count)))[0], 4096)  # (tifffile's bound)
-            size = struct.calcsize(order + entry)
-            entries = f.read(n * size)
-            for k in range(len(entries) // size):
-                code, kind, length, value = struct.unpack_from(order + entry, entries, k * size)
+            for order, offset, code, kind, length, value in ifd_entries(f):
                 if code == 42113 and kind == 2:  # ASCII, in the entry where it fits, else at the offset it holds
                     if length > len(value):
                         f.seek(struct.unpack(order + offset, value)[0])

@@ -1,7 +1,7 @@
 """An uncompressed TIFF whose header disagrees with its pixel data: SamplesPerPixel or BitsPerSample written over
 (4 → 3, 16 → 8) leaves strips or tiles holding more or fewer bytes than the header's size of them, and GDAL and
 tifffile read the bytes as the header says: wrong pixels, said by neither (``layout_note``). Read from the first
-IFD's entries, as ``tiff.gdal_nodata_tag`` reads them (tifffile logs what it parses at every open)."""
+IFD's entries (``ifd_entries``, which ``tiff.gdal_nodata_tag`` reads too: tifffile logs what it parses at every open)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,7 @@ def first_ifd(file) -> dict[int, tuple[int, ...]]:
     tags: dict[int, tuple[int, ...]] = {}
     try:
         with open(file, "rb") as f:
-            head = f.read(16)
-            order = {b"II": "<", b"MM": ">"}[head[:2]]
-            big = struct.unpack(order + "H", head[2:4])[0] == 43  # BigTIFF: 8-byte counts and offsets
-            offset, count, entry = ("Q", "Q", "HHQ8s") if big else ("I", "H", "HHI4s")
-            f.seek(struct.unpack_from(order + offset, head, 8 if big else 4)[0])
-            n = min(struct.unpack(order + count, f.read(struct.calcsize(count)))[0], 4096)  # (tifffile's bound)
-            size = struct.calcsize(order + entry)
-            entries = f.read(n * size)
-            for k in range(len(entries) // size):
-                code, kind, length, value = struct.unpack_from(order + entry, entries, k * size)
+            for order, offset, code, kind, length, value in ifd_entries(f):
                 if code not in WANTED or kind not in KINDS or not 0 < length <= 1 << 20:
                     continue
                 fmt = f"{order}{length}{KINDS[kind]}"
@@ -41,6 +32,22 @@ def first_ifd(file) -> dict[int, tuple[int, ...]]:
     except (OSError, KeyError, ValueError, struct.error):  # no TIFF, or cut short
         return {}
     return tags
+
+
+def ifd_entries(f):
+    """Each entry of the first IFD of the open TIFF ``f`` as (byte order, offset format, code, kind, count, the
+    entry's value bytes: the values where they fit, else their offset); raises KeyError, struct.error where ``f`` is
+    no TIFF or is cut short. ``first_ifd``'s and ``tiff.gdal_nodata_tag``'s reading."""
+    head = f.read(16)
+    order = {b"II": "<", b"MM": ">"}[head[:2]]
+    big = struct.unpack(order + "H", head[2:4])[0] == 43  # BigTIFF: 8-byte counts and offsets
+    offset, count, entry = ("Q", "Q", "HHQ8s") if big else ("I", "H", "HHI4s")
+    f.seek(struct.unpack_from(order + offset, head, 8 if big else 4)[0])
+    n = min(struct.unpack(order + count, f.read(struct.calcsize(count)))[0], 4096)  # (tifffile's bound)
+    size = struct.calcsize(order + entry)
+    entries = f.read(n * size)
+    for k in range(len(entries) // size):
+        yield (order, offset, *struct.unpack_from(order + entry, entries, k * size))
 
 
 def layout_note(file) -> str | None:
