@@ -53,14 +53,16 @@ def typed_eof() -> bool:
         import select
         import struct
         import termios
-
+    except ImportError:  # no termios (Windows)
+        return False
+    try:
         fd = sys.stdin.fileno()
         if not (os.isatty(fd) and termios.tcgetattr(fd)[3] & termios.ICANON and select.select([fd], [], [], 0)[0]):
             return False
         if struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]:
             return False
         return os.read(fd, 1) == b""
-    except (AttributeError, ImportError, OSError, ValueError):  # no terminal, no termios (Windows), a replaced stdin
+    except (AttributeError, OSError, ValueError, termios.error):  # no terminal, a replaced stdin, a hang-up
         return False
 
 

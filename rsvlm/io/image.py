@@ -75,8 +75,10 @@ def as_paths(path) -> list[Path]:
     paths = [Path(p) for p in names]
     seen = set()
     for p in paths:  # a band file twice would stand for two bands (B02,B02,B04: B03 silently filled)
-        if p.resolve() in seen:
-            raise ValueError(f"{p}: given twice among the band files {', '.join(str(q) for q in paths)}")
+        if p.resolve() in seen:  # B02,B02,B02 was "given twice"
+            n = sum(q.resolve() == p.resolve() for q in paths)
+            raise ValueError(f"{p}: given {'twice' if n == 2 else f'{n} times'} among the band files "
+                             f"{', '.join(str(q) for q in paths)}")
         seen.add(p.resolve())
     return paths
 
