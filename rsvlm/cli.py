@@ -203,16 +203,16 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
 def _once(paths: list[str], given: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
     """``paths`` with each file kept once (``./a.tif`` is ``a.tif``; a link, its target), and "B is A" for each
     dropped, or "A given N times" (``given``: the ``--image`` values, ``--image a.tif a.tif a.tif`` 3 times)."""
-    kept, times, other = {}, {}, []  # (device, inode) → the path that named it first; a path as typed → its count
+    kept, said = {}, {}  # (device, inode) → the path that named it first; what is said of each, in order
     for p in paths:
         if (key := ((st := Path(p).stat()).st_dev, st.st_ino)) in kept:
-            if p == kept[key]:
-                times[p] = times.get(p, 1 + given.count(p)) + 1
+            if p == kept[key]:  # the count so far: its first, its --image value, each repeat
+                said[p] = said.get(p, 1 + given.count(p)) + 1
             else:
-                other.append(f"{p} is {kept[key]}")
+                said.setdefault(f"{p} is {kept[key]}", None)
         kept.setdefault(key, p)
-    again = [f"{p} given {'twice' if n == 2 else f'{n} times'}" for p, n in times.items()]
-    return list(kept.values()), again + list(dict.fromkeys(other))
+    again = [w if n is None else f"{w} given {'twice' if n == 2 else f'{n} times'}" for w, n in said.items()]
+    return list(kept.values()), again
 
 
 def _after_end(parser: argparse.ArgumentParser, command: str, after: list[str]) -> str:
